@@ -1,0 +1,58 @@
+package dev.kiln.app;
+
+import dev.kiln.agent.Agent;
+import dev.kiln.agent.AgentConfig;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code kiln agent}: a build server that connects to a Kiln server and runs the jobs it is given. */
+@Command(name = "agent", mixinStandardHelpOptions = true, description = "Run a Kiln agent that connects to a server.")
+final class AgentCommand implements Callable<Integer> {
+    @Option(names = "--server", required = true, description = "Server URL, e.g. http://build-master:8080")
+    String server;
+
+    @Option(names = "--token", description = "Agent token (or env KILN_AGENT_TOKEN).")
+    String token;
+
+    @Option(names = "--name", description = "Agent name (default: host name).")
+    String name;
+
+    @Option(names = "--labels", defaultValue = "", description = "Labels, e.g. arch=arm64,toolchain=[gcc-12,jdk-21]")
+    String labels;
+
+    @Option(names = "--capacity", defaultValue = "0", description = "Jobs run at once (default: one per core).")
+    int capacity;
+
+    @Option(names = "--work-dir", defaultValue = "./kiln-agent", description = "Workspaces, spool and identity (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+        URI base = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
+        String scheme = switch (base.getScheme() == null ? "" : base.getScheme()) {
+            case "http", "ws" -> "ws";
+            case "https", "wss" -> "wss";
+            default -> throw new IllegalArgumentException("--server must be an http:// or https:// URL, e.g. http://127.0.0.1:8080");
+        };
+        URI ws = URI.create(scheme + "://" + base.getRawAuthority() + "/api/v1/agent/ws");
+        String agentName = name != null ? name : java.net.InetAddress.getLocalHost().getHostName();
+        String tok = token != null ? token : System.getenv("KILN_AGENT_TOKEN");
+        var config = new AgentConfig(ws, tok, agentName, AgentConfig.parseLabels(labels),
+                capacity > 0 ? capacity : Runtime.getRuntime().availableProcessors(), workDir, "0.1.0", Duration.ofMillis(200));
+        var agent = new Agent(config);
+        var stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            stopped.countDown();
+        }, "kiln-agent-shutdown"));
+        agent.start();
+        System.out.println("Kiln agent " + agentName + " connecting to " + ws);
+        stopped.await();
+        return 0;
+    }
+}

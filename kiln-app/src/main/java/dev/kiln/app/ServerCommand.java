@@ -1,0 +1,62 @@
+package dev.kiln.app;
+
+import dev.kiln.agent.AgentConfig;
+import dev.kiln.server.KilnServer;
+import dev.kiln.server.ServerConfig;
+import dev.kiln.server.jobs.JobEngine;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code kiln server}: the whole system on one machine (SQLite store, embedded agent) unless told otherwise. */
+@Command(name = "server", mixinStandardHelpOptions = true, description = "Start the Kiln server (with an embedded agent).")
+final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--data-dir", defaultValue = "./kiln-data", description = "Where the database, logs and agent workspaces live (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for all).")
+    String bind;
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--no-embedded-agent", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run jobs on an agent inside the server process (default: on).")
+    boolean embeddedAgent;
+
+    @Option(names = "--agent-name", defaultValue = "embedded", description = "Name of the embedded agent (default: ${DEFAULT-VALUE}).")
+    String agentName;
+
+    @Option(names = "--agent-capacity", defaultValue = "0", description = "Jobs the embedded agent runs at once (default: one per core).")
+    int agentCapacity;
+
+    @Option(names = "--agent-labels", defaultValue = "", description = "Extra labels of the embedded agent, e.g. toolchain=[gcc-12,jdk-21],zone=a")
+    String agentLabels;
+
+    @Option(names = "--agent-lost-after", defaultValue = "15", description = "Seconds a disconnected agent's jobs wait for it before they are lost (default: ${DEFAULT-VALUE}).")
+    int agentLostAfter;
+
+    @Option(names = "--heartbeat-timeout", defaultValue = "15", description = "Seconds without a heartbeat before an agent counts as gone (default: ${DEFAULT-VALUE}).")
+    int heartbeatTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be between 0 and 65535");
+        if (agentCapacity < 0) throw new IllegalArgumentException("--agent-capacity must be 0 (one per core) or more");
+        var config = new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity,
+                AgentConfig.parseLabels(agentLabels),
+                new JobEngine.Config(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)));
+        var stopped = new CountDownLatch(1);
+        KilnServer server = KilnServer.start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "kiln-shutdown"));
+        System.out.println("Kiln is running at " + server.baseUrl() + "  (Ctrl-C to stop)");
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,22 @@
+package dev.kiln.server.events;
+
+import java.util.Map;
+
+/**
+ * An immutable fact of the event log. {@code id} orders all events (the SSE cursor); {@code jobId} may be null for
+ * events about agents or the server.
+ */
+public record Event(long id, String jobId, String kind, long timestampNs, Map<String, Object> data) {
+    public Event {
+        data = data == null ? Map.of() : data;
+    }
+
+    /** An event not yet stored (no id). */
+    public static Event draft(String jobId, String kind, Map<String, Object> data) {
+        return new Event(0, jobId, kind, Clock.nowNs(), data);
+    }
+
+    public Event withId(long newId) {
+        return new Event(newId, jobId, kind, timestampNs, data);
+    }
+}

@@ -1,0 +1,196 @@
+package dev.kiln.server.http;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.protocol.Json;
+import dev.kiln.server.fleet.AgentState;
+import dev.kiln.server.jobs.IllegalTransitionException;
+import dev.kiln.server.jobs.JobEngine;
+import dev.kiln.server.jobs.NotFoundException;
+import dev.kiln.server.jobs.ValidationException;
+import dev.kiln.server.store.Store;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The HTTP edge: routes (each with the role it needs), problem+json errors, the agent WebSocket. */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+    /** A route of the API and the role it needs. The table is walked by the access-control test. */
+    public record Route(HandlerType method, String path, Role role) {}
+
+    private final Javalin app;
+    private final List<Route> routes = new ArrayList<>();
+    private final JobEngine engine;
+    private final Store store;
+
+    public ApiServer(JobEngine engine, Store store) {
+        this.engine = engine;
+        this.store = store;
+        ObjectMapper mapper = Json.newMapper().setSerializationInclusion(JsonInclude.Include.ALWAYS);
+        var agentSocket = new AgentSocket(engine);
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.jsonMapper(new JavalinJackson(mapper, false));
+            config.http.maxRequestSize = Requests.MAX_BODY_BYTES;
+            config.jetty.modifyWebSocketServletFactory(f -> {
+                f.setMaxTextMessageSize(64L * 1024 * 1024);
+                f.setIdleTimeout(java.time.Duration.ofSeconds(120));
+            });
+            config.staticFiles.add(s -> {
+                s.hostedPath = "/";
+                s.directory = "/web";
+                s.location = io.javalin.http.staticfiles.Location.CLASSPATH;
+            });
+        });
+        var jobs = new JobsApi(engine, store, mapper);
+        route(HandlerType.POST, "/api/v1/jobs", Role.OPERATOR, jobs::submit);
+        route(HandlerType.GET, "/api/v1/jobs", Role.VIEWER, jobs::list);
+        route(HandlerType.GET, "/api/v1/jobs/{id}", Role.VIEWER, jobs::get);
+        route(HandlerType.GET, "/api/v1/jobs/{id}/status", Role.VIEWER, jobs::status);
+        route(HandlerType.GET, "/api/v1/jobs/{id}/logs", Role.VIEWER, jobs::logs);
+        route(HandlerType.GET, "/api/v1/jobs/{id}/logs.txt", Role.VIEWER, jobs::rawLogs);
+        route(HandlerType.GET, "/api/v1/jobs/{id}/events", Role.VIEWER, jobs::events);
+        route(HandlerType.POST, "/api/v1/jobs/{id}/cancel", Role.OPERATOR, jobs::cancel);
+        route(HandlerType.PUT, "/api/v1/jobs/{id}/cancel", Role.OPERATOR, jobs::cancel);
+        route(HandlerType.POST, "/api/v1/jobs/{id}/rerun", Role.OPERATOR, jobs::rerun);
+        route(HandlerType.GET, "/api/v1/queue", Role.VIEWER, this::queue);
+        route(HandlerType.GET, "/api/v1/workers", Role.VIEWER, this::workers);
+        route(HandlerType.GET, "/api/v1/workers/{id}", Role.VIEWER, ctx -> ctx.json(Views.agent(engine.agent(ctx.pathParam("id")))));
+        route(HandlerType.POST, "/api/v1/workers/{id}/drain", Role.OPERATOR, ctx -> agentState(ctx, AgentState.DRAINING));
+        route(HandlerType.POST, "/api/v1/workers/{id}/resume", Role.OPERATOR, ctx -> agentState(ctx, AgentState.ONLINE));
+        route(HandlerType.POST, "/api/v1/workers/{id}/disable", Role.ADMIN, ctx -> agentState(ctx, AgentState.DISABLED));
+        route(HandlerType.GET, "/health/live", Role.PUBLIC, ctx -> ctx.json(java.util.Map.of("status", "up")));
+        route(HandlerType.GET, "/health/ready", Role.PUBLIC, this::ready);
+        app.ws("/api/v1/agent/ws", agentSocket::configure);
+
+        app.exception(ValidationException.class, (e, ctx) -> {
+            var p = new Problem("https://kiln.dev/problems/validation", "Invalid job", 400, e.getMessage(), ctx.path(), e.errors());
+            problem(ctx, p);
+        });
+        app.exception(NotFoundException.class, (e, ctx) -> problem(ctx, Problem.of(404, "Not found", e.getMessage())));
+        app.exception(IllegalTransitionException.class, (e, ctx) -> problem(ctx, Problem.of(409, "Conflict", e.getMessage())));
+        app.exception(ApiException.class, (e, ctx) -> problem(ctx, Problem.of(e.status(), e.title(), e.getMessage())));
+        app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, Problem.of(e.getStatus(), titleFor(e.getStatus()), e.getMessage())));
+        app.exception(CompletionException.class, (e, ctx) -> {
+            Throwable cause = e.getCause();
+            if (cause instanceof IllegalTransitionException ite) problem(ctx, Problem.of(409, "Conflict", ite.getMessage()));
+            else if (cause instanceof NotFoundException nfe) problem(ctx, Problem.of(404, "Not found", nfe.getMessage()));
+            else internal(ctx, cause);
+        });
+        app.exception(Exception.class, (e, ctx) -> internal(ctx, e));
+        app.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) {
+                problem(ctx, Problem.of(404, "Not found", "no such endpoint: " + ctx.method() + " " + ctx.path()
+                        + " (the API lives under /api/v1; see /api/openapi.json)"));
+            }
+        });
+        app.error(405, ctx -> problem(ctx, Problem.of(405, "Method not allowed", ctx.method() + " is not allowed on " + ctx.path())));
+    }
+
+    private void route(HandlerType method, String path, Role role, Handler handler) {
+        routes.add(new Route(method, path, role));
+        app.addHttpHandler(method, path, handler);
+    }
+
+    public List<Route> routes() {
+        return List.copyOf(routes);
+    }
+
+    public ApiServer start(String host, int port) {
+        app.start(host, port);
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private void queue(Context ctx) {
+        int head = (int) Requests.longParam(ctx, "limit", 50, 0, 1000);
+        var q = engine.queueSummary(head);
+        var names = new LinkedHashMap<String, String>();
+        engine.agents().forEach(a -> names.put(a.id(), a.name()));
+        var body = new LinkedHashMap<String, Object>();
+        body.put("total_queued", q.totalQueued());
+        body.put("total_building", q.totalRunning() + q.totalAssigned());
+        body.put("total_running", q.totalRunning());
+        body.put("jobs_by_architecture", q.byArchitecture());
+        body.put("jobs_by_label", q.byLabel());
+        body.put("capacity", java.util.Map.of("online_slots", q.onlineCapacity(), "in_use", q.slotsInUse()));
+        Long wait = q.head().isEmpty() ? Long.valueOf(0) : null;
+        var head2 = new ArrayList<Object>();
+        for (var e : q.head()) {
+            var info = engine.queueInfo(e.job().id());
+            var m = Views.job(e.job(), id -> names.getOrDefault(id, id));
+            m.put("position", e.position());
+            m.put("waiting_reason", Views.reason(e.waitingReason()));
+            m.put("estimated_wait_seconds", info == null ? null : info.estimatedWaitSeconds());
+            if (info != null && info.estimatedWaitSeconds() != null) wait = Math.max(wait == null ? 0 : wait, info.estimatedWaitSeconds());
+            head2.add(m);
+        }
+        body.put("estimated_wait_time_seconds", wait);
+        body.put("head", head2);
+        ctx.json(body);
+    }
+
+    private void workers(Context ctx) {
+        ctx.json(java.util.Map.of("workers", engine.agents().stream().map(Views::agent).toList()));
+    }
+
+    private void agentState(Context ctx, AgentState target) {
+        ctx.json(Views.agent(engine.setAgentState(ctx.pathParam("id"), target)));
+    }
+
+    private void ready(Context ctx) {
+        var body = new LinkedHashMap<String, Object>();
+        try {
+            store.countByStatus();
+            body.put("store", "ok");
+        } catch (RuntimeException e) {
+            body.put("store", e.getMessage());
+            ctx.status(503);
+        }
+        long online = engine.agents().stream().filter(a -> a.state().equals("online")).count();
+        body.put("agents_online", online);
+        body.put("status", ctx.status().getCode() == 503 ? "down" : "ready");
+        ctx.json(body);
+    }
+
+    private static void problem(Context ctx, Problem p) {
+        Problem withInstance = p.instance() == null
+                ? new Problem(p.type(), p.title(), p.status(), p.detail(), ctx.path(), p.errors()) : p;
+        ctx.status(p.status()).json(withInstance).contentType(Problem.CONTENT_TYPE);
+    }
+
+    private static void internal(Context ctx, Throwable e) {
+        log.error("{} {} failed", ctx.method(), ctx.path(), e);
+        problem(ctx, Problem.of(500, "Internal error", "the server failed to handle this request; the server log has the details"));
+    }
+
+    private static String titleFor(int status) {
+        return switch (status) {
+            case 400 -> "Bad request";
+            case 404 -> "Not found";
+            case 405 -> "Method not allowed";
+            case 413 -> "Content too large";
+            case 415 -> "Unsupported media type";
+            default -> "Error";
+        };
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

@@ -1,0 +1,199 @@
+package dev.kiln.server.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.server.jobs.Attempt;
+import dev.kiln.server.jobs.Job;
+import dev.kiln.server.jobs.JobEngine;
+import dev.kiln.server.jobs.JobIds;
+import dev.kiln.server.jobs.JobSpecParser;
+import dev.kiln.server.jobs.JobStatus;
+import dev.kiln.server.jobs.NotFoundException;
+import dev.kiln.server.logs.NumberedLine;
+import dev.kiln.server.store.JobQuery;
+import dev.kiln.server.store.Store;
+import io.javalin.http.Context;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The jobs endpoints: thin handlers that read parameters, call the engine or the store, and render views. */
+final class JobsApi {
+    static final int MAX_PAGE = 500;
+    static final int MAX_LOG_PAGE = 10_000;
+
+    private final JobEngine engine;
+    private final Store store;
+    private final ObjectMapper mapper;
+
+    JobsApi(JobEngine engine, Store store, ObjectMapper mapper) {
+        this.engine = engine;
+        this.store = store;
+        this.mapper = mapper;
+    }
+
+    void submit(Context ctx) {
+        var spec = JobSpecParser.parse(Requests.jsonBody(ctx, mapper));
+        Job job = engine.submit(spec, null).join();
+        ctx.status(201).header("Location", "/api/v1/jobs/" + job.id()).json(Views.job(job, agentNames()));
+    }
+
+    void list(Context ctx) {
+        Set<JobStatus> statuses = EnumSet.noneOf(JobStatus.class);
+        String statusParam = ctx.queryParam("status");
+        if (statusParam != null && !statusParam.isBlank()) {
+            for (String s : statusParam.split(",")) {
+                try {
+                    statuses.add(JobStatus.fromWire(s.trim()));
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest("unknown status '" + Requests.abbreviate(s.trim())
+                            + "'; use one or more of " + String.join(", ", List.of(JobStatus.values()).stream().map(JobStatus::wireName).toList()));
+                }
+            }
+        }
+        String label = blankToNull(ctx.queryParam("label"));
+        if (label != null && !label.matches("[^=\\s]+=[^\\s]+")) {
+            throw ApiException.badRequest("label filter must look like key=value, e.g. arch=arm64");
+        }
+        long before = 0;
+        String cursor = blankToNull(ctx.queryParam("cursor"));
+        if (cursor != null) {
+            try {
+                before = Long.parseLong(cursor);
+                if (before <= 0) throw new NumberFormatException();
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("cursor '" + Requests.abbreviate(cursor) + "' is not one this server issued; use next_cursor from the previous page");
+            }
+        }
+        int limit = (int) Requests.longParam(ctx, "limit", 50, 1, MAX_PAGE);
+        String text = blankToNull(ctx.queryParam("text"));
+        if (text != null && text.length() > 200) throw ApiException.badRequest("text filter is too long (at most 200 characters)");
+        var page = store.jobs(new JobQuery(statuses, blankToNull(ctx.queryParam("type")), label, text, before, limit));
+        var names = agentNames();
+        var body = new LinkedHashMap<String, Object>();
+        body.put("jobs", page.items().stream().map(j -> Views.job(j, names)).toList());
+        body.put("next_cursor", page.nextCursor());
+        ctx.json(body);
+    }
+
+    void get(Context ctx) {
+        Job job = job(ctx);
+        ctx.json(Views.jobDetail(job, store.attempts(job.id()), agentNames()));
+    }
+
+    void status(Context ctx) {
+        Job job = job(ctx);
+        var queue = job.status() == JobStatus.QUEUED ? engine.queueInfo(job.id()) : null;
+        ctx.json(Views.status(job, queue, agentNames()));
+    }
+
+    void logs(Context ctx) {
+        Job job = job(ctx);
+        int attempt = attempt(ctx, job);
+        long after = Requests.longParam(ctx, "after", 0, 0, Long.MAX_VALUE);
+        int limit = (int) Requests.longParam(ctx, "limit", 1000, 1, MAX_LOG_PAGE);
+        long total = attempt == 0 ? 0 : store.attempt(job.id(), attempt).map(Attempt::lineCount).orElse(0L);
+        List<NumberedLine> lines = attempt == 0 ? List.of() : store.logLines(job.id(), attempt, after, limit);
+        var body = new LinkedHashMap<String, Object>();
+        body.put("job_id", job.id());
+        body.put("attempt", attempt);
+        body.put("attempts", job.attempt());
+        body.put("total_lines", total);
+        body.put("lines", lines.stream().map(Views::line).toList());
+        long last = lines.isEmpty() ? after : lines.get(lines.size() - 1).number();
+        body.put("next_after", last);
+        boolean live = !job.status().isTerminal() && attempt == job.attempt();
+        body.put("streaming", live);
+        body.put("complete", !live && last >= total);
+        ctx.json(body);
+    }
+
+    void rawLogs(Context ctx) {
+        Job job = job(ctx);
+        int attempt = attempt(ctx, job);
+        boolean timestamps = "true".equals(ctx.queryParam("timestamps"));
+        ctx.contentType("text/plain; charset=utf-8");
+        ctx.header("Content-Disposition", "attachment; filename=\"job-" + job.shortId() + "-attempt-" + attempt + ".log\"");
+        if (attempt == 0) return;
+        try {
+            var out = new BufferedWriter(new OutputStreamWriter(ctx.res().getOutputStream(), StandardCharsets.UTF_8), 64 * 1024);
+            store.forEachLogLine(job.id(), attempt, l -> {
+                try {
+                    if (timestamps) {
+                        out.write(dev.kiln.server.events.Clock.toInstant(l.line().timestampNs()).toString());
+                        out.write(' ');
+                        out.write(l.line().stream().name());
+                        out.write(' ');
+                    }
+                    out.write(l.line().text());
+                    out.write('\n');
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void events(Context ctx) {
+        Job job = job(ctx);
+        long after = Requests.longParam(ctx, "after", 0, 0, Long.MAX_VALUE);
+        int limit = (int) Requests.longParam(ctx, "limit", 500, 1, 5000);
+        var events = store.jobEvents(job.id(), after, limit);
+        var body = new LinkedHashMap<String, Object>();
+        body.put("job_id", job.id());
+        body.put("events", events.stream().map(Views::event).toList());
+        body.put("next_after", events.isEmpty() ? after : events.get(events.size() - 1).id());
+        ctx.json(body);
+    }
+
+    void cancel(Context ctx) {
+        Job job = engine.cancel(id(ctx)).join();
+        ctx.status(job.status() == JobStatus.CANCELLED ? 200 : 202).json(Views.job(job, agentNames()));
+    }
+
+    void rerun(Context ctx) {
+        Job job = engine.rerun(id(ctx)).join();
+        ctx.status(201).header("Location", "/api/v1/jobs/" + job.id()).json(Views.job(job, agentNames()));
+    }
+
+    private Job job(Context ctx) {
+        String id = id(ctx);
+        return store.job(id).orElseThrow(() -> new NotFoundException("no job with id '" + id + "'"));
+    }
+
+    private static String id(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (!JobIds.isWellFormed(id)) {
+            throw new NotFoundException("no job with id '" + Requests.abbreviate(id) + "' (job ids look like 0193f6c2-8a41-7c3e-9d2b-5e8f1a2b3c4d)");
+        }
+        return id;
+    }
+
+    private static int attempt(Context ctx, Job job) {
+        long n = Requests.longParam(ctx, "attempt", job.attempt(), 0, Integer.MAX_VALUE);
+        if (n > job.attempt() || (n == 0 && job.attempt() > 0)) {
+            throw new NotFoundException("job " + job.id() + " has " + job.attempt() + " attempt(s); there is no attempt " + n);
+        }
+        return (int) n;
+    }
+
+    java.util.function.Function<String, String> agentNames() {
+        Map<String, String> names = new HashMap<>();
+        engine.agents().forEach(a -> names.put(a.id(), a.name()));
+        return id -> names.getOrDefault(id, id);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}

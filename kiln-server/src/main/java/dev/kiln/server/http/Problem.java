@@ -1,0 +1,15 @@
+package dev.kiln.server.http;
+
+import dev.kiln.server.jobs.ValidationException;
+import java.util.List;
+
+/** An RFC 9457 problem detail: what went wrong and what to do about it. */
+public record Problem(String type, String title, int status, String detail, String instance,
+                      List<ValidationException.FieldError> errors) {
+
+    public static final String CONTENT_TYPE = "application/problem+json";
+
+    public static Problem of(int status, String title, String detail) {
+        return new Problem("about:blank", title, status, detail, null, null);
+    }
+}

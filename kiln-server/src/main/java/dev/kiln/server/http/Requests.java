@@ -1,0 +1,67 @@
+package dev.kiln.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+
+/** Reading what clients send, with limits and messages that say what to fix. */
+final class Requests {
+    static final int MAX_BODY_BYTES = 1024 * 1024;
+
+    private Requests() {}
+
+    /** The body as JSON: it must say it is JSON, fit in {@value #MAX_BODY_BYTES} bytes and parse. */
+    static JsonNode jsonBody(Context ctx, ObjectMapper mapper) {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase().startsWith("application/json")) {
+            throw new ApiException(415, "Unsupported media type",
+                    "send the body as JSON with the header 'Content-Type: application/json' (got "
+                            + (type == null ? "no Content-Type" : "'" + type + "'") + ")");
+        }
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > MAX_BODY_BYTES) throw tooLarge(declared);
+        byte[] body;
+        try (InputStream in = ctx.req().getInputStream()) {
+            body = in.readNBytes(MAX_BODY_BYTES + 1);
+        } catch (IOException e) {
+            throw ApiException.badRequest("could not read the request body: " + e.getMessage());
+        }
+        if (body.length > MAX_BODY_BYTES) throw tooLarge(-1);
+        if (body.length == 0) throw ApiException.badRequest("the request body is empty; send a JSON object");
+        try {
+            JsonNode node = mapper.readTree(body);
+            if (node == null || node.isMissingNode()) throw ApiException.badRequest("the request body is empty; send a JSON object");
+            return node;
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw ApiException.badRequest("the body is not valid JSON" + (loc == null ? "" : " (line " + loc.getLineNr()
+                    + ", column " + loc.getColumnNr() + ")") + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiException.badRequest("could not read the request body: " + e.getMessage());
+        }
+    }
+
+    private static ApiException tooLarge(long declared) {
+        return new ApiException(413, "Content too large", "the body is larger than " + MAX_BODY_BYTES + " bytes"
+                + (declared > 0 ? " (" + declared + " bytes)" : "") + "; put large inputs in the repository instead");
+    }
+
+    static long longParam(Context ctx, String name, long dflt, long min, long max) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isEmpty()) return dflt;
+        try {
+            long n = Long.parseLong(v);
+            if (n < min || n > max) throw ApiException.badRequest("query parameter '" + name + "' must be between " + min + " and " + max);
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("query parameter '" + name + "' must be a whole number, not '" + abbreviate(v) + "'");
+        }
+    }
+
+    static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    }
+}

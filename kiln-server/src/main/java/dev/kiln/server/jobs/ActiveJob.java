@@ -1,0 +1,26 @@
+package dev.kiln.server.jobs;
+
+import dev.kiln.protocol.AgentMessage;
+import java.util.Map;
+
+/**
+ * A job that is not finished, as the engine holds it in memory: the stored job, its current attempt, its secrets
+ * (needed to run it) and a finish the agent reported before every log chunk had arrived. Mutated under the engine
+ * lock only.
+ */
+final class ActiveJob {
+    Job job;
+    Attempt attempt;
+    final Map<String, String> secrets;
+    AgentMessage.JobFinished pendingFinish;
+
+    ActiveJob(Job job, Attempt attempt, Map<String, String> secrets) {
+        this.job = job;
+        this.attempt = attempt;
+        this.secrets = secrets;
+    }
+
+    String id() {
+        return job.id();
+    }
+}

@@ -1,0 +1,89 @@
+package dev.kiln.server.jobs;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A job as stored: its spec, where it stands, and the figures of its current attempt. {@code seq} orders jobs by
+ * submission (0 until stored). Immutable: every change is a new record via the {@code with…} methods.
+ */
+public record Job(
+        String id,
+        long seq,
+        JobSpec spec,
+        JobStatus status,
+        int attempt,
+        String agentId,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant queuedAt,
+        Instant startedAt,
+        Instant finishedAt,
+        Integer exitCode,
+        String error,
+        String rerunOf,
+        Map<String, String> outputs) {
+
+    public Job {
+        outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
+    }
+
+    public static Job newlySubmitted(String id, JobSpec spec, String rerunOf, Instant now) {
+        return new Job(id, 0, spec, JobStatus.QUEUED, 0, null, now, now, now, null, null, null, null, rerunOf,
+                Map.of());
+    }
+
+    public Job withStatus(JobStatus next, Instant now) {
+        status.checkTransition(id, next);
+        return new Job(id, seq, spec, next, attempt, agentId, createdAt, now, queuedAt, startedAt, finishedAt,
+                exitCode, error, rerunOf, outputs);
+    }
+
+    public Job assigned(String agent, Instant now) {
+        status.checkTransition(id, JobStatus.ASSIGNED);
+        return new Job(id, seq, spec, JobStatus.ASSIGNED, attempt + 1, agent, createdAt, now, queuedAt, null, null,
+                null, null, rerunOf, outputs);
+    }
+
+    public Job started(Instant now) {
+        var next = status == JobStatus.CANCELLING ? JobStatus.CANCELLING : JobStatus.RUNNING;
+        if (next == JobStatus.RUNNING) status.checkTransition(id, next);
+        return new Job(id, seq, spec, next, attempt, agentId, createdAt, now, queuedAt, now, null, null, null,
+                rerunOf, outputs);
+    }
+
+    public Job finished(JobStatus terminal, Integer code, String why, Instant now) {
+        status.checkTransition(id, terminal);
+        return new Job(id, seq, spec, terminal, attempt, agentId, createdAt, now, queuedAt, startedAt, now, code, why,
+                rerunOf, outputs);
+    }
+
+    /** Back to the queue for another attempt (the retry policy said so). */
+    public Job requeued(Instant now) {
+        status.checkTransition(id, JobStatus.QUEUED);
+        return new Job(id, seq, spec, JobStatus.QUEUED, attempt, null, createdAt, now, now, startedAt, finishedAt,
+                exitCode, error, rerunOf, outputs);
+    }
+
+    public Job withOutput(String key, String value, Instant now) {
+        var merged = new java.util.TreeMap<>(outputs);
+        merged.put(key, value);
+        return new Job(id, seq, spec, status, attempt, agentId, createdAt, now, queuedAt, startedAt, finishedAt,
+                exitCode, error, rerunOf, merged);
+    }
+
+    public Job withSeq(long newSeq) {
+        return new Job(id, newSeq, spec, status, attempt, agentId, createdAt, updatedAt, queuedAt, startedAt,
+                finishedAt, exitCode, error, rerunOf, outputs);
+    }
+
+    public Duration duration() {
+        if (startedAt == null) return null;
+        return Duration.between(startedAt, finishedAt != null ? finishedAt : Instant.now());
+    }
+
+    public String shortId() {
+        return id.substring(0, 8);
+    }
+}

@@ -1,0 +1,258 @@
+package dev.kiln.server.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a submitted JSON object into a {@link JobSpec}, strictly: every field has one type, a range and a message
+ * that says what to fix. All problems are reported at once. Unknown fields are errors (a typo must not silently
+ * drop a setting).
+ */
+public final class JobSpecParser {
+    public static final int MAX_COMMAND_BYTES = 256 * 1024;
+    public static final int MAX_MAP_ENTRIES = 200;
+    public static final int MAX_VALUE_CHARS = 32 * 1024;
+    public static final int MAX_PRIORITY = 1000;
+    public static final long MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+    public static final long DEFAULT_TIMEOUT_SECONDS = 3600;
+    public static final int DEFAULT_GRACE_SECONDS = 10;
+    public static final int MAX_GRACE_SECONDS = 600;
+    public static final int MAX_RETRY_LIMIT = 10;
+
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+    private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-/]{0,63}");
+    private static final Pattern NAME_LIKE = Pattern.compile("[^\\p{Cntrl}]{1,200}");
+    private static final Pattern BRANCH = Pattern.compile("[^\\s~^:?*\\[\\\\\\p{Cntrl}]{1,255}");
+    private static final Pattern COMMIT = Pattern.compile("HEAD|[0-9a-fA-F]{4,64}");
+    private static final Pattern ARCH = Pattern.compile("[a-z0-9_\\-]{1,32}");
+
+    private static final Set<String> FIELDS = Set.of("name", "type", "command", "source_repository", "branch",
+            "commit_hash", "target_architecture", "server_id", "labels", "env", "secrets", "priority",
+            "timeout_seconds", "cancel_grace_seconds", "retry", "artifacts", "service");
+
+    private final List<ValidationException.FieldError> errors = new ArrayList<>();
+
+    private JobSpecParser() {}
+
+    public static JobSpec parse(JsonNode body) {
+        return new JobSpecParser().doParse(body);
+    }
+
+    private JobSpec doParse(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw new ValidationException("body", "must be a JSON object describing the job, e.g. {\"command\": \"make\"}");
+        }
+        var obj = (ObjectNode) body;
+        obj.fieldNames().forEachRemaining(f -> {
+            if (!FIELDS.contains(f)) error(f, "unknown field; known fields are " + String.join(", ", FIELDS.stream().sorted().toList()));
+        });
+
+        String command = string(obj, "command", MAX_COMMAND_BYTES, null);
+        if (command == null && !obj.has("command")) error("command", "is required: the shell script to run, e.g. \"make -j4\"");
+        else if (command != null && command.isBlank()) error("command", "must not be blank");
+        else if (command != null && command.indexOf('\0') >= 0) error("command", "must not contain NUL characters");
+
+        String name = string(obj, "name", 200, NAME_LIKE);
+        String type = string(obj, "type", 64, LABEL_KEY);
+        String repo = string(obj, "source_repository", 2048, null);
+        if (repo != null && (repo.isBlank() || repo.startsWith("-") || repo.chars().anyMatch(Character::isISOControl))) {
+            error("source_repository", "must be a git URL or path (file://, https://, ssh:// or an absolute path)");
+        }
+        String branch = string(obj, "branch", 255, BRANCH);
+        if (branch != null && (branch.startsWith("-") || branch.contains(".."))) error("branch", "is not a valid git branch name");
+        String commit = string(obj, "commit_hash", 64, COMMIT);
+        String arch = string(obj, "target_architecture", 32, ARCH);
+        String serverId = string(obj, "server_id", 200, NAME_LIKE);
+        Map<String, String> labels = map(obj, "labels", LABEL_KEY, 256);
+        Map<String, String> env = map(obj, "env", ENV_NAME, MAX_VALUE_CHARS);
+        Map<String, String> secrets = map(obj, "secrets", ENV_NAME, MAX_VALUE_CHARS);
+        if (env != null && secrets != null) {
+            for (var k : secrets.keySet()) if (env.containsKey(k)) error("secrets." + k, "is also set in env; set it in one place");
+        }
+        if (secrets != null) {
+            for (var e : secrets.entrySet()) if (e.getValue().isEmpty()) error("secrets." + e.getKey(), "must not be empty");
+        }
+        if ((branch != null || commit != null) && repo == null) {
+            error(branch != null ? "branch" : "commit_hash", "needs source_repository");
+        }
+        long priority = integer(obj, "priority", -MAX_PRIORITY, MAX_PRIORITY, 0);
+        long timeout = integer(obj, "timeout_seconds", 0, MAX_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS);
+        long grace = integer(obj, "cancel_grace_seconds", 0, MAX_GRACE_SECONDS, DEFAULT_GRACE_SECONDS);
+        RetryPolicy retry = retry(obj.get("retry"));
+        List<String> artifacts = stringList(obj, "artifacts", 100, 1024);
+        boolean service = bool(obj, "service");
+
+        if (!errors.isEmpty()) throw new ValidationException(errors);
+        return new JobSpec(name != null ? name : defaultName(command), type != null ? type : "build", command, repo,
+                branch, commit, arch, serverId, labels, env, secrets, (int) priority, timeout, (int) grace, retry,
+                artifacts, service);
+    }
+
+    private static String defaultName(String command) {
+        String firstLine = command.strip().lines().findFirst().orElse("job");
+        return firstLine.length() > 80 ? firstLine.substring(0, 77) + "..." : firstLine;
+    }
+
+    private void error(String field, String message) {
+        errors.add(new ValidationException.FieldError(field, message));
+    }
+
+    private String string(ObjectNode obj, String field, int maxChars, Pattern pattern) {
+        JsonNode n = obj.get(field);
+        if (n == null || n.isNull()) return null;
+        if (!n.isTextual()) {
+            error(field, "must be a string, not " + describe(n));
+            return null;
+        }
+        String s = n.textValue();
+        if (s.length() > maxChars) {
+            error(field, "is too long (" + s.length() + " characters, at most " + maxChars + ")");
+            return null;
+        }
+        if (pattern != null && !pattern.matcher(s).matches()) {
+            error(field, "has an invalid value " + quote(s) + expected(field));
+            return null;
+        }
+        return s;
+    }
+
+    private static String expected(String field) {
+        return switch (field) {
+            case "commit_hash" -> ": use a hex commit id (4 to 64 characters) or HEAD";
+            case "target_architecture" -> ": use lowercase letters, digits, '-' or '_', e.g. x86_64 or arm64";
+            case "type" -> ": use letters, digits, '.', '-', '_' or '/', e.g. build or deploy";
+            default -> "";
+        };
+    }
+
+    private long integer(ObjectNode obj, String field, long min, long max, long dflt) {
+        JsonNode n = obj.get(field);
+        if (n == null || n.isNull()) return dflt;
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            error(field, "must be a whole number between " + min + " and " + max + ", not " + describe(n));
+            return dflt;
+        }
+        long v = n.longValue();
+        if (v < min || v > max) {
+            error(field, "must be between " + min + " and " + max + " (got " + n.asText() + ")");
+            return dflt;
+        }
+        return v;
+    }
+
+    private boolean bool(ObjectNode obj, String field) {
+        JsonNode n = obj.get(field);
+        if (n == null || n.isNull()) return false;
+        if (!n.isBoolean()) {
+            error(field, "must be true or false, not " + describe(n));
+            return false;
+        }
+        return n.booleanValue();
+    }
+
+    private Map<String, String> map(ObjectNode obj, String field, Pattern keyPattern, int maxValueChars) {
+        JsonNode n = obj.get(field);
+        if (n == null || n.isNull()) return null;
+        if (!n.isObject()) {
+            error(field, "must be an object of string values, e.g. {\"KEY\": \"value\"}, not " + describe(n));
+            return null;
+        }
+        if (n.size() > MAX_MAP_ENTRIES) {
+            error(field, "has " + n.size() + " entries, at most " + MAX_MAP_ENTRIES);
+            return null;
+        }
+        var out = new LinkedHashMap<String, String>();
+        n.fields().forEachRemaining(e -> {
+            String key = e.getKey();
+            JsonNode v = e.getValue();
+            if (!keyPattern.matcher(key).matches()) {
+                error(field + "." + key, "is not a valid key" + (keyPattern == ENV_NAME
+                        ? ": use letters, digits and '_', not starting with a digit" : ""));
+            } else if (v.isTextual() || v.isNumber() || v.isBoolean()) {
+                String s = v.asText();
+                if (s.length() > maxValueChars) error(field + "." + key, "is too long (at most " + maxValueChars + " characters)");
+                else if (s.indexOf('\0') >= 0) error(field + "." + key, "must not contain NUL characters");
+                else out.put(key, s);
+            } else {
+                error(field + "." + key, "must be a string, not " + describe(v));
+            }
+        });
+        return out;
+    }
+
+    private List<String> stringList(ObjectNode obj, String field, int maxItems, int maxChars) {
+        JsonNode n = obj.get(field);
+        if (n == null || n.isNull()) return null;
+        if (!n.isArray()) {
+            error(field, "must be a list of strings, not " + describe(n));
+            return null;
+        }
+        if (n.size() > maxItems) {
+            error(field, "has " + n.size() + " items, at most " + maxItems);
+            return null;
+        }
+        var out = new ArrayList<String>();
+        for (int i = 0; i < n.size(); i++) {
+            JsonNode v = n.get(i);
+            if (!v.isTextual() || v.textValue().isBlank() || v.textValue().length() > maxChars) {
+                error(field + "[" + i + "]", "must be a non-empty string of at most " + maxChars + " characters");
+            } else {
+                out.add(v.textValue());
+            }
+        }
+        return out;
+    }
+
+    private RetryPolicy retry(JsonNode n) {
+        if (n == null || n.isNull()) return RetryPolicy.NONE;
+        if (!n.isObject()) {
+            error("retry", "must be an object like {\"limit\": 2, \"on\": [\"failure\", \"timeout\", \"agent_lost\"]}");
+            return RetryPolicy.NONE;
+        }
+        n.fieldNames().forEachRemaining(f -> {
+            if (!f.equals("limit") && !f.equals("on")) error("retry." + f, "unknown field; use limit and on");
+        });
+        long limit = integer((ObjectNode) n, "limit", 0, MAX_RETRY_LIMIT, 0);
+        JsonNode on = n.get("on");
+        Set<Integer> codes = new HashSet<>();
+        boolean any = false, timeout = false, lost = false;
+        if (on == null || on.isNull()) {
+            any = true;
+            timeout = true;
+            lost = true;
+        } else if (!on.isArray()) {
+            error("retry.on", "must be a list of conditions: exit codes (1-255), \"failure\", \"timeout\", \"agent_lost\"");
+        } else {
+            for (int i = 0; i < on.size(); i++) {
+                JsonNode c = on.get(i);
+                if (c.isIntegralNumber() && c.asLong() >= 1 && c.asLong() <= 255) codes.add(c.asInt());
+                else if (c.isTextual() && c.textValue().equals("failure")) any = true;
+                else if (c.isTextual() && c.textValue().equals("timeout")) timeout = true;
+                else if (c.isTextual() && c.textValue().equals("agent_lost")) lost = true;
+                else error("retry.on[" + i + "]", "must be an exit code 1-255, \"failure\", \"timeout\" or \"agent_lost\", not " + describe(c));
+            }
+        }
+        return new RetryPolicy((int) limit, codes, any, timeout, lost);
+    }
+
+    static String describe(JsonNode n) {
+        if (n.isTextual()) return "the string " + quote(n.textValue());
+        if (n.isNumber()) return "the number " + n.asText();
+        if (n.isBoolean()) return n.asText();
+        if (n.isArray()) return "a list";
+        if (n.isObject()) return "an object";
+        return n.getNodeType().name().toLowerCase();
+    }
+
+    private static String quote(String s) {
+        String shown = s.length() > 40 ? s.substring(0, 40) + "…" : s;
+        return "\"" + shown.replaceAll("\\p{Cntrl}", "?") + "\"";
+    }
+}

@@ -1,0 +1,8 @@
+package dev.kiln.server.jobs;
+
+/** No such job (or agent). Rendered as HTTP 404. */
+public final class NotFoundException extends RuntimeException {
+    public NotFoundException(String message) {
+        super(message);
+    }
+}

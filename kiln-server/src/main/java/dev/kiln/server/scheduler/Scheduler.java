@@ -1,0 +1,99 @@
+package dev.kiln.server.scheduler;
+
+import dev.kiln.server.fleet.AgentSession;
+import dev.kiln.server.fleet.AgentState;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The matching decisions: which queued job goes to which agent next, and why a job waits. Pure logic over the queue
+ * and the agents; the engine calls it under its lock and applies the result.
+ */
+public final class Scheduler {
+    private Scheduler() {}
+
+    public record Assignment(JobQueue.Entry entry, AgentSession agent) {}
+
+    /**
+     * The next job to start: among the head of each group, the best one that some agent with a free slot can take,
+     * given to the least loaded such agent. Null when nothing can start.
+     */
+    public static Assignment next(JobQueue queue, Collection<AgentSession> agents) {
+        boolean anyFree = false;
+        for (var a : agents) {
+            if (a.hasFreeSlot()) {
+                anyFree = true;
+                break;
+            }
+        }
+        if (!anyFree) return null;
+        for (var head : queue.heads()) {
+            AgentSession best = null;
+            for (var a : agents) {
+                if (!a.hasFreeSlot() || !canRun(head.needs(), a)) continue;
+                if (best == null || a.utilisation() < best.utilisation()) best = a;
+            }
+            if (best != null) return new Assignment(head, best);
+        }
+        return null;
+    }
+
+    public static boolean canRun(JobQueue.Needs needs, AgentSession agent) {
+        if (needs.pinnedAgent() != null && !agent.matchesName(needs.pinnedAgent())) return false;
+        return LabelMatcher.satisfies(needs.requirements(), agent.labels());
+    }
+
+    /** Why {@code entry} is still queued. */
+    public static WaitingReason reasonFor(JobQueue.Entry entry, JobQueue queue, Collection<AgentSession> agents) {
+        var needs = entry.needs();
+        if (needs.pinnedAgent() != null) {
+            AgentSession pinned = null;
+            for (var a : agents) if (a.matchesName(needs.pinnedAgent())) pinned = a;
+            if (pinned == null) return new WaitingReason.PinnedAgentUnavailable(needs.pinnedAgent(), null);
+            if (!LabelMatcher.satisfies(needs.requirements(), pinned.labels())) {
+                return new WaitingReason.NoMatchingAgent(unmet(needs.requirements(), List.of(pinned)));
+            }
+            if (pinned.state() != AgentState.ONLINE || pinned.connection() == null) {
+                return new WaitingReason.PinnedAgentUnavailable(pinned.name(), pinned.state().wireName());
+            }
+            if (!pinned.hasFreeSlot()) {
+                return new WaitingReason.AllMatchingBusy(1, pinned.activeJobs().size(), pinned.capacity());
+            }
+            return new WaitingReason.BehindInQueue(queue.aheadInGroup(entry));
+        }
+        var matching = new ArrayList<AgentSession>();
+        for (var a : agents) if (LabelMatcher.satisfies(needs.requirements(), a.labels())) matching.add(a);
+        var online = matching.stream().filter(a -> a.state() == AgentState.ONLINE && a.connection() != null).toList();
+        if (online.isEmpty()) {
+            var present = matching.stream().filter(a -> a.state() != AgentState.OFFLINE).toList();
+            if (!present.isEmpty()) {
+                String state = present.get(0).state().wireName();
+                return new WaitingReason.MatchingAgentsUnavailable(present.stream().map(AgentSession::name).toList(), state);
+            }
+            var connected = agents.stream().filter(a -> a.state() != AgentState.OFFLINE).toList();
+            return new WaitingReason.NoMatchingAgent(unmet(needs.requirements(), connected));
+        }
+        int used = 0, capacity = 0;
+        boolean free = false;
+        for (var a : online) {
+            used += a.activeJobs().size();
+            capacity += a.capacity();
+            free |= a.hasFreeSlot();
+        }
+        if (!free) return new WaitingReason.AllMatchingBusy(online.size(), used, capacity);
+        return new WaitingReason.BehindInQueue(queue.aheadInGroup(entry));
+    }
+
+    /** The requirements no single one of these agents meets, or all of them when each is met by someone. */
+    private static List<String> unmet(Map<String, String> requirements, List<AgentSession> agents) {
+        var unmet = new ArrayList<String>();
+        for (var req : requirements.entrySet()) {
+            boolean someone = agents.stream().anyMatch(a -> LabelMatcher.meets(req.getKey(), req.getValue(), a.labels()));
+            if (!someone) unmet.add(req.getKey() + "=" + req.getValue());
+        }
+        if (unmet.isEmpty()) requirements.forEach((k, v) -> unmet.add(k + "=" + v));
+        return unmet;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.kiln.server.store;
+
+import dev.kiln.server.events.Event;
+import dev.kiln.server.events.EventBus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer: takes every waiting write, runs each in its own savepoint inside one transaction and commits
+ * once (group commit). A failing write rolls back to its savepoint and fails only its own future. After the commit,
+ * events are published in order and futures complete on a separate thread, so no caller's continuation ever runs
+ * on (and stalls) the writer.
+ */
+final class GroupCommitWriter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+    private static final int MAX_BATCH = 2048;
+
+    private record Task<T>(Function<StoreTx, T> work, CompletableFuture<T> future) {}
+
+    private record Done(Task<?> task, Object result, Throwable failure) {}
+
+    private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
+    private final Handle handle;
+    private final EventBus bus;
+    private final SqlTx.Ids ids;
+    private final ExecutorService completions = Executors.newSingleThreadExecutor(r -> {
+        var t = new Thread(r, "kiln-store-completions");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Thread thread;
+    private volatile boolean closed;
+
+    GroupCommitWriter(Handle handle, EventBus bus, SqlTx.Ids ids) {
+        this.handle = handle;
+        this.bus = bus;
+        this.ids = ids;
+        this.thread = new Thread(this::run, "kiln-store-writer");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    <T> CompletableFuture<T> submit(Function<StoreTx, T> work) {
+        var future = new CompletableFuture<T>();
+        if (closed) {
+            future.completeExceptionally(new IllegalStateException("store is closed"));
+            return future;
+        }
+        queue.add(new Task<>(work, future));
+        return future;
+    }
+
+    private void run() {
+        var batch = new ArrayList<Task<?>>();
+        while (!closed || !queue.isEmpty()) {
+            try {
+                Task<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                commit(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.error("store writer failed a batch of {}", batch.size(), e);
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void commit(List<Task<?>> batch) {
+        var done = new ArrayList<Done>(batch.size());
+        var events = new ArrayList<Event>();
+        SqlTx.Ids checkpoint = ids.copy();
+        try {
+            handle.begin();
+            for (Task<?> task : batch) {
+                var tx = new SqlTx(handle, ids);
+                handle.execute("SAVEPOINT w");
+                try {
+                    Object result = task.work().apply(tx);
+                    handle.execute("RELEASE SAVEPOINT w");
+                    done.add(new Done(task, result, null));
+                    events.addAll(tx.events());
+                } catch (RuntimeException e) {
+                    handle.execute("ROLLBACK TO SAVEPOINT w");
+                    handle.execute("RELEASE SAVEPOINT w");
+                    done.add(new Done(task, null, e));
+                }
+            }
+            handle.commit();
+        } catch (RuntimeException e) {
+            log.error("commit of {} writes failed", batch.size(), e);
+            try {
+                handle.rollback();
+            } catch (RuntimeException ignored) {
+                // the connection is already out of its transaction
+            }
+            ids.restore(checkpoint);
+            completions.execute(() -> batch.forEach(t -> t.future().completeExceptionally(e)));
+            return;
+        }
+        events.forEach(bus::publish);
+        completions.execute(() -> done.forEach(GroupCommitWriter::complete));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void complete(Done d) {
+        var future = (CompletableFuture<Object>) d.task().future();
+        if (d.failure() != null) future.completeExceptionally(d.failure());
+        else future.complete(d.result());
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        completions.shutdown();
+        try {
+            completions.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        handle.close();
+    }
+}

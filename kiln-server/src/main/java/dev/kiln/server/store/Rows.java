@@ -1,0 +1,170 @@
+package dev.kiln.server.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.protocol.Json;
+import dev.kiln.server.events.Clock;
+import dev.kiln.server.events.Event;
+import dev.kiln.server.jobs.Attempt;
+import dev.kiln.server.jobs.Job;
+import dev.kiln.server.jobs.JobSpec;
+import dev.kiln.server.jobs.JobStatus;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToLongFunction;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/** Mapping between rows and records, shared by every SQL store. */
+final class Rows {
+    private static final ObjectMapper JSON = Json.newMapper();
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+    private static final TypeReference<Map<String, Object>> OBJECT_MAP = new TypeReference<>() {};
+    private static final TypeReference<Map<String, List<String>>> LABELS = new TypeReference<>() {};
+
+    private Rows() {}
+
+    static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static <T> T fromJson(String json, TypeReference<T> type) {
+        try {
+            return JSON.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt JSON in store: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    static Map<String, String> stringMap(String json) {
+        return json == null ? Map.of() : fromJson(json, STRING_MAP);
+    }
+
+    /** Requirements as {@code " k=v k=v "} so a LIKE on {@code "% k=v %"} finds one exactly. */
+    static String labelsColumn(Map<String, String> requirements) {
+        var sb = new StringBuilder(" ");
+        requirements.forEach((k, v) -> sb.append(k).append('=').append(v).append(' '));
+        return sb.toString();
+    }
+
+    static String escapeLike(String s) {
+        return s.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+    }
+
+    static Map<String, Object> mutableJobColumns(Job j) {
+        var m = new HashMap<String, Object>();
+        m.put("status", j.status().wireName());
+        m.put("attempt", j.attempt());
+        m.put("agent", j.agentId());
+        m.put("updated", Clock.toNs(j.updatedAt()));
+        m.put("queued", ns(j.queuedAt()));
+        m.put("started", ns(j.startedAt()));
+        m.put("finished", ns(j.finishedAt()));
+        m.put("exit", j.exitCode());
+        m.put("error", j.error());
+        m.put("outputs", j.outputs().isEmpty() ? null : toJson(j.outputs()));
+        return m;
+    }
+
+    static Map<String, Object> attemptColumns(Attempt a) {
+        var m = new HashMap<String, Object>();
+        m.put("job", a.jobId());
+        m.put("number", a.number());
+        m.put("agent", a.agentId());
+        m.put("status", a.status().wireName());
+        m.put("created", Clock.toNs(a.createdAt()));
+        m.put("started", ns(a.startedAt()));
+        m.put("finished", ns(a.finishedAt()));
+        m.put("exit", a.exitCode());
+        m.put("signal", a.signal());
+        m.put("error", a.error());
+        m.put("pid", a.pid());
+        m.put("log_seq", a.logSeq());
+        m.put("lines", a.lineCount());
+        return m;
+    }
+
+    private static Long ns(Instant t) {
+        return t == null ? null : Clock.toNs(t);
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : Clock.toInstant(v);
+    }
+
+    private static Integer integer(ResultSet rs, String column) throws SQLException {
+        int v = rs.getInt(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    static Job job(ResultSet rs, StatementContext ctx) throws SQLException {
+        JobSpec spec;
+        try {
+            spec = JSON.readValue(rs.getString("spec"), JobSpec.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt spec of job " + rs.getString("id"), e);
+        }
+        return new Job(
+                rs.getString("id"),
+                rs.getLong("seq"),
+                spec,
+                JobStatus.fromWire(rs.getString("status")),
+                rs.getInt("attempt"),
+                rs.getString("agent_id"),
+                instant(rs, "created_at"),
+                instant(rs, "updated_at"),
+                instant(rs, "queued_at"),
+                instant(rs, "started_at"),
+                instant(rs, "finished_at"),
+                integer(rs, "exit_code"),
+                rs.getString("error"),
+                rs.getString("rerun_of"),
+                stringMap(rs.getString("outputs")));
+    }
+
+    static Attempt attempt(ResultSet rs, StatementContext ctx) throws SQLException {
+        long pid = rs.getLong("pid");
+        Long pidOrNull = rs.wasNull() ? null : pid;
+        return new Attempt(
+                rs.getString("job_id"),
+                rs.getInt("number"),
+                rs.getString("agent_id"),
+                JobStatus.fromWire(rs.getString("status")),
+                instant(rs, "created_at"),
+                instant(rs, "started_at"),
+                instant(rs, "finished_at"),
+                integer(rs, "exit_code"),
+                integer(rs, "signal"),
+                rs.getString("error"),
+                pidOrNull,
+                rs.getLong("log_seq"),
+                rs.getLong("line_count"));
+    }
+
+    static Event event(ResultSet rs, StatementContext ctx) throws SQLException {
+        String data = rs.getString("data");
+        return new Event(rs.getLong("id"), rs.getString("job_id"), rs.getString("kind"), rs.getLong("timestamp_ns"),
+                data == null ? Map.of() : fromJson(data, OBJECT_MAP));
+    }
+
+    static AgentRecord agent(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new AgentRecord(rs.getString("id"), rs.getString("name"), fromJson(rs.getString("labels"), LABELS),
+                rs.getInt("capacity"), rs.getString("version"), rs.getString("state"), instant(rs, "first_seen"),
+                instant(rs, "last_seen"));
+    }
+
+    static <T> Page<T> page(List<T> rows, int limit, ToLongFunction<T> seq) {
+        if (rows.size() <= limit) return new Page<>(rows, null);
+        List<T> items = rows.subList(0, limit);
+        return new Page<>(List.copyOf(items), Long.toString(seq.applyAsLong(items.get(limit - 1))));
+    }
+}

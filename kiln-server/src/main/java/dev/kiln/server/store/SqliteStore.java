@@ -1,0 +1,211 @@
+package dev.kiln.server.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.kiln.server.events.Event;
+import dev.kiln.server.events.EventBus;
+import dev.kiln.server.jobs.Attempt;
+import dev.kiln.server.jobs.Job;
+import dev.kiln.server.jobs.JobStatus;
+import dev.kiln.server.logs.LogChunkCodec;
+import dev.kiln.server.logs.NumberedLine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The default store: one SQLite file in WAL mode. All writes go through one {@link GroupCommitWriter} thread (SQLite
+ * has one writer anyway); reads use a small pool of read-only connections that never wait for the writer.
+ */
+public final class SqliteStore implements Store {
+    private final Jdbi readers;
+    private final HikariDataSource readPool;
+    private final GroupCommitWriter writer;
+
+    public SqliteStore(Path dataDir, EventBus bus) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot create data dir " + dataDir + ": " + e.getMessage(), e);
+        }
+        String url = "jdbc:sqlite:" + dataDir.resolve("kiln.db").toAbsolutePath();
+        var writeConfig = new SQLiteConfig();
+        writeConfig.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        // NORMAL in WAL mode: a commit survives a crash of the process (kill -9), which is what we promise.
+        writeConfig.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        writeConfig.setBusyTimeout(10_000);
+        writeConfig.setTempStore(SQLiteConfig.TempStore.MEMORY);
+        var writeSource = new SQLiteDataSource(writeConfig);
+        writeSource.setUrl(url);
+
+        Flyway.configure().dataSource(writeSource).locations("classpath:db/migration/sqlite").load().migrate();
+
+        var poolConfig = new HikariConfig();
+        poolConfig.setJdbcUrl(url);
+        poolConfig.setMaximumPoolSize(4);
+        poolConfig.setPoolName("kiln-sqlite-read");
+        poolConfig.setReadOnly(true);
+        poolConfig.setConnectionInitSql("PRAGMA busy_timeout=10000");
+        poolConfig.addDataSourceProperty("open_mode", "1"); // SQLITE_OPEN_READONLY
+        this.readPool = new HikariDataSource(poolConfig);
+        this.readers = Jdbi.create(readPool);
+
+        Handle writeHandle = Jdbi.create(writeSource).open();
+        writeHandle.execute("PRAGMA wal_autocheckpoint=4000");
+        this.writer = new GroupCommitWriter(writeHandle, bus, SqlTx.nextIds(writeHandle));
+    }
+
+    @Override
+    public <T> CompletableFuture<T> write(Function<StoreTx, T> work) {
+        return writer.submit(work);
+    }
+
+    @Override
+    public Optional<Job> job(String id) {
+        return readers.withHandle(h -> h.createQuery("SELECT * FROM jobs WHERE id = :id").bind("id", id)
+                .map(Rows::job).findOne());
+    }
+
+    @Override
+    public Page<Job> jobs(JobQuery q) {
+        var sql = new StringBuilder("SELECT * FROM jobs WHERE 1=1");
+        if (q.beforeSeq() > 0) sql.append(" AND seq < :before");
+        if (!q.statuses().isEmpty()) sql.append(" AND status IN (<statuses>)");
+        if (q.type() != null) sql.append(" AND type = :type");
+        if (q.label() != null) sql.append(" AND labels LIKE :label ESCAPE '!'");
+        if (q.text() != null) sql.append(" AND (name LIKE :text ESCAPE '!' OR id LIKE :prefix ESCAPE '!' OR spec LIKE :text ESCAPE '!')");
+        sql.append(" ORDER BY seq DESC LIMIT :limit");
+        List<Job> rows = readers.withHandle(h -> {
+            Query query = h.createQuery(sql.toString()).bind("limit", q.limit() + 1);
+            if (q.beforeSeq() > 0) query.bind("before", q.beforeSeq());
+            if (!q.statuses().isEmpty()) query.bindList("statuses", q.statuses().stream().map(JobStatus::wireName).toList());
+            if (q.type() != null) query.bind("type", q.type());
+            if (q.label() != null) query.bind("label", "% " + Rows.escapeLike(q.label()) + " %");
+            if (q.text() != null) {
+                query.bind("text", "%" + Rows.escapeLike(q.text()) + "%");
+                query.bind("prefix", Rows.escapeLike(q.text()) + "%");
+            }
+            return query.map(Rows::job).list();
+        });
+        return Rows.page(rows, q.limit(), Job::seq);
+    }
+
+    @Override
+    public List<Job> activeJobs() {
+        return readers.withHandle(h -> h.createQuery(
+                "SELECT * FROM jobs WHERE status IN ('queued','assigned','running','cancelling','stopping') ORDER BY seq")
+                .map(Rows::job).list());
+    }
+
+    @Override
+    public Map<JobStatus, Long> countByStatus() {
+        var counts = new EnumMap<JobStatus, Long>(JobStatus.class);
+        readers.useHandle(h -> h.createQuery("SELECT status, count(*) AS n FROM jobs GROUP BY status")
+                .map((rs, ctx) -> Map.entry(JobStatus.fromWire(rs.getString("status")), rs.getLong("n")))
+                .forEach(e -> counts.put(e.getKey(), e.getValue())));
+        return counts;
+    }
+
+    @Override
+    public List<Attempt> attempts(String jobId) {
+        return readers.withHandle(h -> h.createQuery("SELECT * FROM attempts WHERE job_id = :id ORDER BY number")
+                .bind("id", jobId).map(Rows::attempt).list());
+    }
+
+    @Override
+    public Optional<Attempt> attempt(String jobId, int number) {
+        return readers.withHandle(h -> h.createQuery("SELECT * FROM attempts WHERE job_id = :id AND number = :n")
+                .bind("id", jobId).bind("n", number).map(Rows::attempt).findOne());
+    }
+
+    @Override
+    public Map<String, String> secrets(String jobId) {
+        return readers.withHandle(h -> h.createQuery("SELECT secrets FROM jobs WHERE id = :id").bind("id", jobId)
+                .mapTo(String.class).findOne().map(Rows::stringMap).orElse(Map.of()));
+    }
+
+    @Override
+    public List<Event> jobEvents(String jobId, long afterId, int limit) {
+        return readers.withHandle(h -> h.createQuery(
+                "SELECT * FROM events WHERE job_id = :job AND id > :after ORDER BY id LIMIT :limit")
+                .bind("job", jobId).bind("after", afterId).bind("limit", limit).map(Rows::event).list());
+    }
+
+    @Override
+    public List<Event> events(long afterId, int limit) {
+        return readers.withHandle(h -> h.createQuery("SELECT * FROM events WHERE id > :after ORDER BY id LIMIT :limit")
+                .bind("after", afterId).bind("limit", limit).map(Rows::event).list());
+    }
+
+    @Override
+    public List<NumberedLine> logLines(String jobId, int attempt, long afterLine, int limit) {
+        return readers.withHandle(h -> {
+            // The chunk holding line afterLine+1 starts at or before it; later chunks follow in key order.
+            Long start = h.createQuery("SELECT max(first_line) FROM log_chunks WHERE job_id = :job AND attempt = :a AND first_line <= :line")
+                    .bind("job", jobId).bind("a", attempt).bind("line", afterLine + 1)
+                    .mapTo(Long.class).findOne().orElse(null);
+            long from = start == null ? 0 : start;
+            var out = new ArrayList<NumberedLine>(Math.min(limit, 10_000));
+            try (var chunks = h.createQuery("SELECT first_line, data FROM log_chunks WHERE job_id = :job AND attempt = :a AND first_line >= :from ORDER BY first_line")
+                    .bind("job", jobId).bind("a", attempt).bind("from", from)
+                    .map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getBytes(2)}).stream()) {
+                var it = chunks.iterator();
+                while (it.hasNext() && out.size() < limit) {
+                    Object[] row = it.next();
+                    long number = (Long) row[0];
+                    for (var line : LogChunkCodec.decode((byte[]) row[1])) {
+                        if (number > afterLine && out.size() < limit) out.add(new NumberedLine(number, line));
+                        number++;
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void forEachLogLine(String jobId, int attempt, Consumer<NumberedLine> sink) {
+        readers.useHandle(h -> {
+            try (var chunks = h.createQuery("SELECT first_line, data FROM log_chunks WHERE job_id = :job AND attempt = :a ORDER BY first_line")
+                    .bind("job", jobId).bind("a", attempt).setFetchSize(16)
+                    .map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getBytes(2)}).stream()) {
+                chunks.forEach(row -> {
+                    long number = (Long) row[0];
+                    for (var line : LogChunkCodec.decode((byte[]) row[1])) sink.accept(new NumberedLine(number++, line));
+                });
+            }
+        });
+    }
+
+    @Override
+    public List<Long> recentDurationsMs(String type, int limit) {
+        return readers.withHandle(h -> h.createQuery(
+                "SELECT (finished_at - started_at) / 1000000 FROM jobs WHERE type = :type AND status = 'succeeded' "
+                        + "AND started_at IS NOT NULL ORDER BY seq DESC LIMIT :limit")
+                .bind("type", type).bind("limit", limit).mapTo(Long.class).list());
+    }
+
+    @Override
+    public List<AgentRecord> agents() {
+        return readers.withHandle(h -> h.createQuery("SELECT * FROM agents ORDER BY name").map(Rows::agent).list());
+    }
+
+    @Override
+    public void close() {
+        writer.close();
+        readPool.close();
+    }
+}

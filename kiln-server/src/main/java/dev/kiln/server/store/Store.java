@@ -1,0 +1,59 @@
+package dev.kiln.server.store;
+
+import dev.kiln.server.events.Event;
+import dev.kiln.server.jobs.Attempt;
+import dev.kiln.server.jobs.Job;
+import dev.kiln.server.jobs.JobStatus;
+import dev.kiln.server.logs.NumberedLine;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Kiln's one storage contract. Writes are transactions: a state change and the events it causes commit together,
+ * and the future completes once they are durable. Writes submitted in order commit in order. Committed events are
+ * published to the event bus in commit order. Reads see committed data only.
+ */
+public interface Store extends AutoCloseable {
+
+    <T> CompletableFuture<T> write(Function<StoreTx, T> work);
+
+    Optional<Job> job(String id);
+
+    Page<Job> jobs(JobQuery query);
+
+    /** Jobs not in a terminal status, in submission order: what the server must pick up at start. */
+    List<Job> activeJobs();
+
+    Map<JobStatus, Long> countByStatus();
+
+    List<Attempt> attempts(String jobId);
+
+    Optional<Attempt> attempt(String jobId, int number);
+
+    /** Secrets of a job, in clear, for sending to the agent that runs it. */
+    Map<String, String> secrets(String jobId);
+
+    /** Events of one job with id greater than {@code afterId}, oldest first. */
+    List<Event> jobEvents(String jobId, long afterId, int limit);
+
+    /** All events with id greater than {@code afterId}, oldest first. */
+    List<Event> events(long afterId, int limit);
+
+    /** Lines {@code afterLine+1 ..} of an attempt's log, at most {@code limit}. */
+    List<NumberedLine> logLines(String jobId, int attempt, long afterLine, int limit);
+
+    /** Every line of an attempt's log in order, without holding it all in memory. */
+    void forEachLogLine(String jobId, int attempt, Consumer<NumberedLine> sink);
+
+    /** Run durations (ms) of the most recent successful jobs of this type, newest first. */
+    List<Long> recentDurationsMs(String type, int limit);
+
+    List<AgentRecord> agents();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,28 @@
+package dev.kiln.server.store;
+
+import dev.kiln.protocol.LogLine;
+import dev.kiln.server.events.Event;
+import dev.kiln.server.jobs.Attempt;
+import dev.kiln.server.jobs.Job;
+import java.util.List;
+
+/** The writes of one transaction. Everything done through one StoreTx commits, or none of it. */
+public interface StoreTx {
+
+    /** Stores a new job (and its secrets, kept apart from the spec); returns it with its {@code seq}. */
+    Job insertJob(Job job);
+
+    void updateJob(Job job);
+
+    void insertAttempt(Attempt attempt);
+
+    void updateAttempt(Attempt attempt);
+
+    /** Appends an event; it is published on the bus after the commit. Returns it with its id. */
+    Event appendEvent(Event draft);
+
+    /** Stores lines numbered {@code firstLine ..} of an attempt's log. */
+    void appendLogChunk(String jobId, int attempt, long firstLine, List<LogLine> lines);
+
+    void upsertAgent(AgentRecord agent);
+}
