@@ -37,7 +37,8 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(JobEngine engine, Store store) {
         this.engine = engine;
         this.store = store;
-        ObjectMapper mapper = Json.newMapper().setSerializationInclusion(JsonInclude.Include.ALWAYS);
+        ObjectMapper mapper = Json.newMapper().setSerializationInclusion(JsonInclude.Include.ALWAYS)
+                .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         var agentSocket = new AgentSocket(engine);
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;

@@ -112,6 +112,10 @@ public final class JobSpecParser {
             return null;
         }
         String s = n.textValue();
+        if (hasUnpairedSurrogate(s)) {
+            error(field, "contains invalid unicode (an unpaired surrogate); send valid UTF-8 text");
+            return null;
+        }
         if (s.length() > maxChars) {
             error(field, "is too long (" + s.length() + " characters, at most " + maxChars + ")");
             return null;
@@ -177,7 +181,8 @@ public final class JobSpecParser {
                         ? ": use letters, digits and '_', not starting with a digit" : ""));
             } else if (v.isTextual() || v.isNumber() || v.isBoolean()) {
                 String s = v.asText();
-                if (s.length() > maxValueChars) error(field + "." + key, "is too long (at most " + maxValueChars + " characters)");
+                if (hasUnpairedSurrogate(s) || hasUnpairedSurrogate(key)) error(field + "." + key, "contains invalid unicode (an unpaired surrogate)");
+                else if (s.length() > maxValueChars) error(field + "." + key, "is too long (at most " + maxValueChars + " characters)");
                 else if (s.indexOf('\0') >= 0) error(field + "." + key, "must not contain NUL characters");
                 else out.put(key, s);
             } else {
@@ -240,6 +245,19 @@ public final class JobSpecParser {
             }
         }
         return new RetryPolicy((int) limit, codes, any, timeout, lost);
+    }
+
+    static boolean hasUnpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) return true;
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String describe(JsonNode n) {

@@ -1,0 +1,110 @@
+package dev.kiln.agent;
+
+import dev.kiln.protocol.AgentMessage;
+import dev.kiln.protocol.LogLine;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Turns one attempt's log lines into numbered chunks: a chunk leaves when it has {@value #MAX_LINES} lines or
+ * {@value #MAX_BYTES} bytes, or {@value #LINGER_MS} ms after its first line (latency stays low, chunks stay big under
+ * load). Every chunk is kept until the server acks it, so a reconnect resends exactly what is missing. Past
+ * {@value #MAX_UNACKED_BYTES} unacked bytes the job's output blocks: it slows down, nothing is dropped.
+ */
+final class LogShipper {
+    static final int MAX_LINES = 1000;
+    static final int MAX_BYTES = 256 * 1024;
+    static final long LINGER_MS = 10;
+    static final long MAX_UNACKED_BYTES = 64L * 1024 * 1024;
+
+    private record Chunk(AgentMessage.Log message, long bytes) {}
+
+    private final String jobId;
+    private final int attempt;
+    private final Consumer<AgentMessage.Log> out;
+    private final ScheduledExecutorService timer;
+    private final Deque<Chunk> unacked = new ArrayDeque<>();
+    private List<LogLine> buffer = new ArrayList<>();
+    private long bufferBytes;
+    private long unackedBytes;
+    private long nextSeq = 1;
+    private boolean flushScheduled;
+
+    LogShipper(String jobId, int attempt, Consumer<AgentMessage.Log> out, ScheduledExecutorService timer) {
+        this.jobId = jobId;
+        this.attempt = attempt;
+        this.out = out;
+        this.timer = timer;
+    }
+
+    /** Chunks are handed to {@code out} under the lock, so they leave in seq order whichever thread cuts them. */
+    void add(LogLine line) {
+        synchronized (this) {
+            while (unackedBytes > MAX_UNACKED_BYTES) {
+                try {
+                    wait(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            buffer.add(line);
+            bufferBytes += line.text().length() * 2L + 16; // estimate: cheaper than encoding every line twice
+            if (buffer.size() >= MAX_LINES || bufferBytes >= MAX_BYTES) {
+                out.accept(cut());
+            } else if (!flushScheduled) {
+                flushScheduled = true;
+                timer.schedule(this::flush, LINGER_MS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    synchronized void flush() {
+        flushScheduled = false;
+        if (!buffer.isEmpty()) out.accept(cut());
+    }
+
+    /** Flushes what is left; returns the seq of the last chunk (0 if there was none). */
+    long finish() {
+        flush();
+        synchronized (this) {
+            return nextSeq - 1;
+        }
+    }
+
+    private AgentMessage.Log cut() {
+        var msg = new AgentMessage.Log(jobId, attempt, nextSeq++, List.copyOf(buffer));
+        long bytes = 0;
+        for (var l : buffer) bytes += l.text().getBytes(StandardCharsets.UTF_8).length + 16;
+        unacked.addLast(new Chunk(msg, bytes));
+        unackedBytes += bytes;
+        buffer = new ArrayList<>();
+        bufferBytes = 0;
+        return msg;
+    }
+
+    synchronized void ack(long seq) {
+        while (!unacked.isEmpty() && unacked.peekFirst().message().seq() <= seq) {
+            unackedBytes -= unacked.removeFirst().bytes();
+        }
+        notifyAll();
+    }
+
+    synchronized List<AgentMessage.Log> unacked() {
+        return unacked.stream().map(Chunk::message).toList();
+    }
+
+    synchronized long lastAcked() {
+        return unacked.isEmpty() ? nextSeq - 1 : unacked.peekFirst().message().seq() - 1;
+    }
+
+    synchronized boolean allAcked() {
+        return unacked.isEmpty();
+    }
+}

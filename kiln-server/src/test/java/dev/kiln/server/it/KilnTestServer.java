@@ -1,0 +1,30 @@
+package dev.kiln.server.it;
+
+import dev.kiln.server.KilnServer;
+import dev.kiln.server.ServerConfig;
+import dev.kiln.server.jobs.JobEngine;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/** A real Kiln server on a free loopback port, with its embedded agent, over a temporary data dir. */
+public final class KilnTestServer implements AutoCloseable {
+    public final KilnServer server;
+    public final Api api;
+
+    private KilnTestServer(KilnServer server) {
+        this.server = server;
+        this.api = new Api(server.baseUrl());
+    }
+
+    public static KilnTestServer start(Path dataDir, int agentCapacity) {
+        var config = new ServerConfig(dataDir, "127.0.0.1", 0, true, "embedded", agentCapacity, Map.of(),
+                new JobEngine.Config(Duration.ofSeconds(3), Duration.ofSeconds(6)));
+        return new KilnTestServer(KilnServer.start(config));
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

@@ -1,0 +1,111 @@
+package dev.kiln.server.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.protocol.ServerMessage;
+import dev.kiln.server.fleet.AgentConnection;
+import dev.kiln.server.fleet.AgentSession;
+import dev.kiln.server.fleet.AgentState;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SchedulerTest {
+    static final AgentConnection CONNECTED = new AgentConnection() {
+        public void send(ServerMessage message) {}
+        public void close(int code, String reason) {}
+    };
+
+    static AgentSession agent(String name, int capacity, Map<String, List<String>> labels) {
+        var a = new AgentSession(name + "-id", name, labels, capacity, "1", AgentState.ONLINE, Instant.now());
+        a.connected(name, labels, capacity, "1", CONNECTED, Instant.now());
+        return a;
+    }
+
+    static JobQueue.Entry job(String id, int priority, long order, Map<String, String> req) {
+        return new JobQueue.Entry(id, priority, order, new JobQueue.Needs(req, null), "build");
+    }
+
+    @Test
+    void listValuedLabelsMatchByMembership() {
+        var labels = Map.of("arch", List.of("x86_64"), "toolchain", List.of("gcc-12", "jdk-21"));
+        assertThat(LabelMatcher.satisfies(Map.of("toolchain", "jdk-21"), labels)).isTrue();
+        assertThat(LabelMatcher.satisfies(Map.of("toolchain", "jdk-17"), labels)).isFalse();
+        assertThat(LabelMatcher.satisfies(Map.of("arch", "x86_64", "toolchain", "gcc-12"), labels)).isTrue();
+        assertThat(LabelMatcher.satisfies(Map.of("os", "linux"), labels)).isFalse();
+        assertThat(LabelMatcher.satisfies(Map.of(), labels)).isTrue();
+    }
+
+    @Test
+    void priorityThenSubmissionOrderAndTheLeastLoadedAgent() {
+        var q = new JobQueue();
+        q.add(job("low", 0, 1, Map.of()));
+        q.add(job("high", 5, 2, Map.of()));
+        q.add(job("high-later", 5, 3, Map.of()));
+        var busy = agent("busy", 4, Map.of());
+        busy.activeJobs().addAll(List.of("a", "b"));
+        var idle = agent("idle", 4, Map.of());
+        var next = Scheduler.next(q, List.of(busy, idle));
+        assertThat(next.entry().jobId()).isEqualTo("high");
+        assertThat(next.agent().name()).isEqualTo("idle");
+        q.remove("high");
+        assertThat(Scheduler.next(q, List.of(busy, idle)).entry().jobId()).isEqualTo("high-later");
+    }
+
+    @Test
+    void aJobNobodyCanRunDoesNotBlockTheOnesBehindIt() {
+        var q = new JobQueue();
+        q.add(job("arm", 100, 1, Map.of("arch", "arm64")));
+        q.add(job("x86", 0, 2, Map.of("arch", "x86_64")));
+        var x86 = agent("x86", 1, Map.of("arch", List.of("x86_64")));
+        assertThat(Scheduler.next(q, List.of(x86)).entry().jobId()).isEqualTo("x86");
+        var reason = Scheduler.reasonFor(q.get("arm"), q, List.of(x86));
+        assertThat(reason.message()).isEqualTo("no online agent has arch=arm64");
+    }
+
+    @Test
+    void capacityIsRespectedAndTheReasonSaysBusy() {
+        var q = new JobQueue();
+        q.add(job("j", 0, 1, Map.of()));
+        var a = agent("a", 2, Map.of());
+        var b = agent("b", 1, Map.of());
+        a.activeJobs().addAll(List.of("x", "y"));
+        b.activeJobs().add("z");
+        assertThat(Scheduler.next(q, List.of(a, b))).isNull();
+        assertThat(Scheduler.reasonFor(q.get("j"), q, List.of(a, b)).message())
+                .isEqualTo("all 2 matching agents are busy (3/3)");
+    }
+
+    @Test
+    void drainingAndPinnedAgentsAreExplained() {
+        var q = new JobQueue();
+        q.add(job("j", 0, 1, Map.of("arch", "arm64")));
+        var pinned = new JobQueue.Entry("p", 0, 2, new JobQueue.Needs(Map.of(), "build-7"), "build");
+        q.add(pinned);
+        var arm = agent("build-7", 2, Map.of("arch", List.of("arm64")));
+        arm.setState(AgentState.DRAINING);
+        assertThat(Scheduler.next(q, List.of(arm))).isNull();
+        assertThat(Scheduler.reasonFor(q.get("j"), q, List.of(arm)).message())
+                .isEqualTo("the only matching agent, build-7, is draining");
+        assertThat(Scheduler.reasonFor(pinned, q, List.of(arm)).message()).isEqualTo("agent build-7 is draining");
+        var ghost = new JobQueue.Entry("g", 0, 3, new JobQueue.Needs(Map.of(), "nobody"), "build");
+        assertThat(Scheduler.reasonFor(ghost, q, List.of(arm)).message()).isEqualTo("agent nobody (server_id) is not registered");
+        assertThat(Scheduler.reasonFor(q.get("j"), q, List.of()).message()).isEqualTo("no online agent has arch=arm64");
+        var none = job("n", 0, 4, Map.of());
+        assertThat(Scheduler.reasonFor(none, q, List.of()).message()).isEqualTo("no agent is online");
+    }
+
+    @Test
+    void queuePositionsCountAcrossGroups() {
+        var q = new JobQueue();
+        q.add(job("a", 0, 1, Map.of("arch", "arm64")));
+        q.add(job("b", 0, 2, Map.of()));
+        q.add(job("c", 9, 3, Map.of("arch", "arm64")));
+        assertThat(q.position(q.get("c"))).isEqualTo(1);
+        assertThat(q.position(q.get("a"))).isEqualTo(2);
+        assertThat(q.position(q.get("b"))).isEqualTo(3);
+        assertThat(q.head(2)).extracting(JobQueue.Entry::jobId).containsExactly("c", "a");
+        assertThat(q.heads()).extracting(JobQueue.Entry::jobId).containsExactly("c", "b");
+    }
+}
