@@ -183,9 +183,9 @@ public final class JobEngine implements AutoCloseable {
                     Job cancelling = job.withStatus(JobStatus.CANCELLING, now);
                     aj.job = cancelling;
                     aj.attempt = aj.attempt.withStatus(JobStatus.CANCELLING);
+                    var lines = systemLines(aj, "cancel requested by user");
                     Attempt attempt = aj.attempt;
                     int grace = job.spec().cancelGraceSeconds();
-                    var lines = systemLines(aj, "cancel requested by user");
                     AgentSession agent = fleet.get(job.agentId());
                     return store.write(tx -> {
                         tx.updateJob(cancelling);
