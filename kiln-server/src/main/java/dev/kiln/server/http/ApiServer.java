@@ -38,7 +38,8 @@ public final class ApiServer implements AutoCloseable {
         this.engine = engine;
         this.store = store;
         ObjectMapper mapper = Json.newMapper().setSerializationInclusion(JsonInclude.Include.ALWAYS)
-                .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+                .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         var agentSocket = new AgentSocket(engine);
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
@@ -82,7 +83,12 @@ public final class ApiServer implements AutoCloseable {
         app.exception(NotFoundException.class, (e, ctx) -> problem(ctx, Problem.of(404, "Not found", e.getMessage())));
         app.exception(IllegalTransitionException.class, (e, ctx) -> problem(ctx, Problem.of(409, "Conflict", e.getMessage())));
         app.exception(ApiException.class, (e, ctx) -> problem(ctx, Problem.of(e.status(), e.title(), e.getMessage())));
-        app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, Problem.of(e.getStatus(), titleFor(e.getStatus()), e.getMessage())));
+        app.exception(HttpResponseException.class, (e, ctx) -> {
+            String detail = e.getStatus() == 404 && e.getMessage().startsWith("Endpoint ")
+                    ? "no such endpoint: " + ctx.method() + " " + ctx.path() + " (the API lives under /api/v1)"
+                    : e.getMessage();
+            problem(ctx, Problem.of(e.getStatus(), titleFor(e.getStatus()), detail));
+        });
         app.exception(CompletionException.class, (e, ctx) -> {
             Throwable cause = e.getCause();
             if (cause instanceof IllegalTransitionException ite) problem(ctx, Problem.of(409, "Conflict", ite.getMessage()));
@@ -93,7 +99,7 @@ public final class ApiServer implements AutoCloseable {
         app.error(404, ctx -> {
             if (ctx.result() == null || ctx.result().isEmpty()) {
                 problem(ctx, Problem.of(404, "Not found", "no such endpoint: " + ctx.method() + " " + ctx.path()
-                        + " (the API lives under /api/v1; see /api/openapi.json)"));
+                        + " (the API lives under /api/v1)"));
             }
         });
         app.error(405, ctx -> problem(ctx, Problem.of(405, "Method not allowed", ctx.method() + " is not allowed on " + ctx.path())));

@@ -137,7 +137,11 @@ public final class JobSpecParser {
     }
 
     private long integer(ObjectNode obj, String field, long min, long max, long dflt) {
-        JsonNode n = obj.get(field);
+        return integer(obj, field, field, min, max, dflt);
+    }
+
+    private long integer(ObjectNode obj, String key, String field, long min, long max, long dflt) {
+        JsonNode n = obj.get(key);
         if (n == null || n.isNull()) return dflt;
         if (!n.isIntegralNumber() || !n.canConvertToLong()) {
             error(field, "must be a whole number between " + min + " and " + max + ", not " + describe(n));
@@ -224,7 +228,7 @@ public final class JobSpecParser {
         n.fieldNames().forEachRemaining(f -> {
             if (!f.equals("limit") && !f.equals("on")) error("retry." + f, "unknown field; use limit and on");
         });
-        long limit = integer((ObjectNode) n, "limit", 0, MAX_RETRY_LIMIT, 0);
+        long limit = integer((ObjectNode) n, "limit", "retry.limit", 0, MAX_RETRY_LIMIT, 0);
         JsonNode on = n.get("on");
         Set<Integer> codes = new HashSet<>();
         boolean any = false, timeout = false, lost = false;
