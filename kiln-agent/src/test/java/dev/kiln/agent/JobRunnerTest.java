@@ -1,0 +1,128 @@
+package dev.kiln.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kiln.protocol.AgentMessage;
+import dev.kiln.protocol.JobAssignment;
+import dev.kiln.protocol.LogLine;
+import dev.kiln.protocol.LogStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** JobRunner driven directly, with a collecting sink instead of a server. */
+class JobRunnerTest {
+    @TempDir
+    Path dir;
+    final List<AgentMessage> sent = new CopyOnWriteArrayList<>();
+    final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1);
+
+    @AfterEach
+    void stop() {
+        timer.shutdownNow();
+    }
+
+    JobRunner run(String command, Map<String, String> secrets, long timeout) {
+        var job = new JobAssignment("job-" + System.nanoTime(), 1, command, null, null, null, Map.of("GREETING", "hi"),
+                secrets, timeout, 1, List.of());
+        var runner = new JobRunner(job, "agent-test-" + ProcessHandle.current().pid(), dir, sent::add, timer, r -> { });
+        runner.start();
+        return runner;
+    }
+
+    AgentMessage.JobFinished finished(JobRunner r, Duration within) {
+        await().atMost(within).until(() -> r.finished() != null);
+        return r.finished();
+    }
+
+    List<LogLine> lines() {
+        var lines = new ArrayList<LogLine>();
+        long seq = 0;
+        for (var m : sent) {
+            if (m instanceof AgentMessage.Log log) {
+                assertThat(log.seq()).isEqualTo(seq + 1);
+                seq = log.seq();
+                lines.addAll(log.lines());
+            }
+        }
+        return lines;
+    }
+
+    List<String> texts(LogStream stream) {
+        return lines().stream().filter(l -> l.stream() == stream).map(LogLine::text).toList();
+    }
+
+    @Test
+    void capturesStdoutStderrAndExitCode() {
+        var f = finished(run("echo $GREETING; echo err >&2; echo two; exit 7", Map.of(), 0), Duration.ofSeconds(10));
+        assertThat(f.reason()).isEqualTo(AgentMessage.FinishReason.EXITED);
+        assertThat(f.exitCode()).isEqualTo(7);
+        assertThat(texts(LogStream.STDOUT)).containsExactly("hi", "two");
+        assertThat(texts(LogStream.STDERR)).containsExactly("err");
+        assertThat(texts(LogStream.SYSTEM)).anySatisfy(t -> assertThat(t).contains("exit code 7"));
+        assertThat(sent).anySatisfy(m -> assertThat(m).isInstanceOf(AgentMessage.JobStarted.class));
+        assertThat(f.lastSeq()).isEqualTo(sent.stream().filter(m -> m instanceof AgentMessage.Log).count());
+    }
+
+    @Test
+    void masksSecretsEverywhere() {
+        finished(run("echo $TOKEN; echo \"x$TOKEN\" >&2", Map.of("TOKEN", "s3cr3t-value"), 0), Duration.ofSeconds(10));
+        assertThat(lines()).noneSatisfy(l -> assertThat(l.text()).contains("s3cr3t-value"));
+        assertThat(texts(LogStream.STDOUT)).containsExactly("***");
+        assertThat(texts(LogStream.STDERR)).containsExactly("x***");
+    }
+
+    @Test
+    void aHundredThousandLinesArriveInOrder() {
+        var f = finished(run("seq 1 100000", Map.of(), 0), Duration.ofSeconds(30));
+        assertThat(f.exitCode()).isZero();
+        var out = texts(LogStream.STDOUT);
+        assertThat(out).hasSize(100_000);
+        for (int i = 0; i < out.size(); i++) assertThat(out.get(i)).isEqualTo(Integer.toString(i + 1));
+    }
+
+    @Test
+    void timeoutKillsTheTree() {
+        long start = System.nanoTime();
+        var f = finished(run("trap '' TERM; sleep 30 & sleep 30", Map.of(), 1), Duration.ofSeconds(10));
+        assertThat(f.reason()).isEqualTo(AgentMessage.FinishReason.TIMED_OUT);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void outputsAndEventsAreForwardedAndMalformedLinesWarn() {
+        finished(run("echo version=1.2 >> $KILN_OUTPUT; echo 'nokey' >> $KILN_OUTPUT; "
+                + "echo '{\"kind\":\"model.fitted\",\"duration_ms\":850}' >> $KILN_EVENTS; echo 'not json' >> $KILN_EVENTS",
+                Map.of(), 0), Duration.ofSeconds(10));
+        assertThat(sent).anySatisfy(m -> {
+            assertThat(m).isInstanceOf(AgentMessage.JobOutput.class);
+            assertThat(((AgentMessage.JobOutput) m).key()).isEqualTo("version");
+            assertThat(((AgentMessage.JobOutput) m).value()).isEqualTo("1.2");
+        });
+        assertThat(sent).anySatisfy(m -> {
+            assertThat(m).isInstanceOf(AgentMessage.JobEvent.class);
+            assertThat(((AgentMessage.JobEvent) m).kind()).isEqualTo("model.fitted");
+            assertThat(((AgentMessage.JobEvent) m).data()).containsEntry("duration_ms", 850);
+        });
+        assertThat(texts(LogStream.SYSTEM)).anySatisfy(t -> assertThat(t).contains("malformed line in KILN_OUTPUT"));
+        assertThat(texts(LogStream.SYSTEM)).anySatisfy(t -> assertThat(t).contains("malformed line in KILN_EVENTS"));
+    }
+
+    @Test
+    void aMissingCommandBinaryIsAFailureNotACrash() throws Exception {
+        var f = finished(run("/no/such/binary", Map.of(), 0), Duration.ofSeconds(10));
+        assertThat(f.exitCode()).isEqualTo(127);
+        assertThat(texts(LogStream.STDERR)).anySatisfy(t -> assertThat(t).contains("/no/such/binary"));
+        assertThat(Files.exists(dir.resolve("workspaces"))).isTrue();
+    }
+}
