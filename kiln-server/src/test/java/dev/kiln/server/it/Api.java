@@ -25,6 +25,10 @@ public final class Api {
         this.base = base;
     }
 
+    public String base() {
+        return base;
+    }
+
     public record Response(int status, String contentType, String body) {
         public JsonNode json() {
             try {

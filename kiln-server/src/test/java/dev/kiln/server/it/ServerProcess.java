@@ -13,14 +13,18 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Kiln server in a JVM of its own, so a test can kill it with SIGKILL. Arguments: data dir, agent capacity. Writes
- * its port to {@code <data dir>/port} once it listens.
+ * A Kiln server in a JVM of its own, so a test can kill it with SIGKILL. Arguments: data dir, embedded agent capacity
+ * (0 = no embedded agent), and optionally seconds until a gone agent's jobs are lost, heartbeat timeout, port. Writes its port to {@code <data dir>/port} once it listens.
  */
 public final class ServerProcess {
     public static void main(String[] args) throws Exception {
         Path dataDir = Path.of(args[0]);
-        var config = new ServerConfig(dataDir, "127.0.0.1", 0, true, "embedded", Integer.parseInt(args[1]), Map.of(),
-                new JobEngine.Config(Duration.ofSeconds(3), Duration.ofSeconds(6)));
+        int capacity = Integer.parseInt(args[1]);
+        int lostAfter = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int heartbeat = args.length > 3 ? Integer.parseInt(args[3]) : 6;
+        int port = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+        var config = new ServerConfig(dataDir, "127.0.0.1", port, capacity > 0, "embedded", capacity, Map.of(),
+                new JobEngine.Config(Duration.ofSeconds(lostAfter), Duration.ofSeconds(heartbeat)));
         KilnServer server = KilnServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         Path tmp = dataDir.resolve("port.tmp");
@@ -31,12 +35,17 @@ public final class ServerProcess {
 
     /** Starts one and waits until it listens. */
     public static Handle launch(Path dataDir, int capacity) throws IOException, InterruptedException {
+        return launch(dataDir, capacity, 3, 6, 0);
+    }
+
+    public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port)
+            throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
         Files.deleteIfExists(dataDir.resolve("port"));
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-cp", cp, ServerProcess.class.getName(), dataDir.toString(),
-                Integer.toString(capacity)));
+                Integer.toString(capacity), Integer.toString(lostAfter), Integer.toString(heartbeat), Integer.toString(port)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("server-" + System.nanoTime() + ".log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -48,11 +57,21 @@ public final class ServerProcess {
             }
             Thread.sleep(50);
         }
-        int port = Integer.parseInt(Files.readString(dataDir.resolve("port")).strip());
-        return new Handle(p, new Api("http://127.0.0.1:" + port));
+        int listening = Integer.parseInt(Files.readString(dataDir.resolve("port")).strip());
+        return new Handle(p, new Api("http://127.0.0.1:" + listening));
+    }
+
+    public static int freePort() throws IOException {
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     public record Handle(Process process, Api api) implements AutoCloseable {
+        public String baseUrl() {
+            return api.base();
+        }
+
         public void kill9() throws InterruptedException {
             process.destroyForcibly(); // SIGKILL on Linux
             process.waitFor();

@@ -1,0 +1,46 @@
+package dev.kiln.server.it;
+
+import dev.kiln.agent.Agent;
+import dev.kiln.agent.AgentConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A remote agent in a JVM of its own. Arguments: server base URL, name, labels, capacity, work dir. */
+public final class AgentProcess {
+    public static void main(String[] args) throws Exception {
+        URI ws = URI.create(args[0].replaceFirst("^http", "ws") + "/api/v1/agent/ws");
+        var config = new AgentConfig(ws, System.getenv("KILN_AGENT_TOKEN"), args[1], AgentConfig.parseLabels(args[2]),
+                Integer.parseInt(args[3]), Path.of(args[4]), "test", Duration.ofMillis(100));
+        var agent = new Agent(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::close));
+        agent.start();
+        Thread.currentThread().join();
+    }
+
+    public static Process launch(String serverUrl, String name, String labels, int capacity, Path workDir)
+            throws IOException {
+        Files.createDirectories(workDir);
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(List.of(java, "-cp", cp, AgentProcess.class.getName(), serverUrl, name, labels,
+                Integer.toString(capacity), workDir.toString()))
+                .redirectErrorStream(true).redirectOutput(workDir.resolve("agent.log").toFile()).start();
+    }
+
+    static void stop(Process p) throws InterruptedException {
+        if (p.isAlive()) {
+            p.destroy();
+            if (!p.waitFor(15, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+        }
+    }
+
+    /** SIGSTOP / SIGCONT: the process freezes with its sockets open, like a machine that stops answering. */
+    static void signal(Process p, String sig) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start().waitFor();
+    }
+}
