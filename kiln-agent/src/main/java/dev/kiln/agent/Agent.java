@@ -38,6 +38,7 @@ public final class Agent implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final Object connectionLock = new Object();
+    private final ArtifactUploader uploader;
     private volatile WebSocket socket;
     private volatile boolean closed;
     private ScheduledFuture<?> heartbeat;
@@ -48,6 +49,7 @@ public final class Agent implements AutoCloseable {
         this.config = config;
         this.agentId = AgentIdentity.loadOrCreate(config.workDir());
         this.labels = LabelDetector.merged(config.labels());
+        this.uploader = new ArtifactUploader(config.serverUri(), config.token());
         this.timer = Executors.newScheduledThreadPool(1, r -> {
             var t = new Thread(r, "kiln-agent-timer");
             t.setDaemon(true);
@@ -221,7 +223,7 @@ public final class Agent implements AutoCloseable {
         var job = a.job();
         JobRunner existing = jobs.get(job.jobId());
         if (existing != null && existing.attempt() == job.attempt()) return; // a resend: it already runs
-        var runner = new JobRunner(job, agentId, config.workDir(), this::send, timer, r -> { });
+        var runner = new JobRunner(job, agentId, config.workDir(), this::send, timer, r -> { }, uploader);
         jobs.put(job.jobId(), runner);
         runner.start();
     }

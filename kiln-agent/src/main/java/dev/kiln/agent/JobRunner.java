@@ -44,6 +44,7 @@ final class JobRunner {
     private final Consumer<AgentMessage> out;
     private final ScheduledExecutorService timer;
     private final Consumer<JobRunner> onDone;
+    private final ArtifactUploader uploader;
     private final LogShipper shipper;
     private final SecretMasker masker;
     private final ProcessTree.Marker marker;
@@ -53,7 +54,8 @@ final class JobRunner {
     private final Object stopLock = new Object();
 
     JobRunner(JobAssignment job, String agentId, Path workDir, Consumer<AgentMessage> out,
-              ScheduledExecutorService timer, Consumer<JobRunner> onDone) {
+              ScheduledExecutorService timer, Consumer<JobRunner> onDone, ArtifactUploader uploader) {
+        this.uploader = uploader;
         this.job = job;
         this.agentId = agentId;
         this.workspace = workDir.resolve("workspaces").resolve(job.jobId() + "-" + job.attempt());
@@ -146,6 +148,10 @@ final class JobRunner {
             }
             exitCode = code;
             if (code > 128 && stopReason != null) signal = code - 128;
+            if (stopReason == null && !job.artifacts().isEmpty() && uploader != null) {
+                var problems = uploader.upload(job.jobId(), job.attempt(), workspace, job.artifacts(), this::system);
+                if (!problems.isEmpty() && code == 0) error = "artifact upload failed: " + problems.get(0);
+            }
             if (reason == FinishReason.EXITED) system("exit code " + code);
             else if (reason == FinishReason.TIMED_OUT) {
                 system("timed out after " + job.timeoutSeconds() + " s (exit code " + code + ")");

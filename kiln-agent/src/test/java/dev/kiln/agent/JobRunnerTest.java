@@ -35,7 +35,7 @@ class JobRunnerTest {
     JobRunner run(String command, Map<String, String> secrets, long timeout) {
         var job = new JobAssignment("job-" + System.nanoTime(), 1, command, null, null, null, Map.of("GREETING", "hi"),
                 secrets, timeout, 1, List.of());
-        var runner = new JobRunner(job, "agent-test-" + ProcessHandle.current().pid(), dir, sent::add, timer, r -> { });
+        var runner = new JobRunner(job, "agent-test-" + ProcessHandle.current().pid(), dir, sent::add, timer, r -> { }, null);
         runner.start();
         return runner;
     }

@@ -33,7 +33,7 @@ public final class KilnServer implements AutoCloseable {
         this.config = config;
         this.store = new SqliteStore(config.dataDir(), bus);
         this.engine = new JobEngine(store, config.engine());
-        this.api = new ApiServer(engine, store);
+        this.api = new ApiServer(engine, store, new dev.kiln.server.artifacts.ArtifactFiles(config.dataDir().resolve("artifacts")));
     }
 
     public static KilnServer start(ServerConfig config) {

@@ -34,7 +34,7 @@ public final class ApiServer implements AutoCloseable {
     private final JobEngine engine;
     private final Store store;
 
-    public ApiServer(JobEngine engine, Store store) {
+    public ApiServer(JobEngine engine, Store store, dev.kiln.server.artifacts.ArtifactFiles artifactFiles) {
         this.engine = engine;
         this.store = store;
         ObjectMapper mapper = Json.newMapper().setSerializationInclusion(JsonInclude.Include.ALWAYS)
@@ -66,6 +66,10 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.POST, "/api/v1/jobs/{id}/cancel", Role.OPERATOR, jobs::cancel);
         route(HandlerType.PUT, "/api/v1/jobs/{id}/cancel", Role.OPERATOR, jobs::cancel);
         route(HandlerType.POST, "/api/v1/jobs/{id}/rerun", Role.OPERATOR, jobs::rerun);
+        var artifacts = new ArtifactsApi(store, artifactFiles);
+        route(HandlerType.GET, "/api/v1/jobs/{id}/artifacts", Role.VIEWER, artifacts::list);
+        route(HandlerType.GET, "/api/v1/jobs/{id}/artifacts/<name>", Role.VIEWER, artifacts::download);
+        route(HandlerType.PUT, "/api/v1/agent/jobs/{id}/artifacts", Role.AGENT, artifacts::upload);
         route(HandlerType.GET, "/api/v1/queue", Role.VIEWER, this::queue);
         route(HandlerType.GET, "/api/v1/workers", Role.VIEWER, this::workers);
         route(HandlerType.GET, "/api/v1/workers/{id}", Role.VIEWER, ctx -> ctx.json(Views.agent(engine.agent(ctx.pathParam("id")))));

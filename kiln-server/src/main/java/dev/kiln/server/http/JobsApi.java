@@ -167,11 +167,16 @@ final class JobsApi {
     }
 
     private Job job(Context ctx) {
+        return job(store, ctx);
+    }
+
+    /** The job named by the {@code {id}} path parameter, or 404. */
+    static Job job(Store store, Context ctx) {
         String id = id(ctx);
         return store.job(id).orElseThrow(() -> new NotFoundException("no job with id '" + id + "'"));
     }
 
-    private static String id(Context ctx) {
+    static String id(Context ctx) {
         String id = ctx.pathParam("id");
         if (!JobIds.isWellFormed(id)) {
             throw new NotFoundException("no job with id '" + Requests.abbreviate(id) + "' (job ids look like 0193f6c2-8a41-7c3e-9d2b-5e8f1a2b3c4d)");

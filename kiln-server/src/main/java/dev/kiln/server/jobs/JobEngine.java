@@ -491,7 +491,8 @@ public final class JobEngine implements AutoCloseable {
             switch (m.reason()) {
                 case EXITED -> {
                     int code = m.exitCode() == null ? -1 : m.exitCode();
-                    terminal = code == 0 ? JobStatus.SUCCEEDED : JobStatus.FAILED;
+                    // exit 0 with an error: the job ran but Kiln could not finish its part (artifact upload)
+                    terminal = code == 0 && error == null ? JobStatus.SUCCEEDED : JobStatus.FAILED;
                     if (code != 0 && error == null) {
                         error = m.signal() != null ? "killed by signal " + m.signal() : "exit code " + code;
                     }

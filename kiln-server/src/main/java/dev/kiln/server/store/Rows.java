@@ -162,6 +162,11 @@ final class Rows {
                 instant(rs, "last_seen"));
     }
 
+    static dev.kiln.server.artifacts.Artifact artifact(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new dev.kiln.server.artifacts.Artifact(rs.getString("job_id"), rs.getInt("attempt"), rs.getString("name"),
+                rs.getLong("size"), rs.getString("sha256"), instant(rs, "created_at"));
+    }
+
     static <T> Page<T> page(List<T> rows, int limit, ToLongFunction<T> seq) {
         if (rows.size() <= limit) return new Page<>(rows, null);
         List<T> items = rows.subList(0, limit);

@@ -154,4 +154,20 @@ final class SqlTx implements StoreTx {
                 .bind("last", Clock.toNs(a.lastSeen()))
                 .execute();
     }
+
+    @Override
+    public void upsertArtifact(dev.kiln.server.artifacts.Artifact a) {
+        h.createUpdate("""
+                INSERT INTO artifacts (job_id, attempt, name, size, sha256, created_at)
+                VALUES (:job, :attempt, :name, :size, :sha, :created)
+                ON CONFLICT (job_id, attempt, name) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256,
+                  created_at = excluded.created_at""")
+                .bind("job", a.jobId())
+                .bind("attempt", a.attempt())
+                .bind("name", a.name())
+                .bind("size", a.size())
+                .bind("sha", a.sha256())
+                .bind("created", Clock.toNs(a.createdAt()))
+                .execute();
+    }
 }

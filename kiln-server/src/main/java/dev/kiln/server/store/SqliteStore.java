@@ -204,6 +204,12 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public List<dev.kiln.server.artifacts.Artifact> artifacts(String jobId) {
+        return readers.withHandle(h -> h.createQuery("SELECT * FROM artifacts WHERE job_id = :job ORDER BY attempt, name")
+                .bind("job", jobId).map(Rows::artifact).list());
+    }
+
+    @Override
     public void close() {
         writer.close();
         readPool.close();

@@ -54,6 +54,9 @@ public interface Store extends AutoCloseable {
 
     List<AgentRecord> agents();
 
+    /** Artifacts of a job, all attempts, by attempt then name. */
+    List<dev.kiln.server.artifacts.Artifact> artifacts(String jobId);
+
     @Override
     void close();
 }

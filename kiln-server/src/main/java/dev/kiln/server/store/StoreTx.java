@@ -25,4 +25,7 @@ public interface StoreTx {
     void appendLogChunk(String jobId, int attempt, long firstLine, List<LogLine> lines);
 
     void upsertAgent(AgentRecord agent);
+
+    /** Records an uploaded artifact (a re-upload of the same name replaces it). */
+    void upsertArtifact(dev.kiln.server.artifacts.Artifact artifact);
 }
