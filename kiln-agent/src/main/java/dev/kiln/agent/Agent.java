@@ -41,6 +41,7 @@ public final class Agent implements AutoCloseable {
     private final ArtifactUploader uploader;
     private volatile WebSocket socket;
     private volatile boolean closed;
+    private volatile boolean draining;
     private ScheduledFuture<?> heartbeat;
     private Thread connector;
     private Thread sender;
@@ -241,23 +242,32 @@ public final class Agent implements AutoCloseable {
             total = sun.getTotalMemorySize();
             free = sun.getFreeMemorySize();
         }
-        return new AgentMessage.Heartbeat(os.getSystemLoadAverage(), total - free, total, activeJobs());
+        return new AgentMessage.Heartbeat(os.getSystemLoadAverage(), total - free, total, activeJobs(), draining);
+    }
+
+    /**
+     * Graceful stop (SIGTERM): tell the server to send no more work, then either let running jobs finish (up to
+     * {@code wait}) or cancel them, wait until the server has every line and finish, and disconnect.
+     */
+    public void shutdown(boolean letJobsFinish, Duration wait) {
+        if (closed) return;
+        draining = true;
+        send(heartbeatNow());
+        long deadline = System.nanoTime() + (letJobsFinish ? wait.toNanos() : 0);
+        while (activeJobs() > 0 && System.nanoTime() < deadline) pause(100);
+        for (var r : jobs.values()) if (r.finished() == null) r.cancel(2);
+        long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!jobs.isEmpty() && System.nanoTime() < settle && socket != null) pause(50);
+        close();
     }
 
     @Override
     public void close() {
         if (closed) return;
-        closed = true;
         for (var r : jobs.values()) if (r.finished() == null) r.cancel(2);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (activeJobs() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        while (activeJobs() > 0 && System.nanoTime() < deadline) pause(20);
+        closed = true;
         synchronized (connectionLock) {
             WebSocket ws = socket;
             if (ws != null) {
@@ -272,5 +282,13 @@ public final class Agent implements AutoCloseable {
         if (connector != null) connector.interrupt();
         if (sender != null) sender.interrupt();
         timer.shutdownNow();
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

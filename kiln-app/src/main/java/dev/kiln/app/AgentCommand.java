@@ -31,8 +31,17 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--work-dir", defaultValue = "./kiln-agent", description = "Workspaces, spool and identity (default: ${DEFAULT-VALUE}).")
     Path workDir;
 
+    @Option(names = "--on-shutdown", defaultValue = "wait", description = "On SIGTERM: 'wait' for running jobs (up to --shutdown-timeout) or 'cancel' them (default: ${DEFAULT-VALUE}).")
+    String onShutdown;
+
+    @Option(names = "--shutdown-timeout", defaultValue = "600", description = "Seconds to wait for running jobs on SIGTERM (default: ${DEFAULT-VALUE}).")
+    int shutdownTimeout;
+
     @Override
     public Integer call() throws Exception {
+        if (!onShutdown.equals("wait") && !onShutdown.equals("cancel")) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--on-shutdown must be 'wait' or 'cancel'");
+        }
         URI base = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
         String scheme = switch (base.getScheme() == null ? "" : base.getScheme()) {
             case "http", "ws" -> "ws";
@@ -47,7 +56,7 @@ final class AgentCommand implements Callable<Integer> {
         var agent = new Agent(config);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.close();
+            agent.shutdown(onShutdown.equals("wait"), Duration.ofSeconds(shutdownTimeout));
             stopped.countDown();
         }, "kiln-agent-shutdown"));
         agent.start();

@@ -27,7 +27,9 @@ public sealed interface AgentMessage {
     /** A job the agent is still running, with the highest log chunk seq the server acked. */
     record RunningJob(String jobId, int attempt, long lastAckedSeq) {}
 
-    record Heartbeat(double load, long memoryUsedBytes, long memoryTotalBytes, int active) implements AgentMessage {}
+    /** {@code draining}: the agent is shutting down and takes no new jobs. */
+    record Heartbeat(double load, long memoryUsedBytes, long memoryTotalBytes, int active, boolean draining)
+            implements AgentMessage {}
 
     record JobStarted(String jobId, int attempt, long pid, long timestampNs) implements AgentMessage {}
 

@@ -24,6 +24,7 @@ public final class AgentSession {
     private double load;
     private long memoryUsed;
     private long memoryTotal;
+    private boolean selfDrained;
 
     public AgentSession(String id, String name, Map<String, List<String>> labels, int capacity, String version,
                         AgentState state, Instant lastSeen) {
@@ -46,7 +47,16 @@ public final class AgentSession {
         connection = newConnection;
         connectedAt = now;
         lastSeen = now;
-        if (state == AgentState.OFFLINE) state = AgentState.ONLINE;
+        if (state == AgentState.OFFLINE || (state == AgentState.DRAINING && selfDrained)) state = AgentState.ONLINE;
+        selfDrained = false;
+    }
+
+    /** The agent said it is shutting down: no new jobs; a later reconnect makes it online again. */
+    public boolean drainSelf() {
+        if (state != AgentState.ONLINE) return false;
+        state = AgentState.DRAINING;
+        selfDrained = true;
+        return true;
     }
 
     public void disconnected() {

@@ -378,7 +378,17 @@ public final class JobEngine implements AutoCloseable {
             case AgentMessage.Heartbeat hb -> {
                 synchronized (lock) {
                     AgentSession a = fleet.get(agentId);
-                    if (a != null) a.heartbeat(hb.load(), hb.memoryUsedBytes(), hb.memoryTotalBytes(), Instant.now());
+                    if (a == null) return;
+                    a.heartbeat(hb.load(), hb.memoryUsedBytes(), hb.memoryTotalBytes(), Instant.now());
+                    if (hb.draining() && a.drainSelf()) {
+                        var rec = record(a);
+                        store.write(tx -> {
+                            tx.upsertAgent(rec);
+                            tx.appendEvent(Event.draft(null, "agent.draining", eventData("agent_id", rec.id(),
+                                    "name", rec.name(), "reason", "the agent is shutting down")));
+                            return null;
+                        });
+                    }
                 }
             }
             case AgentMessage.JobStarted started -> onStarted(agentId, started);

@@ -17,7 +17,7 @@ public final class AgentProcess {
         var config = new AgentConfig(ws, System.getenv("KILN_AGENT_TOKEN"), args[1], AgentConfig.parseLabels(args[2]),
                 Integer.parseInt(args[3]), Path.of(args[4]), "test", Duration.ofMillis(100));
         var agent = new Agent(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(agent::close));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> agent.shutdown(true, Duration.ofSeconds(60))));
         agent.start();
         Thread.currentThread().join();
     }

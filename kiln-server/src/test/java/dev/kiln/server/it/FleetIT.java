@@ -178,6 +178,33 @@ class FleetIT {
         }
     }
 
+    @Test
+    void sigtermDrainsTheAgentLetsItsJobFinishAndTakesNoNewWork() throws Exception {
+        Process agent = null;
+        try (var server = ServerProcess.launch(dir.resolve("server"), 0)) {
+            Api api = server.api();
+            agent = AgentProcess.launch(server.baseUrl(), "leaving", "role=leaving", 2, dir.resolve("agent"));
+            awaitAgents(api, 1);
+            String running = api.submit(Map.of("command", "sleep 3; echo finished", "labels", Map.of("role", "leaving"))).get("id").asText();
+            api.awaitStatus(running, Duration.ofSeconds(20), "running");
+            agent.destroy(); // SIGTERM
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    api.get("/api/v1/workers").json().get("workers").get(0).get("state").asText().equals("draining"));
+            String later = api.submit(Map.of("command", "true", "labels", Map.of("role", "leaving"))).get("id").asText();
+            JsonNode status = api.get("/api/v1/jobs/" + later + "/status").json();
+            assertThat(status.get("queue_info").get("waiting_reason").get("message").asText())
+                    .isEqualTo("the only matching agent, leaving, is draining");
+            JsonNode done = api.awaitStatus(running, Duration.ofSeconds(20), "succeeded", "failed", "lost", "cancelled");
+            assertThat(done.get("status").asText()).isEqualTo("succeeded");
+            assertThat(agent.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    api.get("/api/v1/workers").json().get("workers").get(0).get("state").asText().equals("offline"));
+            assertThat(api.get("/api/v1/jobs/" + later + "/status").json().get("status").asText()).isEqualTo("queued");
+        } finally {
+            if (agent != null) AgentProcess.stop(agent);
+        }
+    }
+
     static void assertEveryLineOnce(List<JsonNode> lines, int expected) {
         int next = 1;
         for (int i = 0; i < lines.size(); i++) {
