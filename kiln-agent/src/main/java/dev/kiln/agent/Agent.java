@@ -215,7 +215,9 @@ public final class Agent implements AutoCloseable {
                 if (r == null || r.attempt() != ack.attempt()) return;
                 r.shipper().ack(ack.seq());
                 var f = r.finished();
-                if (f != null && ack.seq() >= f.lastSeq() && r.shipper().allAcked()) jobs.remove(ack.jobId(), r);
+                if (f != null && ack.seq() >= f.lastSeq() && r.shipper().allAcked() && jobs.remove(ack.jobId(), r)) {
+                    r.shipper().close();
+                }
             }
         }
     }

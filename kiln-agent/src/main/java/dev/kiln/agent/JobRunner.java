@@ -63,7 +63,8 @@ final class JobRunner {
         this.out = out;
         this.timer = timer;
         this.onDone = onDone;
-        this.shipper = new LogShipper(job.jobId(), job.attempt(), out::accept, timer);
+        this.shipper = new LogShipper(job.jobId(), job.attempt(), out::accept, timer,
+                workDir.resolve("spool").resolve(job.jobId() + "-" + job.attempt() + ".jsonl"));
         this.masker = new SecretMasker(job.secrets().values());
         this.marker = new ProcessTree.Marker(agentId, job.jobId());
     }

@@ -3,9 +3,8 @@ package dev.kiln.agent;
 import dev.kiln.protocol.AgentMessage;
 import dev.kiln.protocol.LogLine;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -14,29 +13,28 @@ import java.util.function.Consumer;
 /**
  * Turns one attempt's log lines into numbered chunks: a chunk leaves when it has {@value #MAX_LINES} lines or
  * {@value #MAX_BYTES} bytes, or {@value #LINGER_MS} ms after its first line (latency stays low, chunks stay big under
- * load). Every chunk is kept until the server acks it, so a reconnect resends exactly what is missing. Past
- * {@value #MAX_UNACKED_BYTES} unacked bytes the job's output blocks: it slows down, nothing is dropped.
+ * load). Every chunk is kept until the server acks it (in memory, overflowing to a spool file on disk), so a
+ * reconnect resends exactly what is missing. Past {@value #MAX_UNACKED_BYTES} unacked bytes the job's output blocks:
+ * it slows down, nothing is dropped.
  */
 final class LogShipper {
     static final int MAX_LINES = 1000;
     static final int MAX_BYTES = 256 * 1024;
     static final long LINGER_MS = 10;
-    static final long MAX_UNACKED_BYTES = 64L * 1024 * 1024;
-
-    private record Chunk(AgentMessage.Log message, long bytes) {}
+    static final long MAX_UNACKED_BYTES = 1024L * 1024 * 1024;
 
     private final String jobId;
     private final int attempt;
     private final Consumer<AgentMessage.Log> out;
     private final ScheduledExecutorService timer;
-    private final Deque<Chunk> unacked = new ArrayDeque<>();
+    private final ChunkSpool unacked;
     private List<LogLine> buffer = new ArrayList<>();
     private long bufferBytes;
-    private long unackedBytes;
     private long nextSeq = 1;
     private boolean flushScheduled;
 
-    LogShipper(String jobId, int attempt, Consumer<AgentMessage.Log> out, ScheduledExecutorService timer) {
+    LogShipper(String jobId, int attempt, Consumer<AgentMessage.Log> out, ScheduledExecutorService timer, Path spoolFile) {
+        this.unacked = new ChunkSpool(spoolFile);
         this.jobId = jobId;
         this.attempt = attempt;
         this.out = out;
@@ -46,7 +44,7 @@ final class LogShipper {
     /** Chunks are handed to {@code out} under the lock, so they leave in seq order whichever thread cuts them. */
     void add(LogLine line) {
         synchronized (this) {
-            while (unackedBytes > MAX_UNACKED_BYTES) {
+            while (unacked.totalBytes() > MAX_UNACKED_BYTES) {
                 try {
                     wait(1000);
                 } catch (InterruptedException e) {
@@ -82,26 +80,31 @@ final class LogShipper {
         var msg = new AgentMessage.Log(jobId, attempt, nextSeq++, List.copyOf(buffer));
         long bytes = 0;
         for (var l : buffer) bytes += l.text().getBytes(StandardCharsets.UTF_8).length + 16;
-        unacked.addLast(new Chunk(msg, bytes));
-        unackedBytes += bytes;
+        unacked.add(msg, bytes);
         buffer = new ArrayList<>();
         bufferBytes = 0;
         return msg;
     }
 
     synchronized void ack(long seq) {
-        while (!unacked.isEmpty() && unacked.peekFirst().message().seq() <= seq) {
-            unackedBytes -= unacked.removeFirst().bytes();
-        }
+        unacked.ackUpTo(seq);
         notifyAll();
     }
 
     synchronized List<AgentMessage.Log> unacked() {
-        return unacked.stream().map(Chunk::message).toList();
+        return unacked.all();
     }
 
     synchronized long lastAcked() {
-        return unacked.isEmpty() ? nextSeq - 1 : unacked.peekFirst().message().seq() - 1;
+        return unacked.isEmpty() ? nextSeq - 1 : unacked.firstSeq() - 1;
+    }
+
+    synchronized boolean spilled() {
+        return unacked.spilled();
+    }
+
+    synchronized void close() {
+        unacked.close();
     }
 
     synchronized boolean allAcked() {
