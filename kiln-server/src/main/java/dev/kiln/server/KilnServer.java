@@ -29,8 +29,11 @@ public final class KilnServer implements AutoCloseable {
     private final ApiServer api;
     private Agent embeddedAgent;
 
-    private KilnServer(ServerConfig config) {
-        this.config = config;
+    private KilnServer(ServerConfig given) {
+        // Absolute from here on: workspaces, git and job processes must not depend on the current directory.
+        this.config = new ServerConfig(given.dataDir().toAbsolutePath().normalize(), given.bind(), given.port(),
+                given.embeddedAgent(), given.agentName(), given.agentCapacity(), given.agentLabels(), given.engine());
+        ServerConfig config = this.config;
         this.store = new SqliteStore(config.dataDir(), bus);
         this.engine = new JobEngine(store, config.engine());
         this.api = new ApiServer(engine, store, new dev.kiln.server.artifacts.ArtifactFiles(config.dataDir().resolve("artifacts")));
@@ -52,7 +55,7 @@ public final class KilnServer implements AutoCloseable {
         String embeddedId = config.embeddedAgent() ? AgentIdentity.loadOrCreate(agentDir) : null;
         engine.recover(embeddedId);
         api.start(config.bind(), config.port());
-        log.info("Kiln {} listening on http://{}:{} (data in {})", VERSION, config.bind(), api.port(), config.dataDir().toAbsolutePath());
+        log.info("Kiln {} listening on http://{}:{} (data in {})", VERSION, config.bind(), api.port(), config.dataDir());
         if (config.embeddedAgent()) {
             String host = config.bind().equals("0.0.0.0") || config.bind().equals("::") ? "127.0.0.1" : config.bind();
             var agentConfig = new AgentConfig(

@@ -4,6 +4,7 @@ import dev.kiln.server.jobs.ValidationException;
 import java.util.List;
 
 /** An RFC 9457 problem detail: what went wrong and what to do about it. */
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record Problem(String type, String title, int status, String detail, String instance,
                       List<ValidationException.FieldError> errors) {
 
