@@ -6,12 +6,27 @@ import picocli.CommandLine.Command;
 /** The {@code kiln} executable. */
 @Command(name = "kiln", mixinStandardHelpOptions = true, version = "kiln 0.1.0",
         description = "Kiln: a self-hosted build orchestrator.",
-        subcommands = {ServerCommand.class, AgentCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServerCommand.class, AgentCommand.class, JobCommands.Submit.class, JobCommands.Status.class,
+                JobCommands.Logs.class, JobCommands.Cancel.class, JobCommands.Rerun.class, JobCommands.Jobs.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        int code = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        int code = commandLine().execute(args);
         if (code != 0) System.exit(code);
+    }
+
+    static CommandLine commandLine() {
+        var cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        // A failure the user can fix is one plain line on stderr, not a stack trace.
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof ApiClient.CliError || e instanceof IllegalArgumentException) {
+                cmd.getErr().println("kiln: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        return cli;
     }
 
     @Override

@@ -1,0 +1,102 @@
+package dev.kiln.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The CLI's view of a Kiln server: JSON over HTTP, problem+json turned into plain messages. */
+final class ApiClient {
+    /** A failure to show the user as one plain line (no stack trace). */
+    static final class CliError extends RuntimeException {
+        CliError(String message) {
+            super(message);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+    private final String token;
+
+    ApiClient(String server, String token) {
+        this.base = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
+        this.token = token;
+    }
+
+    /** The token from the flag, else $KILN_TOKEN, else the admin token the server wrote into its data dir. */
+    static String resolveToken(String flag, Path dataDir) {
+        if (flag != null) return flag.isBlank() ? null : flag; // --token= means: send none
+        String env = System.getenv("KILN_TOKEN");
+        if (env != null && !env.isBlank()) return env;
+        Path file = dataDir.resolve("admin-token");
+        try {
+            return Files.exists(file) ? Files.readString(file).strip() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    JsonNode get(String path) {
+        return send("GET", path, null);
+    }
+
+    JsonNode post(String path, Object body) {
+        return send("POST", path, body);
+    }
+
+    String getText(String path) {
+        return raw("GET", path, null).body();
+    }
+
+    private JsonNode send(String method, String path, Object body) {
+        HttpResponse<String> r = raw(method, path, body);
+        try {
+            return r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new CliError("the server answered something that is not JSON: " + r.body());
+        }
+    }
+
+    private HttpResponse<String> raw(String method, String path, Object body) {
+        try {
+            var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+            if (token != null) b.header("Authorization", "Bearer " + token);
+            if (body != null) {
+                b.header("Content-Type", "application/json");
+                b.method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            } else {
+                b.method(method, HttpRequest.BodyPublishers.noBody());
+            }
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() >= 400) throw new CliError(problem(r));
+            return r;
+        } catch (ConnectException e) {
+            throw new CliError("cannot reach the Kiln server at " + base + " (is it running? start it with ./kiln server)");
+        } catch (IOException e) {
+            throw new CliError("talking to " + base + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliError("interrupted");
+        }
+    }
+
+    private static String problem(HttpResponse<String> r) {
+        try {
+            JsonNode p = JSON.readTree(r.body());
+            var msg = new StringBuilder(p.path("detail").asText(p.path("title").asText("HTTP " + r.statusCode())));
+            for (JsonNode e : p.path("errors")) msg.append("\n  ").append(e.path("field").asText()).append(": ").append(e.path("message").asText());
+            if (r.statusCode() == 401) msg.append("\n(pass --token, set KILN_TOKEN, or run where the server's data dir is)");
+            return msg.toString();
+        } catch (IOException e) {
+            return "HTTP " + r.statusCode() + ": " + r.body();
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.kiln.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.server.KilnServer;
+import dev.kiln.server.ServerConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The client commands against a real server. */
+class CliTest {
+    @TempDir
+    static Path dir;
+    static KilnServer server;
+
+    @BeforeAll
+    static void start() {
+        server = KilnServer.start(ServerConfig.defaults(dir.resolve("data")).withPort(0).withAgentCapacity(2));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    record Run(int code, String out, String err) {}
+
+    static Run kiln(String... args) {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out, oldErr = System.err;
+        System.setOut(new PrintStream(out, true));
+        System.setErr(new PrintStream(err, true));
+        try {
+            var cli = Main.commandLine();
+            cli.setOut(new java.io.PrintWriter(out, true));
+            cli.setErr(new java.io.PrintWriter(err, true));
+            String[] all = new String[args.length + 3];
+            all[0] = args[0];
+            all[1] = "--server=" + server.baseUrl();
+            all[2] = "--data-dir=" + dir.resolve("data");
+            all[3] = "--token=";
+            System.arraycopy(args, 1, all, 4, args.length - 1);
+            return new Run(cli.execute(all), out.toString(), err.toString());
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void submitFollowPrintsTheLogAndExitsWithTheJobsCode() {
+        Run r = kiln("submit", "--follow", "--name", "cli", "--", "echo hello; echo oops >&2; exit 3");
+        assertThat(r.code()).as(r.toString()).isEqualTo(3);
+        assertThat(r.out()).contains("hello");
+        assertThat(r.err()).contains("oops").contains("job failed: exit code 3");
+    }
+
+    @Test
+    void statusCancelAndListAQueuedJob() {
+        Run submitted = kiln("submit", "--arch", "sparc", "--", "true");
+        String id = submitted.out().strip();
+        assertThat(kiln("status", id).out()).contains("no online agent has arch=sparc");
+        assertThat(kiln("cancel", id).out().strip()).isEqualTo("cancelled");
+        assertThat(kiln("jobs", "--status", "cancelled").out()).contains(id.substring(0, 8));
+    }
+
+    @Test
+    void errorsArePlainMessages() {
+        Run r = kiln("status", "not-a-job");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("kiln: no job with id 'not-a-job'").doesNotContain("Exception");
+        Run bad = kiln("submit", "--timeout", "-5", "--", "true");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("timeout_seconds");
+    }
+}
