@@ -56,6 +56,12 @@ final class ServerCommand implements Callable<Integer> {
             stopped.countDown();
         }, "kiln-shutdown"));
         System.out.println("Kiln is running at " + server.baseUrl() + "  (Ctrl-C to stop)");
+        if (server.newAdminToken() != null) {
+            System.out.println("First start: an admin token was written to " + dataDir.resolve("admin-token") + " (mode 0600).");
+            System.out.println("Sign in once with: " + server.baseUrl() + "/login#token=" + server.newAdminToken());
+        } else {
+            System.out.println("Admin token: " + dataDir.resolve("admin-token"));
+        }
         stopped.await();
         return 0;
     }

@@ -41,12 +41,11 @@ class CliTest {
             var cli = Main.commandLine();
             cli.setOut(new java.io.PrintWriter(out, true));
             cli.setErr(new java.io.PrintWriter(err, true));
-            String[] all = new String[args.length + 3];
+            String[] all = new String[args.length + 2];
             all[0] = args[0];
             all[1] = "--server=" + server.baseUrl();
-            all[2] = "--data-dir=" + dir.resolve("data");
-            all[3] = "--token=";
-            System.arraycopy(args, 1, all, 4, args.length - 1);
+            all[2] = "--data-dir=" + dir.resolve("data"); // the admin token is read from there
+            System.arraycopy(args, 1, all, 3, args.length - 1);
             return new Run(cli.execute(all), out.toString(), err.toString());
         } finally {
             System.setOut(oldOut);
@@ -69,6 +68,16 @@ class CliTest {
         assertThat(kiln("status", id).out()).contains("no online agent has arch=sparc");
         assertThat(kiln("cancel", id).out().strip()).isEqualTo("cancelled");
         assertThat(kiln("jobs", "--status", "cancelled").out()).contains(id.substring(0, 8));
+    }
+
+    @Test
+    void withoutATokenTheServerSaysHowToGetOne() {
+        var cli = Main.commandLine();
+        var err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err, true));
+        int code = cli.execute("jobs", "--server=" + server.baseUrl(), "--data-dir=" + dir.resolve("nowhere"), "--token=");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("needs a token").contains("--token");
     }
 
     @Test

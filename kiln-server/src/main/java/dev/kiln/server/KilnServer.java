@@ -3,6 +3,8 @@ package dev.kiln.server;
 import dev.kiln.agent.Agent;
 import dev.kiln.agent.AgentConfig;
 import dev.kiln.agent.AgentIdentity;
+import dev.kiln.server.auth.TokenService;
+import dev.kiln.server.http.Role;
 import dev.kiln.server.events.EventBus;
 import dev.kiln.server.http.ApiServer;
 import dev.kiln.server.jobs.JobEngine;
@@ -27,6 +29,8 @@ public final class KilnServer implements AutoCloseable {
     private final Store store;
     private final JobEngine engine;
     private final ApiServer api;
+    private final TokenService tokens;
+    private String newAdminToken;
     private Agent embeddedAgent;
 
     private KilnServer(ServerConfig given) {
@@ -36,7 +40,8 @@ public final class KilnServer implements AutoCloseable {
         ServerConfig config = this.config;
         this.store = new SqliteStore(config.dataDir(), bus);
         this.engine = new JobEngine(store, config.engine());
-        this.api = new ApiServer(engine, store, new dev.kiln.server.artifacts.ArtifactFiles(config.dataDir().resolve("artifacts")));
+        this.tokens = new TokenService(store);
+        this.api = new ApiServer(engine, store, new dev.kiln.server.artifacts.ArtifactFiles(config.dataDir().resolve("artifacts")), tokens);
     }
 
     public static KilnServer start(ServerConfig config) {
@@ -54,13 +59,15 @@ public final class KilnServer implements AutoCloseable {
         Path agentDir = config.dataDir().resolve("agent");
         String embeddedId = config.embeddedAgent() ? AgentIdentity.loadOrCreate(agentDir) : null;
         engine.recover(embeddedId);
+        newAdminToken = tokens.ensureAdminToken(config.dataDir());
         api.start(config.bind(), config.port());
         log.info("Kiln {} listening on http://{}:{} (data in {})", VERSION, config.bind(), api.port(), config.dataDir());
         if (config.embeddedAgent()) {
             String host = config.bind().equals("0.0.0.0") || config.bind().equals("::") ? "127.0.0.1" : config.bind();
             var agentConfig = new AgentConfig(
                     URI.create("ws://" + hostForUri(host) + ":" + api.port() + "/api/v1/agent/ws"),
-                    null,
+                    // a fresh token each start, never written anywhere: it dies with this process
+                    tokens.createEphemeral("embedded agent", Role.AGENT).token(),
                     config.agentName(),
                     config.agentLabels(),
                     config.agentCapacity() > 0 ? config.agentCapacity() : Runtime.getRuntime().availableProcessors(),
@@ -74,6 +81,24 @@ public final class KilnServer implements AutoCloseable {
 
     private static String hostForUri(String host) {
         return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    /** The admin token if this start created it (first start), else null: shown once as a login URL. */
+    public String newAdminToken() {
+        return newAdminToken;
+    }
+
+    /** The admin token kept in the data dir. */
+    public String adminToken() {
+        try {
+            return java.nio.file.Files.readString(config.dataDir().resolve("admin-token")).strip();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public TokenService tokens() {
+        return tokens;
     }
 
     public int port() {

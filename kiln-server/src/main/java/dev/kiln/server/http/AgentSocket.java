@@ -23,12 +23,24 @@ final class AgentSocket {
     private final JobEngine engine;
     private final Map<String, Connection> bySession = new ConcurrentHashMap<>();
 
-    AgentSocket(JobEngine engine) {
+    private final Authenticator auth;
+
+    AgentSocket(JobEngine engine, Authenticator auth) {
         this.engine = engine;
+        this.auth = auth;
     }
 
     void configure(WsConfig ws) {
         ws.onConnect(ctx -> {
+            var principal = auth.principal(ctx);
+            if (principal.isEmpty()) {
+                ctx.closeSession(4401, "an agent token is needed: kiln agent --token <token> (an admin creates one with kiln token create --role agent)");
+                return;
+            }
+            if (principal.get().role() != dev.kiln.server.http.Role.AGENT) {
+                ctx.closeSession(4403, "token '" + principal.get().name() + "' is not an agent token");
+                return;
+            }
             ctx.session.setIdleTimeout(java.time.Duration.ofSeconds(120));
             bySession.put(ctx.sessionId(), new Connection(ctx));
         });

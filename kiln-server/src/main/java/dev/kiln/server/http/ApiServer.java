@@ -34,15 +34,21 @@ public final class ApiServer implements AutoCloseable {
     private final JobEngine engine;
     private final Store store;
 
-    public ApiServer(JobEngine engine, Store store, dev.kiln.server.artifacts.ArtifactFiles artifactFiles) {
+    private final java.util.Map<String, Role> roleByRoute = new java.util.HashMap<>();
+
+    public ApiServer(JobEngine engine, Store store, dev.kiln.server.artifacts.ArtifactFiles artifactFiles,
+                     dev.kiln.server.auth.TokenService tokens) {
         this.engine = engine;
         this.store = store;
         ObjectMapper mapper = Json.newMapper().setSerializationInclusion(JsonInclude.Include.ALWAYS)
                 .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        var agentSocket = new AgentSocket(engine);
+        var auth = new Authenticator(tokens);
+        var agentSocket = new AgentSocket(engine, auth);
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
+            // Streams hold a request open per client: virtual threads make hundreds of them cheap.
+            config.useVirtualThreads = true;
             config.jsonMapper(new JavalinJackson(mapper, false));
             config.http.maxRequestSize = Requests.MAX_BODY_BYTES;
             config.jetty.modifyWebSocketServletFactory(f -> {
@@ -55,6 +61,15 @@ public final class ApiServer implements AutoCloseable {
                 s.location = io.javalin.http.staticfiles.Location.CLASSPATH;
             });
         });
+        // One place decides access: the role each route declared.
+        app.beforeMatched(ctx -> auth.check(ctx, roleByRoute.getOrDefault(ctx.method().name() + " " + ctx.endpointHandlerPath(), Role.PUBLIC)));
+        var sessions = new AuthApi(tokens, auth, mapper);
+        route(HandlerType.POST, "/api/v1/session", Role.PUBLIC, sessions::signIn);
+        route(HandlerType.GET, "/api/v1/session", Role.VIEWER, sessions::whoAmI);
+        route(HandlerType.DELETE, "/api/v1/session", Role.PUBLIC, sessions::signOut);
+        route(HandlerType.POST, "/api/v1/tokens", Role.ADMIN, sessions::create);
+        route(HandlerType.GET, "/api/v1/tokens", Role.ADMIN, sessions::list);
+        route(HandlerType.DELETE, "/api/v1/tokens/{id}", Role.ADMIN, sessions::revoke);
         var jobs = new JobsApi(engine, store, mapper);
         route(HandlerType.POST, "/api/v1/jobs", Role.OPERATOR, jobs::submit);
         route(HandlerType.GET, "/api/v1/jobs", Role.VIEWER, jobs::list);
@@ -86,7 +101,10 @@ public final class ApiServer implements AutoCloseable {
         });
         app.exception(NotFoundException.class, (e, ctx) -> problem(ctx, Problem.of(404, "Not found", e.getMessage())));
         app.exception(IllegalTransitionException.class, (e, ctx) -> problem(ctx, Problem.of(409, "Conflict", e.getMessage())));
-        app.exception(ApiException.class, (e, ctx) -> problem(ctx, Problem.of(e.status(), e.title(), e.getMessage())));
+        app.exception(ApiException.class, (e, ctx) -> {
+            if (e.status() == 401) ctx.header("WWW-Authenticate", "Bearer");
+            problem(ctx, Problem.of(e.status(), e.title(), e.getMessage()));
+        });
         app.exception(HttpResponseException.class, (e, ctx) -> {
             String detail = e.getStatus() == 404 && e.getMessage().startsWith("Endpoint ")
                     ? "no such endpoint: " + ctx.method() + " " + ctx.path() + " (the API lives under /api/v1)"
@@ -111,6 +129,7 @@ public final class ApiServer implements AutoCloseable {
 
     private void route(HandlerType method, String path, Role role, Handler handler) {
         routes.add(new Route(method, path, role));
+        roleByRoute.put(method.name() + " " + path, role);
         app.addHttpHandler(method, path, handler);
     }
 
@@ -192,6 +211,8 @@ public final class ApiServer implements AutoCloseable {
     private static String titleFor(int status) {
         return switch (status) {
             case 400 -> "Bad request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
             case 404 -> "Not found";
             case 405 -> "Method not allowed";
             case 413 -> "Content too large";

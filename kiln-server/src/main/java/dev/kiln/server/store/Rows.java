@@ -167,6 +167,12 @@ final class Rows {
                 rs.getLong("size"), rs.getString("sha256"), instant(rs, "created_at"));
     }
 
+    static dev.kiln.server.auth.TokenRecord token(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new dev.kiln.server.auth.TokenRecord(rs.getString("id"), rs.getString("name"),
+                dev.kiln.server.http.Role.valueOf(rs.getString("role").toUpperCase()), rs.getString("hash"),
+                instant(rs, "created_at"), instant(rs, "revoked_at"));
+    }
+
     static <T> Page<T> page(List<T> rows, int limit, ToLongFunction<T> seq) {
         if (rows.size() <= limit) return new Page<>(rows, null);
         List<T> items = rows.subList(0, limit);

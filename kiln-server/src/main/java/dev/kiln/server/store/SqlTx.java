@@ -170,4 +170,21 @@ final class SqlTx implements StoreTx {
                 .bind("created", Clock.toNs(a.createdAt()))
                 .execute();
     }
+
+    @Override
+    public void insertToken(dev.kiln.server.auth.TokenRecord t) {
+        h.createUpdate("INSERT INTO tokens (id, name, role, hash, created_at) VALUES (:id, :name, :role, :hash, :created)")
+                .bind("id", t.id())
+                .bind("name", t.name())
+                .bind("role", t.role().name().toLowerCase())
+                .bind("hash", t.hash())
+                .bind("created", Clock.toNs(t.createdAt()))
+                .execute();
+    }
+
+    @Override
+    public boolean revokeToken(String id, java.time.Instant at) {
+        return h.createUpdate("UPDATE tokens SET revoked_at = coalesce(revoked_at, :at) WHERE id = :id")
+                .bind("id", id).bind("at", Clock.toNs(at)).execute() == 1;
+    }
 }

@@ -210,6 +210,11 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public List<dev.kiln.server.auth.TokenRecord> tokens() {
+        return readers.withHandle(h -> h.createQuery("SELECT * FROM tokens ORDER BY created_at DESC").map(Rows::token).list());
+    }
+
+    @Override
     public void close() {
         writer.close();
         readPool.close();

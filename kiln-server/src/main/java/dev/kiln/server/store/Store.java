@@ -57,6 +57,9 @@ public interface Store extends AutoCloseable {
     /** Artifacts of a job, all attempts, by attempt then name. */
     List<dev.kiln.server.artifacts.Artifact> artifacts(String jobId);
 
+    /** Every token ever issued, newest first (hashes only). */
+    List<dev.kiln.server.auth.TokenRecord> tokens();
+
     @Override
     void close();
 }

@@ -28,4 +28,9 @@ public interface StoreTx {
 
     /** Records an uploaded artifact (a re-upload of the same name replaces it). */
     void upsertArtifact(dev.kiln.server.artifacts.Artifact artifact);
+
+    void insertToken(dev.kiln.server.auth.TokenRecord token);
+
+    /** Marks a token revoked; false when there is no such token. */
+    boolean revokeToken(String id, java.time.Instant at);
 }

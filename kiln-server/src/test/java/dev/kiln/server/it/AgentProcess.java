@@ -22,14 +22,20 @@ public final class AgentProcess {
         Thread.currentThread().join();
     }
 
-    public static Process launch(String serverUrl, String name, String labels, int capacity, Path workDir)
+    /** Starts an agent with a fresh agent token made with {@code admin}. */
+    public static Process launch(Api admin, String name, String labels, int capacity, Path workDir) throws IOException {
+        return launch(admin.base(), admin.createToken(name, "agent"), name, labels, capacity, workDir);
+    }
+
+    public static Process launch(String serverUrl, String token, String name, String labels, int capacity, Path workDir)
             throws IOException {
         Files.createDirectories(workDir);
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(List.of(java, "-cp", cp, AgentProcess.class.getName(), serverUrl, name, labels,
-                Integer.toString(capacity), workDir.toString()))
-                .redirectErrorStream(true).redirectOutput(workDir.resolve("agent.log").toFile()).start();
+        var pb = new ProcessBuilder(List.of(java, "-cp", cp, AgentProcess.class.getName(), serverUrl, name, labels,
+                Integer.toString(capacity), workDir.toString()));
+        if (token != null) pb.environment().put("KILN_AGENT_TOKEN", token);
+        return pb.redirectErrorStream(true).redirectOutput(workDir.resolve("agent.log").toFile()).start();
     }
 
     static void stop(Process p) throws InterruptedException {

@@ -20,9 +20,31 @@ public final class Api {
     public static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
+    private final String token;
 
     public Api(String base) {
+        this(base, null);
+    }
+
+    public Api(String base, String token) {
         this.base = base;
+        this.token = token;
+    }
+
+    /** The same server, another token (null: none). */
+    public Api withToken(String other) {
+        return new Api(base, other);
+    }
+
+    public String token() {
+        return token;
+    }
+
+    /** Creates a token with this client's (admin) token and returns it. */
+    public String createToken(String name, String role) {
+        Response r = post("/api/v1/tokens", java.util.Map.of("name", name, "role", role));
+        if (r.status() != 201) throw new AssertionError("token create failed: " + r.status() + " " + r.body());
+        return r.json().get("token").asText();
     }
 
     public String base() {
@@ -42,6 +64,7 @@ public final class Api {
     public Response send(String method, String path, String contentType, String body) {
         var builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
         if (contentType != null) builder.header("Content-Type", contentType);
+        if (token != null) builder.header("Authorization", "Bearer " + token);
         builder.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         try {
             HttpResponse<String> r = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());

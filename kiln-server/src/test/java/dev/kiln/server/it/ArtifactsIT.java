@@ -51,7 +51,8 @@ class ArtifactsIT {
             assertThat(big.get("sha256").asText()).isEqualTo(expected);
 
             var http = HttpClient.newHttpClient();
-            var download = http.send(HttpRequest.newBuilder(URI.create(kiln.server.baseUrl() + big.get("download_url").asText())).build(),
+            var download = http.send(HttpRequest.newBuilder(URI.create(kiln.server.baseUrl() + big.get("download_url").asText()))
+                            .header("Authorization", "Bearer " + api.token()).build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             assertThat(download.statusCode()).isEqualTo(200);
             var sha = MessageDigest.getInstance("SHA-256");
@@ -81,12 +82,15 @@ class ArtifactsIT {
             api.awaitStatus(id, Duration.ofSeconds(30), "succeeded");
             assertThat(api.allLogLines(id, 1)).anySatisfy(l ->
                     assertThat(l.get("text").asText()).contains("no file matches artifact pattern missing/*.jar"));
-            var bad = api.send("PUT", "/api/v1/agent/jobs/" + id + "/artifacts?attempt=1&name=../../etc/passwd",
+            Api agent = api.withToken(api.createToken("uploader", "agent"));
+            assertThat(api.send("PUT", "/api/v1/agent/jobs/" + id + "/artifacts?attempt=1&name=a.txt", "application/octet-stream", "x")
+                    .status()).as("an admin token is not an agent token").isEqualTo(403);
+            var bad = agent.send("PUT", "/api/v1/agent/jobs/" + id + "/artifacts?attempt=1&name=../../etc/passwd",
                     "application/octet-stream", "x");
             assertThat(bad.status()).isEqualTo(400);
-            var noAttempt = api.send("PUT", "/api/v1/agent/jobs/" + id + "/artifacts?name=a.txt", "application/octet-stream", "x");
+            var noAttempt = agent.send("PUT", "/api/v1/agent/jobs/" + id + "/artifacts?name=a.txt", "application/octet-stream", "x");
             assertThat(noAttempt.status()).isEqualTo(400);
-            var wrongAttempt = api.send("PUT", "/api/v1/agent/jobs/" + id + "/artifacts?attempt=5&name=a.txt", "application/octet-stream", "x");
+            var wrongAttempt = agent.send("PUT", "/api/v1/agent/jobs/" + id + "/artifacts?attempt=5&name=a.txt", "application/octet-stream", "x");
             assertThat(wrongAttempt.status()).isEqualTo(404);
         }
     }

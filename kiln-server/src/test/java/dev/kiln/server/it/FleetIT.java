@@ -32,9 +32,9 @@ class FleetIT {
         var agents = new ArrayList<Process>();
         try (var server = ServerProcess.launch(dir.resolve("server"), 0)) {
             Api api = server.api();
-            agents.add(AgentProcess.launch(server.baseUrl(), "x86", "arch=x86_64", 2, dir.resolve("a1")));
-            agents.add(AgentProcess.launch(server.baseUrl(), "arm", "arch=arm64", 1, dir.resolve("a2")));
-            agents.add(AgentProcess.launch(server.baseUrl(), "tools", "arch=x86_64,toolchain=[gcc-12,jdk-21]", 3, dir.resolve("a3")));
+            agents.add(AgentProcess.launch(server.api(), "x86", "arch=x86_64", 2, dir.resolve("a1")));
+            agents.add(AgentProcess.launch(server.api(), "arm", "arch=arm64", 1, dir.resolve("a2")));
+            agents.add(AgentProcess.launch(server.api(), "tools", "arch=x86_64,toolchain=[gcc-12,jdk-21]", 3, dir.resolve("a3")));
             awaitAgents(api, 3);
 
             var arm = new ArrayList<String>();
@@ -60,7 +60,7 @@ class FleetIT {
             assertThat(waiting.get("status").asText()).isEqualTo("queued");
             assertThat(waiting.get("queue_info").get("waiting_reason").get("message").asText())
                     .isEqualTo("no online agent has arch=riscv64");
-            agents.add(AgentProcess.launch(server.baseUrl(), "riscv", "arch=riscv64", 1, dir.resolve("a4")));
+            agents.add(AgentProcess.launch(server.api(), "riscv", "arch=riscv64", 1, dir.resolve("a4")));
             JsonNode ran = api.awaitStatus(riscv, Duration.ofSeconds(30), "succeeded");
             assertThat(ran.get("agent_name").asText()).isEqualTo("riscv");
         } finally {
@@ -97,8 +97,8 @@ class FleetIT {
         Process a = null, b = null;
         try (var server = ServerProcess.launch(dir.resolve("server"), 0)) {
             Api api = server.api();
-            a = AgentProcess.launch(server.baseUrl(), "first", "zone=a", 1, dir.resolve("a"));
-            b = AgentProcess.launch(server.baseUrl(), "second", "zone=a", 1, dir.resolve("b"));
+            a = AgentProcess.launch(server.api(), "first", "zone=a", 1, dir.resolve("a"));
+            b = AgentProcess.launch(server.api(), "second", "zone=a", 1, dir.resolve("b"));
             awaitAgents(api, 2);
             String id = api.submit(Map.of("command", "if [ \"$KILN_ATTEMPT\" = 1 ]; then sleep 120; fi; echo finished",
                     "labels", Map.of("zone", "a"), "retry", Map.of("limit", 1, "on", List.of("agent_lost")))).get("id").asText();
@@ -133,7 +133,7 @@ class FleetIT {
         try {
             String id;
             try (var server = ServerProcess.launch(data, 0, 30, 15, port)) {
-                agent = AgentProcess.launch(server.baseUrl(), "streamer", "role=printer", 1, dir.resolve("agent"));
+                agent = AgentProcess.launch(server.api(), "streamer", "role=printer", 1, dir.resolve("agent"));
                 awaitAgents(server.api(), 1);
                 id = server.api().submit(Map.of("command", PRINT_200K, "labels", Map.of("role", "printer"))).get("id").asText();
                 await().atMost(Duration.ofSeconds(30)).until(() ->
@@ -156,7 +156,7 @@ class FleetIT {
         Process agent = null;
         try (var server = ServerProcess.launch(dir.resolve("server"), 0, 30, 15, 0)) {
             Api api = server.api();
-            agent = AgentProcess.launch(server.baseUrl(), "sleepy", "role=sleepy", 1, dir.resolve("agent"));
+            agent = AgentProcess.launch(server.api(), "sleepy", "role=sleepy", 1, dir.resolve("agent"));
             awaitAgents(api, 1);
             String id = api.submit(Map.of("command", "for i in $(seq 1 300); do echo \"line $i\"; sleep 0.1; done",
                     "labels", Map.of("role", "sleepy"))).get("id").asText();
@@ -183,7 +183,7 @@ class FleetIT {
         Process agent = null;
         try (var server = ServerProcess.launch(dir.resolve("server"), 0)) {
             Api api = server.api();
-            agent = AgentProcess.launch(server.baseUrl(), "leaving", "role=leaving", 2, dir.resolve("agent"));
+            agent = AgentProcess.launch(server.api(), "leaving", "role=leaving", 2, dir.resolve("agent"));
             awaitAgents(api, 1);
             String running = api.submit(Map.of("command", "sleep 3; echo finished", "labels", Map.of("role", "leaving"))).get("id").asText();
             api.awaitStatus(running, Duration.ofSeconds(20), "running");

@@ -14,7 +14,7 @@ public final class KilnTestServer implements AutoCloseable {
 
     private KilnTestServer(KilnServer server) {
         this.server = server;
-        this.api = new Api(server.baseUrl());
+        this.api = new Api(server.baseUrl(), server.adminToken());
     }
 
     public static KilnTestServer start(Path dataDir, int agentCapacity) {

@@ -35,7 +35,7 @@ class ManyJobsIT {
             for (int i = 0; i < n; i++) {
                 inFlight.acquire();
                 var req = HttpRequest.newBuilder(URI.create(kiln.server.baseUrl() + "/api/v1/jobs"))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                        .header("Content-Type", "application/json").header("Authorization", "Bearer " + kiln.api.token()).POST(HttpRequest.BodyPublishers.ofString(body)).build();
                 futures.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> inFlight.release()));
             }
             var ids = new HashSet<String>();

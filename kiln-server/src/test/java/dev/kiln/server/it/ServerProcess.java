@@ -58,7 +58,8 @@ public final class ServerProcess {
             Thread.sleep(50);
         }
         int listening = Integer.parseInt(Files.readString(dataDir.resolve("port")).strip());
-        return new Handle(p, new Api("http://127.0.0.1:" + listening));
+        String admin = Files.readString(dataDir.resolve("admin-token")).strip();
+        return new Handle(p, new Api("http://127.0.0.1:" + listening, admin));
     }
 
     public static int freePort() throws IOException {

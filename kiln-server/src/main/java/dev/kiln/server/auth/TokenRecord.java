@@ -1,0 +1,11 @@
+package dev.kiln.server.auth;
+
+import dev.kiln.server.http.Role;
+import java.time.Instant;
+
+/** A token as stored: never the token itself, only its hash. */
+public record TokenRecord(String id, String name, Role role, String hash, Instant createdAt, Instant revokedAt) {
+    public boolean revoked() {
+        return revokedAt != null;
+    }
+}

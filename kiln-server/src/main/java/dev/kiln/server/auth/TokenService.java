@@ -1,0 +1,115 @@
+package dev.kiln.server.auth;
+
+import dev.kiln.server.http.Role;
+import dev.kiln.server.store.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Issues, checks and revokes tokens. A token is 32 random bytes, shown once; only its SHA-256 is stored. Valid
+ * tokens are held in memory by hash, so checking one costs a hash and a map lookup.
+ */
+public final class TokenService {
+    public static final String PREFIX = "kiln_";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** A new token: the record and, this once, the token itself. */
+    public record Issued(TokenRecord record, String token) {}
+
+    private final Store store;
+    private final Map<String, Principal> byHash = new ConcurrentHashMap<>();
+
+    public TokenService(Store store) {
+        this.store = store;
+        for (TokenRecord t : store.tokens()) {
+            if (!t.revoked()) byHash.put(t.hash(), new Principal(t.id(), t.name(), t.role()));
+        }
+    }
+
+    public Issued create(String name, Role role) {
+        Issued issued = newToken(name, role);
+        store.write(tx -> {
+            tx.insertToken(issued.record());
+            return null;
+        }).join();
+        byHash.put(issued.record().hash(), principal(issued.record()));
+        return issued;
+    }
+
+    /** A token that lives only as long as this server process (the embedded agent's). */
+    public Issued createEphemeral(String name, Role role) {
+        Issued issued = newToken(name, role);
+        byHash.put(issued.record().hash(), principal(issued.record()));
+        return issued;
+    }
+
+    public Optional<Principal> verify(String token) {
+        if (token == null || !token.startsWith(PREFIX) || token.length() > 200) return Optional.empty();
+        return Optional.ofNullable(byHash.get(hash(token)));
+    }
+
+    public boolean revoke(String id) {
+        boolean found = store.write(tx -> tx.revokeToken(id, Instant.now())).join();
+        byHash.values().removeIf(p -> p.tokenId().equals(id));
+        return found;
+    }
+
+    public List<TokenRecord> list() {
+        return store.tokens();
+    }
+
+    /**
+     * Makes sure an admin token exists in {@code <data dir>/admin-token} (mode 0600). Returns the token when it was
+     * created now (first start: the caller prints a login URL), else null.
+     */
+    public String ensureAdminToken(Path dataDir) {
+        Path file = dataDir.resolve("admin-token");
+        try {
+            if (Files.exists(file) && verify(Files.readString(file).strip()).isPresent()) return null;
+            Issued admin = create("admin", Role.ADMIN);
+            Path tmp = dataDir.resolve("admin-token.tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, admin.token() + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return admin.token();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the admin token to " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Issued newToken(String name, Role role) {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        var record = new TokenRecord(UUID.randomUUID().toString(), name, role, hash(token), Instant.now(), null);
+        return new Issued(record, token);
+    }
+
+    private static Principal principal(TokenRecord t) {
+        return new Principal(t.id(), t.name(), t.role());
+    }
+
+    static String hash(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
