@@ -56,6 +56,10 @@ final class ApiClient {
         return raw("GET", path, null).body();
     }
 
+    JsonNode send(String method, String path) {
+        return send(method, path, null);
+    }
+
     private JsonNode send(String method, String path, Object body) {
         HttpResponse<String> r = raw(method, path, body);
         try {

@@ -41,12 +41,13 @@ class CliTest {
             var cli = Main.commandLine();
             cli.setOut(new java.io.PrintWriter(out, true));
             cli.setErr(new java.io.PrintWriter(err, true));
-            String[] all = new String[args.length + 2];
-            all[0] = args[0];
-            all[1] = "--server=" + server.baseUrl();
-            all[2] = "--data-dir=" + dir.resolve("data"); // the admin token is read from there
-            System.arraycopy(args, 1, all, 3, args.length - 1);
-            return new Run(cli.execute(all), out.toString(), err.toString());
+            // the client options go right after the (sub)command's name; the admin token is read from the data dir
+            int words = args[0].equals("token") ? 2 : 1;
+            var all = new java.util.ArrayList<>(java.util.List.of(args).subList(0, words));
+            all.add("--server=" + server.baseUrl());
+            all.add("--data-dir=" + dir.resolve("data"));
+            all.addAll(java.util.List.of(args).subList(words, args.length));
+            return new Run(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
@@ -78,6 +79,21 @@ class CliTest {
         int code = cli.execute("jobs", "--server=" + server.baseUrl(), "--data-dir=" + dir.resolve("nowhere"), "--token=");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("needs a token").contains("--token");
+    }
+
+    @Test
+    void tokensAreCreatedListedAndRevoked() {
+        Run created = kiln("token", "create", "--role", "viewer", "--name", "dashboard");
+        assertThat(created.code()).as(created.toString()).isZero();
+        String token = created.out().strip();
+        assertThat(token).startsWith("kiln_");
+        assertThat(server.tokens().verify(token)).isPresent();
+        Run list = kiln("token", "list");
+        assertThat(list.out()).contains("dashboard").doesNotContain(token);
+        String id = list.out().lines().filter(l -> l.contains("dashboard")).findFirst().orElseThrow().split(" ")[0];
+        assertThat(kiln("token", "revoke", id).code()).isZero();
+        assertThat(server.tokens().verify(token)).isEmpty();
+        assertThat(kiln("token", "create", "--role", "root", "--name", "x").err()).contains("role");
     }
 
     @Test
