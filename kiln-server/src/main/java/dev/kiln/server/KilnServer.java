@@ -30,6 +30,8 @@ public final class KilnServer implements AutoCloseable {
     private final JobEngine engine;
     private final ApiServer api;
     private final TokenService tokens;
+    private final dev.kiln.server.live.LiveHub hub;
+    private final dev.kiln.server.live.ActivityTracker activity;
     private String newAdminToken;
     private Agent embeddedAgent;
 
@@ -41,7 +43,9 @@ public final class KilnServer implements AutoCloseable {
         this.store = new SqliteStore(config.dataDir(), bus);
         this.engine = new JobEngine(store, config.engine());
         this.tokens = new TokenService(store);
-        this.api = new ApiServer(engine, store, new dev.kiln.server.artifacts.ArtifactFiles(config.dataDir().resolve("artifacts")), tokens);
+        this.hub = new dev.kiln.server.live.LiveHub(bus, engine);
+        this.activity = new dev.kiln.server.live.ActivityTracker(bus, engine, hub);
+        this.api = new ApiServer(engine, store, new dev.kiln.server.artifacts.ArtifactFiles(config.dataDir().resolve("artifacts")), tokens, hub, activity);
     }
 
     public static KilnServer start(ServerConfig config) {
@@ -139,6 +143,7 @@ public final class KilnServer implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("http server did not stop cleanly", e);
         }
+        activity.close();
         engine.close();
         store.close();
     }

@@ -33,11 +33,13 @@ public final class ApiServer implements AutoCloseable {
     private final List<Route> routes = new ArrayList<>();
     private final JobEngine engine;
     private final Store store;
+    private final LiveApi live;
 
     private final java.util.Map<String, Role> roleByRoute = new java.util.HashMap<>();
 
     public ApiServer(JobEngine engine, Store store, dev.kiln.server.artifacts.ArtifactFiles artifactFiles,
-                     dev.kiln.server.auth.TokenService tokens) {
+                     dev.kiln.server.auth.TokenService tokens, dev.kiln.server.live.LiveHub hub,
+                     dev.kiln.server.live.ActivityTracker activity) {
         this.engine = engine;
         this.store = store;
         ObjectMapper mapper = Json.newMapper().setSerializationInclusion(JsonInclude.Include.ALWAYS)
@@ -81,6 +83,11 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.POST, "/api/v1/jobs/{id}/cancel", Role.OPERATOR, jobs::cancel);
         route(HandlerType.PUT, "/api/v1/jobs/{id}/cancel", Role.OPERATOR, jobs::cancel);
         route(HandlerType.POST, "/api/v1/jobs/{id}/rerun", Role.OPERATOR, jobs::rerun);
+        this.live = new LiveApi(hub, activity, store, mapper, auth);
+        route(HandlerType.GET, "/api/v1/stream", Role.VIEWER, live::stream);
+        route(HandlerType.GET, "/api/v1/jobs/{id}/logs/stream", Role.VIEWER, live::logStream);
+        route(HandlerType.GET, "/api/v1/activity", Role.VIEWER, live::activity);
+        app.ws("/api/v1/jobs/{id}/events/ws", live::configureJobSocket);
         var artifacts = new ArtifactsApi(store, artifactFiles);
         route(HandlerType.GET, "/api/v1/jobs/{id}/artifacts", Role.VIEWER, artifacts::list);
         route(HandlerType.GET, "/api/v1/jobs/{id}/artifacts/<name>", Role.VIEWER, artifacts::download);
@@ -223,6 +230,7 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        live.close();
         app.stop();
     }
 }

@@ -762,6 +762,13 @@ public final class JobEngine implements AutoCloseable {
         return m;
     }
 
+    /** Every unfinished job as the engine holds it now. */
+    public List<Job> activeJobsSnapshot() {
+        synchronized (lock) {
+            return active.values().stream().map(aj -> aj.job).toList();
+        }
+    }
+
     public Set<String> activeJobIds() {
         synchronized (lock) {
             return Set.copyOf(active.keySet());

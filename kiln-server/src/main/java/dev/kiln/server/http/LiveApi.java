@@ -1,0 +1,248 @@
+package dev.kiln.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.server.events.Event;
+import dev.kiln.server.jobs.Job;
+import dev.kiln.server.jobs.JobIds;
+import dev.kiln.server.live.ActivityTracker;
+import dev.kiln.server.live.JobFeed;
+import dev.kiln.server.live.LiveHub;
+import dev.kiln.server.store.Store;
+import io.javalin.http.Context;
+import io.javalin.websocket.WsConfig;
+import io.javalin.websocket.WsContext;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live endpoints: the global event stream and a job's log stream (SSE), a job's WebSocket (lines, events and a
+ * closing sentinel), and what is busy now. Each client has its own (virtual) thread and a bounded inbox.
+ */
+final class LiveApi implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LiveApi.class);
+    static final long PING_MS = 15_000;
+    private static final long WAKE_MS = 500;
+
+    private final LiveHub hub;
+    private final ActivityTracker activity;
+    private final Store store;
+    private final ObjectMapper mapper;
+    private final Authenticator auth;
+    private final Map<String, Thread> sockets = new ConcurrentHashMap<>();
+    private volatile boolean closing;
+
+    LiveApi(LiveHub hub, ActivityTracker activity, Store store, ObjectMapper mapper, Authenticator auth) {
+        this.hub = hub;
+        this.activity = activity;
+        this.store = store;
+        this.mapper = mapper;
+        this.auth = auth;
+    }
+
+    void activity(Context ctx) {
+        ctx.json(activity.current());
+    }
+
+    /** {@code GET /api/v1/stream}: every event, resumable by {@code Last-Event-ID} or {@code ?after=}. */
+    void stream(Context ctx) throws IOException, InterruptedException {
+        long after = cursor(ctx, "after");
+        String job = ctx.queryParam("job");
+        List<String> kinds = ctx.queryParam("kinds") == null ? List.of()
+                : Arrays.stream(ctx.queryParam("kinds").split(",")).map(String::strip).filter(k -> !k.isEmpty()).toList();
+        Predicate<Event> wanted = e -> (job == null || job.equals(e.jobId()))
+                && (kinds.isEmpty() || kinds.stream().anyMatch(k -> e.kind().startsWith(k)));
+        try (var sub = hub.events(e -> e.id() == 0 ? job == null && wanted.test(e) : wanted.test(e))) {
+            var sse = new SseWriter(ctx, mapper);
+            long last = after;
+            // stored first (what the client missed), then live; the subscription already collects the live ones
+            List<Event> page;
+            do {
+                page = store.events(last, 1000);
+                for (Event e : page) {
+                    last = e.id();
+                    if (wanted.test(e)) sse.event(Long.toString(e.id()), e.kind(), Views.event(e));
+                }
+                sse.flush();
+            } while (page.size() == 1000 && !closing);
+            if (job == null && (kinds.isEmpty() || kinds.stream().anyMatch("activity"::startsWith))) {
+                sse.event(null, "activity", activity.current());
+                sse.flush();
+            }
+            long lastWrite = System.currentTimeMillis();
+            while (!closing && !sub.overflowed()) {
+                Event e = sub.poll(WAKE_MS);
+                while (e != null) {
+                    if (e.id() == 0) sse.event(null, e.kind(), e.data());
+                    else if (e.id() > last) {
+                        last = e.id();
+                        sse.event(Long.toString(e.id()), e.kind(), Views.event(e));
+                    }
+                    e = sub.pollNow();
+                }
+                long now = System.currentTimeMillis();
+                if (now - lastWrite >= PING_MS) {
+                    sse.ping();
+                    lastWrite = now;
+                } else {
+                    sse.flush();
+                }
+            }
+        } catch (IOException gone) {
+            // the client went away: nothing to clean up beyond the subscription
+        }
+    }
+
+    /** {@code GET /api/v1/jobs/{id}/logs/stream?attempt=&after=}: lines in batches, then {@code end}. */
+    void logStream(Context ctx) throws IOException, InterruptedException {
+        Job job = JobsApi.job(store, ctx);
+        long after = cursor(ctx, "after");
+        int attempt = (int) Requests.longParam(ctx, "attempt", 0, 0, Integer.MAX_VALUE);
+        if (attempt > Math.max(1, job.attempt())) throw new dev.kiln.server.jobs.NotFoundException("job " + job.id() + " has no attempt " + attempt);
+        try (var feed = new JobFeed(hub, store, job, attempt, after, -1, false, false)) {
+            var sse = new SseWriter(ctx, mapper);
+            long lastWrite = System.currentTimeMillis();
+            while (!closing && !feed.overflowed()) {
+                for (var item : feed.next(WAKE_MS)) {
+                    switch (item) {
+                        case JobFeed.Item.Lines l -> {
+                            sse.event(Long.toString(l.lines().get(l.lines().size() - 1).number()), "lines", linesBody(l));
+                        }
+                        case JobFeed.Item.Closed c -> {
+                            sse.event(null, "end", Map.of("status", c.status(), "attempt", c.attempt(), "total_lines", c.totalLines()));
+                            sse.flush();
+                            return;
+                        }
+                        case JobFeed.Item.EventItem ignored -> { }
+                    }
+                }
+                long now = System.currentTimeMillis();
+                if (now - lastWrite >= PING_MS) {
+                    sse.ping();
+                    lastWrite = now;
+                } else {
+                    sse.flush();
+                }
+            }
+        } catch (IOException gone) {
+            // the client went away
+        }
+    }
+
+    /** {@code WS /api/v1/jobs/{id}/events/ws?token=&after_line=&after_event=&attempt=}. */
+    void configureJobSocket(WsConfig ws) {
+        ws.onConnect(ctx -> {
+            var principal = auth.principal(ctx);
+            if (principal.isEmpty()) {
+                ctx.closeSession(4401, "sign in: no valid token");
+                return;
+            }
+            if (!principal.get().role().allows(Role.VIEWER)) {
+                ctx.closeSession(4403, "this token may not watch jobs");
+                return;
+            }
+            String id = ctx.pathParam("id");
+            Job job = JobIds.isWellFormed(id) ? store.job(id).orElse(null) : null;
+            if (job == null) {
+                ctx.closeSession(4404, "no such job");
+                return;
+            }
+            long afterLine = wsLong(ctx, "after_line", 0);
+            long afterEvent = wsLong(ctx, "after_event", 0);
+            int attempt = (int) wsLong(ctx, "attempt", 0);
+            if (afterLine < 0 || afterEvent < 0 || attempt < 0) {
+                ctx.closeSession(4400, "after_line, after_event and attempt must be whole numbers ≥ 0");
+                return;
+            }
+            Thread t = Thread.ofVirtual().name("job-ws").start(() -> pump(ctx, job, attempt, afterLine, afterEvent));
+            sockets.put(ctx.sessionId(), t);
+        });
+        ws.onClose(ctx -> {
+            Thread t = sockets.remove(ctx.sessionId());
+            if (t != null) t.interrupt();
+        });
+        ws.onError(ctx -> log.debug("job socket error: {}", String.valueOf(ctx.error())));
+    }
+
+    private void pump(WsContext ctx, Job job, int attempt, long afterLine, long afterEvent) {
+        try (var feed = new JobFeed(hub, store, job, attempt, afterLine, afterEvent, attempt == 0, true)) {
+            feed.onOverflow(() -> ctx.closeSession(4408, "too slow: reconnect with after_line and after_event"));
+            while (!closing && ctx.session.isOpen() && !feed.overflowed()) {
+                for (var item : feed.next(WAKE_MS)) {
+                    switch (item) {
+                        case JobFeed.Item.Lines l -> {
+                            var m = linesBody(l);
+                            m.put("type", "lines");
+                            send(ctx, m);
+                        }
+                        case JobFeed.Item.EventItem e -> send(ctx, Map.of("type", "event", "event", Views.event(e.event())));
+                        case JobFeed.Item.Closed c -> {
+                            send(ctx, Map.of("type", "job.closed", "status", c.status(), "attempt", c.attempt()));
+                            ctx.closeSession(1000, "job ended");
+                            return;
+                        }
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.debug("job socket for {} ended: {}", job.id(), e.toString());
+        } finally {
+            sockets.remove(ctx.sessionId());
+        }
+    }
+
+    private void send(WsContext ctx, Object message) {
+        try {
+            ctx.send(mapper.writeValueAsString(message));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, Object> linesBody(JobFeed.Item.Lines l) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("attempt", l.attempt());
+        m.put("lines", l.lines().stream().map(Views::line).toList());
+        return m;
+    }
+
+    /** The cursor from {@code Last-Event-ID} or the query parameter; 400 when it is not a number. */
+    private static long cursor(Context ctx, String param) {
+        String header = ctx.header("Last-Event-ID");
+        if (header != null && !header.isBlank()) {
+            try {
+                long v = Long.parseLong(header.strip());
+                if (v < 0) throw new NumberFormatException();
+                return v;
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("Last-Event-ID must be an id this server sent, not '" + Requests.abbreviate(header) + "'");
+            }
+        }
+        return Requests.longParam(ctx, param, 0, 0, Long.MAX_VALUE);
+    }
+
+    private static long wsLong(WsContext ctx, String name, long dflt) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isBlank()) return dflt;
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        sockets.values().forEach(Thread::interrupt);
+    }
+}

@@ -1,0 +1,7 @@
+package dev.kiln.server.live;
+
+import dev.kiln.protocol.LogLine;
+import java.util.List;
+
+/** Lines {@code firstLine ..} of an attempt's log, as they were stored. */
+public record LineBatch(String jobId, int attempt, long firstLine, List<LogLine> lines) {}
