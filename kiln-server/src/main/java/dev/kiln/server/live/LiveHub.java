@@ -14,7 +14,7 @@ import java.util.function.Predicate;
  */
 public final class LiveHub {
     public static final int EVENT_INBOX = 20_000;
-    public static final int LINE_INBOX = 2_000; // batches: up to ~1,000 lines each
+    public static final int LINE_INBOX = 256; // batches (shared, not copied): a stalled client pins at most 256 chunks
 
     private record EventSub(Predicate<Event> filter, Subscription<Event> sub) {}
 

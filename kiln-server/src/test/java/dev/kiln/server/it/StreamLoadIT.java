@@ -1,0 +1,159 @@
+package dev.kiln.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Hundreds of stream clients, one of them stalled, and a server restart under connected clients. Loopback only. */
+class StreamLoadIT {
+    @TempDir
+    Path dir;
+
+    static final int CLIENTS = 500;
+    static final int LINES = 20_000;
+
+    @Test
+    void fiveHundredClientsGetEverythingAndAStalledOneSlowsNobody() throws Exception {
+        try (var kiln = KilnTestServer.start(dir.resolve("data"), 2)) {
+            Api api = kiln.api;
+            var memory = ManagementFactory.getMemoryMXBean();
+            System.gc();
+            long heapBefore = memory.getHeapMemoryUsage().getUsed();
+            String id = api.submit(Map.of("command", "sleep 3; seq 1 " + LINES, "name", "loud")).get("id").asText();
+            String url = kiln.server.baseUrl() + "/api/v1/jobs/" + id + "/logs/stream?attempt=1";
+
+            // one client that asks and never reads
+            var stalled = new Socket("127.0.0.1", kiln.server.port());
+            stalled.setReceiveBufferSize(4096);
+            OutputStream raw = stalled.getOutputStream();
+            raw.write(("GET /api/v1/jobs/" + id + "/logs/stream?attempt=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                    + api.token() + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            raw.flush();
+
+            var problems = new CopyOnWriteArrayList<String>();
+            var received = new AtomicLong();
+            var done = new ArrayList<CompletableFuture<Void>>();
+            long peakHeap = 0;
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int c = 0; c < CLIENTS; c++) {
+                    int client = c;
+                    done.add(CompletableFuture.runAsync(() -> {
+                        long[] next = {1};
+                        try {
+                            SseClient.read(url, api.token(), null, e -> {
+                                if (e.name().equals("lines")) {
+                                    for (var l : e.data().get("lines")) {
+                                        if (l.get("stream").asText().equals("STDOUT")) {
+                                            if (!l.get("text").asText().equals(Long.toString(next[0]))) {
+                                                problems.add("client " + client + " got " + l.get("text").asText() + " for " + next[0]);
+                                            }
+                                            next[0]++;
+                                            received.incrementAndGet();
+                                        }
+                                    }
+                                }
+                                return !e.name().equals("end");
+                            });
+                            if (next[0] != LINES + 1) problems.add("client " + client + " ended at " + next[0]);
+                        } catch (Exception e) {
+                            problems.add("client " + client + ": " + e);
+                        }
+                    }, pool));
+                }
+                var all = CompletableFuture.allOf(done.toArray(CompletableFuture[]::new));
+                while (!all.isDone()) {
+                    peakHeap = Math.max(peakHeap, memory.getHeapMemoryUsage().getUsed());
+                    try {
+                        all.get(200, TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.TimeoutException more) {
+                        // keep sampling
+                    }
+                }
+            }
+            assertThat(problems).isEmpty();
+            assertThat(received.get()).isEqualTo((long) CLIENTS * LINES);
+            var job = api.job(id);
+            Duration ran = Duration.between(Instant.parse(job.get("started_at").asText()), Instant.parse(job.get("completed_at").asText()));
+            System.gc();
+            long heapAfter = memory.getHeapMemoryUsage().getUsed();
+            System.out.printf("500 clients x %d lines: job ran %d ms; heap before %d MiB, peak %d MiB, after %d MiB%n",
+                    LINES, ran.toMillis(), heapBefore >> 20, peakHeap >> 20, heapAfter >> 20);
+            assertThat(ran).as("the job is not slowed by its watchers").isLessThan(Duration.ofSeconds(20));
+            assertThat(heapAfter - heapBefore).as("heap left behind").isLessThan(64L << 20);
+            stalled.close();
+        }
+    }
+
+    @Test
+    void clientsReconnectAfterAServerRestartWithTheirCursorsAndMissNothing() throws Exception {
+        Path data = dir.resolve("restart");
+        int port = ServerProcess.freePort();
+        var ids = new CopyOnWriteArrayList<Long>();
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        String[] token = new String[1];
+        String[] cursor = {null};
+        var client = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    // like EventSource: remember the last id seen and send it as Last-Event-ID on reconnect
+                    SseClient.read("http://127.0.0.1:" + port + "/api/v1/stream", token[0], cursor[0], e -> {
+                        if (e.id() != null) {
+                            ids.add(Long.parseLong(e.id()));
+                            cursor[0] = e.id();
+                        }
+                        return !stop.get();
+                    });
+                } catch (Exception reconnect) {
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        });
+        String before, after;
+        try (var first = ServerProcess.launch(data, 1, 3, 6, port)) {
+            token[0] = first.api().token();
+            client.start();
+            before = first.api().submit(Map.of("command", "echo one")).get("id").asText();
+            first.api().awaitStatus(before, Duration.ofSeconds(20), "succeeded");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !ids.isEmpty());
+            first.kill9();
+        }
+        try (var second = ServerProcess.launch(data, 1, 3, 6, port)) {
+            after = second.api().submit(Map.of("command", "echo two")).get("id").asText();
+            second.api().awaitStatus(after, Duration.ofSeconds(20), "succeeded");
+            var reference = new ArrayList<Long>();
+            SseClient.read("http://127.0.0.1:" + port + "/api/v1/stream", token[0], null, e -> {
+                if (e.id() != null) reference.add(Long.parseLong(e.id()));
+                return !(e.name().equals("job.finished") && e.data().get("job_id").asText().equals(after));
+            });
+            await().atMost(Duration.ofSeconds(20)).until(() -> ids.containsAll(reference));
+            stop.set(true);
+            List<Long> seen = List.copyOf(ids);
+            assertThat(seen).doesNotHaveDuplicates().isSorted();
+            assertThat(seen.subList(0, reference.size())).isEqualTo(reference);
+        } finally {
+            stop.set(true);
+            client.interrupt();
+        }
+    }
+}
