@@ -41,9 +41,14 @@ final class AuthApi {
         ctx.status(204);
     }
 
+    /** Who is signed in; {@code signed_in: false} rather than 401, so the dashboard can ask without an error. */
     void whoAmI(Context ctx) {
-        Principal p = auth.principal(ctx).orElseThrow();
-        ctx.json(Map.of("name", p.name(), "role", p.role().name().toLowerCase()));
+        var p = auth.principal(ctx);
+        if (p.isEmpty()) {
+            ctx.json(Map.of("signed_in", false));
+            return;
+        }
+        ctx.json(Map.of("signed_in", true, "name", p.get().name(), "role", p.get().role().name().toLowerCase()));
     }
 
     void signOut(Context ctx) {

@@ -97,7 +97,8 @@ class AccessControlIT {
             var me = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(kiln.server.baseUrl() + "/api/v1/session")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(me.statusCode()).isEqualTo(200);
-            assertThat(me.body()).contains("\"role\":\"viewer\"");
+            assertThat(me.body()).contains("\"role\":\"viewer\"").contains("\"signed_in\":true");
+            assertThat(anonymous.get("/api/v1/session").body()).contains("\"signed_in\":false");
         } catch (java.io.IOException | InterruptedException e) {
             throw new AssertionError(e);
         }

@@ -1,0 +1,45 @@
+import { LitElement, html } from 'lit';
+
+/** Seed 004's number rule: integers bare, floats with 4 decimals, tiny values in exponent form. */
+export function formatNumber(x) {
+  if (Number.isInteger(x)) return String(x);
+  if (x !== 0 && Math.abs(x) < 1e-4) return x.toExponential(2);
+  return x.toFixed(4);
+}
+
+/**
+ * Any table a job emits ({"kind":"table","rows":[...]}) as a sortable leaderboard: columns in the order of the first
+ * row, click to sort (descending first, again for ascending), numeric sort for numbers, localeCompare otherwise.
+ */
+class Leaderboard extends LitElement {
+  static properties = { name: {}, rows: { type: Array }, sortBy: { state: true }, asc: { state: true } };
+  createRenderRoot() { return this; }
+
+  sort(col) {
+    if (this.sortBy === col) this.asc = !this.asc;
+    else { this.sortBy = col; this.asc = false; }
+  }
+
+  render() {
+    const rows = this.rows || [];
+    if (!rows.length) return html`<p class="muted">No rows yet: the job has not emitted this table.</p>`;
+    const cols = Object.keys(rows[0]);
+    let shown = rows;
+    if (this.sortBy) {
+      const c = this.sortBy;
+      const numeric = rows.every((r) => r[c] == null || typeof r[c] === 'number');
+      shown = [...rows].sort((a, b) => {
+        const d = numeric ? (a[c] ?? -Infinity) - (b[c] ?? -Infinity) : String(a[c] ?? '').localeCompare(String(b[c] ?? ''));
+        return this.asc ? d : -d;
+      });
+    }
+    return html`<div class="panel" data-testid="leaderboard">
+      <h2>${this.name || 'Table'}</h2>
+      <div style="overflow-x:auto"><table>
+        <thead><tr>${cols.map((c) => html`<th style="cursor:pointer" @click=${() => this.sort(c)}>${c}${this.sortBy === c ? (this.asc ? ' ▲' : ' ▼') : ''}</th>`)}</tr></thead>
+        <tbody>${shown.map((r) => html`<tr>${cols.map((c) => typeof r[c] === 'number'
+          ? html`<td class="num">${formatNumber(r[c])}</td>` : html`<td>${r[c] ?? ''}</td>`)}</tr>`)}</tbody>
+      </table></div></div>`;
+  }
+}
+customElements.define('kiln-leaderboard', Leaderboard);

@@ -1,0 +1,252 @@
+package dev.kiln.server.ui;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.assertions.LocatorAssertions;
+import com.microsoft.playwright.options.ColorScheme;
+import dev.kiln.server.it.Api;
+import dev.kiln.server.it.KilnTestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The dashboard in a real Chromium against a real server. Screenshots go to target/screenshots/. */
+class DashboardIT {
+    @TempDir
+    static Path dir;
+    static KilnTestServer kiln;
+    static Api api;
+    static Playwright playwright;
+    static Browser browser;
+    static final Path SHOTS = Paths.get("target", "screenshots");
+    BrowserContext context;
+    Page page;
+    final List<String> consoleErrors = new CopyOnWriteArrayList<>();
+    /** The browser logs every 4xx response as a console error; a test that provokes one on purpose says so. */
+    final List<String> expectedErrors = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        kiln = KilnTestServer.start(dir.resolve("data"), 2);
+        api = kiln.api;
+        Files.createDirectories(SHOTS);
+        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
+                .setExecutablePath(Paths.get(System.getenv().getOrDefault("KILN_CHROMIUM", "/usr/bin/chromium")))
+                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync")));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) browser.close();
+        if (playwright != null) playwright.close();
+        kiln.close();
+    }
+
+    @BeforeEach
+    void open() {
+        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 860));
+        page = context.newPage();
+        page.onConsoleMessage(m -> {
+            if (m.type().equals("error")) consoleErrors.add(m.text());
+        });
+        page.onPageError(e -> consoleErrors.add(e));
+        page.setDefaultTimeout(15_000);
+    }
+
+    @AfterEach
+    void close() {
+        context.close();
+        assertThat(consoleErrors.stream().filter(e -> expectedErrors.stream().noneMatch(e::contains)).toList())
+                .as("console errors").isEmpty();
+    }
+
+    void signIn() {
+        page.navigate(kiln.server.baseUrl() + "/login#token=" + api.token());
+        assertThat(page.getByTestId("jobs-table")).isVisible();
+    }
+
+    void shots(String name) {
+        for (String theme : List.of("light", "dark")) {
+            page.evaluate("t => { document.documentElement.dataset.theme = t; }", theme);
+            page.waitForTimeout(150);
+            page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve(name + "-" + theme + ".png")).setFullPage(true));
+        }
+        page.evaluate("() => { document.documentElement.dataset.theme = 'light'; }");
+    }
+
+    static LocatorAssertions.IsVisibleOptions within(int seconds) {
+        return new LocatorAssertions.IsVisibleOptions().setTimeout(seconds * 1000.0);
+    }
+
+    @Test
+    void signInSubmitFromTheFormAndWatchTheJobRunLive() {
+        page.navigate(kiln.server.baseUrl() + "/");
+        assertThat(page).hasURL(Pattern.compile(".*/login.*"));
+        shots("login");
+        expectedErrors.add("status of 401");
+        page.locator("#token").fill("kiln_wrong");
+        page.locator("button[type=submit]").click();
+        assertThat(page.getByTestId("login-error")).isVisible();
+        page.locator("#token").fill(api.token());
+        page.locator("button[type=submit]").click();
+        assertThat(page.getByTestId("jobs-table")).isVisible();
+
+        page.locator("a[href='/submit']").click();
+        page.locator("#command").fill("for i in 1 2 3 4 5 6; do echo \"line $i\"; echo \"warn $i\" >&2; sleep 0.5; done; printf '\\033[32mgreen\\033[0m\\n'");
+        page.locator("#name").fill("from the form");
+        shots("submit");
+        page.getByTestId("submit").click();
+        assertThat(page).hasURL(Pattern.compile(".*/jobs/[0-9a-f-]{36}"));
+        assertThat(page.getByTestId("status")).hasText("running", new com.microsoft.playwright.assertions.LocatorAssertions.HasTextOptions().setTimeout(15_000));
+        assertThat(page.locator(".indicator.busy")).isVisible(within(10));
+        assertThat(page.locator(".logs .row.STDOUT", new Page.LocatorOptions().setHasText("line 2"))).isVisible(within(10));
+        assertThat(page.getByTestId("status")).hasText("running");
+        shots("job-running");
+        assertThat(page.getByTestId("status")).hasText("succeeded", new com.microsoft.playwright.assertions.LocatorAssertions.HasTextOptions().setTimeout(20_000));
+        assertThat(page.getByTestId("banner")).hasText("✓ Succeeded");
+        assertThat(page.locator(".logs .row.STDERR", new Page.LocatorOptions().setHasText("warn 6"))).isVisible();
+        assertThat(page.locator(".logs .row span[style*='color']", new Page.LocatorOptions().setHasText("green"))).isVisible();
+        assertThat(page.getByTestId("events").locator(".tone-green", new Locator.LocatorOptions().setHasText("job.finished"))).isVisible();
+        assertThat(page.locator(".indicator.idle")).isVisible(within(10));
+        shots("job-succeeded");
+
+        page.locator("a[href='/']").first().click();
+        assertThat(page.getByTestId("jobs-table").locator("text=from the form")).isVisible();
+        shots("activity");
+    }
+
+    @Test
+    void cancelShowsTheGreyBannerAndRerunOpensTheNewJob() {
+        signIn();
+        String id = api.submit(Map.of("command", "echo waiting; sleep 60", "cancel_grace_seconds", 1, "name", "to cancel")).get("id").asText();
+        api.awaitStatus(id, Duration.ofSeconds(10), "running");
+        page.navigate(kiln.server.baseUrl() + "/jobs/" + id);
+        assertThat(page.getByTestId("status")).hasText("running");
+        page.getByTestId("cancel").click();
+        assertThat(page.getByTestId("banner")).hasText("Cancelled by user", new LocatorAssertions.HasTextOptions().setTimeout(10_000));
+        assertThat(page.getByTestId("cancel")).hasCount(0);
+        shots("job-cancelled");
+        page.getByTestId("rerun").click();
+        assertThat(page).hasURL(Pattern.compile(".*/jobs/(?!" + id + ")[0-9a-f-]{36}"));
+        assertThat(page.locator("text=re-run of")).isVisible();
+        String newId = page.url().substring(page.url().lastIndexOf('/') + 1);
+        api.post("/api/v1/jobs/" + newId + "/cancel", "");
+    }
+
+    @Test
+    void aMillionLineLogOpensAtTheEndWithinTwoSeconds() {
+        signIn();
+        String id = api.submit(Map.of("command", "seq 1 1000000", "name", "million")).get("id").asText();
+        api.awaitStatus(id, Duration.ofSeconds(120), "succeeded");
+        long total = api.get("/api/v1/jobs/" + id + "/logs?limit=1").json().get("total_lines").asLong();
+        long start = System.nanoTime();
+        page.navigate(kiln.server.baseUrl() + "/jobs/" + id);
+        // the last line is Kiln's own "exit code 0"; the job's last line is just above it
+        assertThat(page.locator(".logs .row[data-n='" + total + "'] .t")).hasText("[agent] exit code 0", new LocatorAssertions.HasTextOptions().setTimeout(2_000));
+        assertThat(page.locator(".logs .row[data-n='" + (total - 1) + "'] .t")).hasText("1000000");
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        System.out.println("1,000,000-line log open to last line: " + ms + " ms");
+        assertThat(ms).isLessThan(2_000);
+        assertThat(page.locator(".logs .row").count()).as("rows in the DOM").isLessThan(300);
+        // find-in-log reaches back through pages fetched from the server
+        page.locator("input[name=find]").fill("500000");
+        page.locator("input[name=find]").press("Enter");
+        assertThat(page.locator(".logs .row.hit .t")).hasText("500000", new LocatorAssertions.HasTextOptions().setTimeout(20_000));
+        shots("job-million-lines");
+    }
+
+    @Test
+    void validationErrorsAppearAtTheirFields() {
+        signIn();
+        page.navigate(kiln.server.baseUrl() + "/submit");
+        page.locator("#command").fill("true");
+        page.locator("#priority").fill("very high");
+        page.locator("#target_architecture").fill("ARM 64!");
+        expectedErrors.add("status of 400");
+        page.getByTestId("submit").click();
+        assertThat(page.getByTestId("error-priority")).containsText("whole number");
+        assertThat(page.getByTestId("error-target_architecture")).isVisible();
+        assertThat(page).hasURL(Pattern.compile(".*/submit"));
+        shots("submit-errors");
+    }
+
+    @Test
+    void queueAndWorkersShowWhyJobsWaitAndDrainWorks() {
+        signIn();
+        String id = api.submit(Map.of("command", "true", "target_architecture", "s390x", "name", "waits forever")).get("id").asText();
+        page.navigate(kiln.server.baseUrl() + "/queue");
+        assertThat(page.getByTestId("queue-table").locator("text=no online agent has arch=s390x")).isVisible();
+        assertThat(page.getByTestId("workers-table").locator("text=embedded")).isVisible();
+        shots("queue");
+        page.getByTestId("drain").click();
+        assertThat(page.getByTestId("resume")).isVisible();
+        page.getByTestId("resume").click();
+        assertThat(page.getByTestId("drain")).isVisible();
+        page.navigate(kiln.server.baseUrl() + "/jobs/" + id);
+        assertThat(page.getByTestId("waiting")).containsText("no online agent has arch=s390x");
+        api.post("/api/v1/jobs/" + id + "/cancel", "");
+    }
+
+    @Test
+    void aLeaderboardFromTheJobsOwnTable() {
+        signIn();
+        String id = api.submit(Map.of("command", "sleep 1; echo '{\"kind\":\"table\",\"name\":\"leaderboard\",\"rows\":["
+                + "{\"model\":\"lr\",\"auc\":0.9123456,\"folds\":5,\"tiny\":0.00001},"
+                + "{\"model\":\"rf\",\"auc\":0.95,\"folds\":3,\"tiny\":0.5}]}' >> $KILN_EVENTS; "
+                + "echo '{\"kind\":\"model.fitted\",\"duration_ms\":850}' >> $KILN_EVENTS; sleep 1")).get("id").asText();
+        page.navigate(kiln.server.baseUrl() + "/jobs/" + id);
+        Locator board = page.getByTestId("leaderboard");
+        assertThat(board.locator("th").first()).hasText("model", new LocatorAssertions.HasTextOptions().setTimeout(15_000));
+        assertThat(board.locator("td", new Locator.LocatorOptions().setHasText("0.9123"))).hasText("0.9123");
+        assertThat(board.locator("td", new Locator.LocatorOptions().setHasText("e-5"))).hasText("1.00e-5");
+        assertThat(board.locator("td.num", new Locator.LocatorOptions().setHasText(Pattern.compile("^5$")))).hasCount(1);
+        board.locator("th", new Locator.LocatorOptions().setHasText("auc")).click();
+        assertThat(board.locator("tbody tr").first().locator("td").first()).hasText("rf");
+        board.locator("th", new Locator.LocatorOptions().setHasText("auc")).click();
+        assertThat(board.locator("tbody tr").first().locator("td").first()).hasText("lr");
+        assertThat(page.getByTestId("events").locator("text=850ms")).isVisible();
+        shots("job-leaderboard");
+    }
+
+    @Test
+    void aWebSocketRefusedWith4401ShowsTheSignInMessage() {
+        String id = api.submit(Map.of("command", "true")).get("id").asText();
+        page.navigate(kiln.server.baseUrl() + "/login");
+        page.evaluate("id => { const el = document.createElement('kiln-event-stream'); el.jobId = id; document.body.append(el); }", id);
+        assertThat(page.getByTestId("events-error")).hasText("Sign in to see live events.");
+        assertThat(page.getByTestId("conn")).containsText("error");
+    }
+
+    @Test
+    void onAPhoneThePagesStillRead() {
+        context.close();
+        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(390, 844).setColorScheme(ColorScheme.DARK));
+        page = context.newPage();
+        page.onConsoleMessage(m -> {
+            if (m.type().equals("error")) consoleErrors.add(m.text());
+        });
+        signIn();
+        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("phone-activity.png")).setFullPage(true));
+        assertThat(page.getByTestId("jobs-table")).isVisible();
+    }
+}
