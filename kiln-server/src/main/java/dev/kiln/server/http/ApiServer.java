@@ -50,7 +50,7 @@ public final class ApiServer implements AutoCloseable {
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             // Streams hold a request open per client: virtual threads make hundreds of them cheap.
-            config.useVirtualThreads = true;
+            config.useVirtualThreads = Boolean.parseBoolean(System.getProperty("kiln.virtualThreads", "true"));
             config.jsonMapper(new JavalinJackson(mapper, false));
             config.http.maxRequestSize = Requests.MAX_BODY_BYTES;
             config.jetty.modifyWebSocketServletFactory(f -> {

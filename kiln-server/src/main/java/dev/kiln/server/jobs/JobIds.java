@@ -3,17 +3,18 @@ package dev.kiln.server.jobs;
 import java.security.SecureRandom;
 import java.util.UUID;
 
-/** Job ids are UUIDv7: random, yet sortable by creation time, and their first 8 characters make a short id. */
+/**
+ * Job ids are random UUIDs. Random from the first character on, so the first 8 characters (the short id people
+ * copy and say aloud) tell jobs apart; submission order lives in the job's {@code seq}, not its id.
+ */
 public final class JobIds {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private JobIds() {}
 
     public static String next() {
-        long millis = System.currentTimeMillis();
-        long randA = RANDOM.nextInt(1 << 12);
-        long msb = (millis << 16) | (0x7L << 12) | randA;
-        long lsb = (RANDOM.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        long msb = (RANDOM.nextLong() & ~0xF000L) | 0x4000L; // version 4
+        long lsb = (RANDOM.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L; // IETF variant
         return new UUID(msb, lsb).toString();
     }
 
