@@ -76,7 +76,6 @@ final class LiveApi implements AutoCloseable {
                 sse.event(null, "activity", activity.current());
                 sse.flush();
             }
-            long lastWrite = System.currentTimeMillis();
             while (!closing && !sub.overflowed()) {
                 Event e = sub.poll(WAKE_MS);
                 while (e != null) {
@@ -87,13 +86,7 @@ final class LiveApi implements AutoCloseable {
                     }
                     e = sub.pollNow();
                 }
-                long now = System.currentTimeMillis();
-                if (now - lastWrite >= PING_MS) {
-                    sse.ping();
-                    lastWrite = now;
-                } else {
-                    sse.flush();
-                }
+                sse.flushOrPing(PING_MS);
             }
         } catch (IOException gone) {
             // the client went away: nothing to clean up beyond the subscription
@@ -108,7 +101,6 @@ final class LiveApi implements AutoCloseable {
         if (attempt > Math.max(1, job.attempt())) throw new dev.kiln.server.jobs.NotFoundException("job " + job.id() + " has no attempt " + attempt);
         try (var feed = new JobFeed(hub, store, job, attempt, after, -1, false, false)) {
             var sse = new SseWriter(ctx, mapper);
-            long lastWrite = System.currentTimeMillis();
             while (!closing && !feed.overflowed()) {
                 for (var item : feed.next(WAKE_MS)) {
                     switch (item) {
@@ -123,13 +115,7 @@ final class LiveApi implements AutoCloseable {
                         case JobFeed.Item.EventItem ignored -> { }
                     }
                 }
-                long now = System.currentTimeMillis();
-                if (now - lastWrite >= PING_MS) {
-                    sse.ping();
-                    lastWrite = now;
-                } else {
-                    sse.flush();
-                }
+                sse.flushOrPing(PING_MS);
             }
         } catch (IOException gone) {
             // the client went away

@@ -12,6 +12,7 @@ final class SseWriter {
     private final OutputStream out;
     private final ObjectMapper mapper;
     private final StringBuilder buf = new StringBuilder(4096);
+    private long lastWrite = System.currentTimeMillis();
 
     SseWriter(Context ctx, ObjectMapper mapper) throws IOException {
         this.mapper = mapper;
@@ -36,8 +37,10 @@ final class SseWriter {
         }
     }
 
-    void ping() throws IOException {
-        buf.append(": ping\n\n");
+    /** Sends what was added; after {@code pingMs} of silence, a comment that keeps proxies from closing the stream. */
+    void flushOrPing(long pingMs) throws IOException {
+        long now = System.currentTimeMillis();
+        if (buf.isEmpty() && now - lastWrite >= pingMs) buf.append(": ping\n\n");
         flush();
     }
 
@@ -46,5 +49,6 @@ final class SseWriter {
         out.write(buf.toString().getBytes(StandardCharsets.UTF_8));
         out.flush();
         buf.setLength(0);
+        lastWrite = System.currentTimeMillis();
     }
 }

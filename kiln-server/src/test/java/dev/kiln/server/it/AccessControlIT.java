@@ -56,18 +56,19 @@ class AccessControlIT {
             String method = route.method().name();
             String path = concrete(route.path());
             if (route.role() == Role.PUBLIC) continue;
-            var anonymous = kiln.api.withToken(null).send(method, path, "application/json", "{}");
+            // head(): status only, so a stream route answering 200 does not hold the test
+            var anonymous = kiln.api.withToken(null).head(method, path, "application/json", "{}");
             assertThat(anonymous.status()).as("%s %s without a token", method, path).isEqualTo(401);
             assertThat(anonymous.contentType()).startsWith("application/problem+json");
-            var forged = kiln.api.withToken("kiln_forged").send(method, path, "application/json", "{}");
+            var forged = kiln.api.withToken("kiln_forged").head(method, path, "application/json", "{}");
             assertThat(forged.status()).as("%s %s with a forged token", method, path).isEqualTo(401);
             Role weak = weaker(route.role());
             if (weak != null) {
-                var tooWeak = as.get(weak).send(method, path, "application/json", "{}");
+                var tooWeak = as.get(weak).head(method, path, "application/json", "{}");
                 assertThat(tooWeak.status()).as("%s %s as %s", method, path, weak).isEqualTo(403);
             }
-            var right = as.get(route.role()).send(method, path, "application/json", "{}");
-            assertThat(right.status()).as("%s %s as %s: %s", method, path, route.role(), right.body()).isNotIn(401, 403);
+            var right = as.get(route.role()).head(method, path, "application/json", "{}");
+            assertThat(right.status()).as("%s %s as %s", method, path, route.role()).isNotIn(401, 403);
             checked++;
         }
         assertThat(checked).isGreaterThan(15);

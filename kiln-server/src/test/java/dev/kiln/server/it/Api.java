@@ -77,6 +77,27 @@ public final class Api {
         }
     }
 
+    /**
+     * Status and content type only: the body is not read (a stream such as /api/v1/stream never ends). The body of
+     * the returned response is empty.
+     */
+    public Response head(String method, String path, String contentType, String body) {
+        var builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        if (contentType != null) builder.header("Content-Type", contentType);
+        if (token != null) builder.header("Authorization", "Bearer " + token);
+        builder.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        try {
+            HttpResponse<java.io.InputStream> r = http.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+            r.body().close();
+            return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), "");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Response get(String path) {
         return send("GET", path, null, null);
     }
