@@ -92,17 +92,19 @@ public final class Bench {
     /** Submit → process started, one job at a time on an idle server. */
     void dispatch() throws Exception {
         startServer(null);
-        int n = quick ? 100 : 400;
+        int n = quick ? 50 : 400;
         for (int i = 0; i < 10; i++) awaitDone(submit(Map.of("command", "true")).get("id").asText()); // warm up
         var stats = new Stats();
         var toAssigned = new Stats();
         var toSpawned = new Stats();
+        var toQueued = new Stats();
         for (int i = 0; i < n; i++) {
             long sent = wallNs();
             String id = submit(Map.of("command", "true")).get("id").asText();
             awaitDone(id);
             long assigned = 0;
             for (JsonNode e : get("/api/v1/jobs/" + id + "/events").get("events")) {
+                if (e.get("kind").asText().equals("job.queued")) toQueued.add(e.get("timestamp_ns").asLong() - sent);
                 if (e.get("kind").asText().equals("job.assigned")) assigned = e.get("timestamp_ns").asLong();
                 if (e.get("kind").asText().equals("job.started")) {
                     long spawned = e.get("data").get("process_started_ns").asLong();
@@ -114,7 +116,7 @@ public final class Bench {
         }
         report("dispatch", stats.summary() + memory());
         var bare = new Stats();
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < 50; i++) {
             long t = System.nanoTime();
             Process p = new ProcessBuilder("setsid", "bash", "-c", "true").start();
             bare.add(System.nanoTime() - t);
@@ -122,14 +124,15 @@ public final class Bench {
         }
         report("", "  baseline: bare ProcessBuilder.start() of the same command p50=" + Stats.ms(bare.percentile(50))
                 + " p99=" + Stats.ms(bare.percentile(99)));
+        report("", "  of which request→job.queued (HTTP in, parse, validate) p50=" + Stats.ms(toQueued.percentile(50)));
         report("", "  of which submit→assigned p50=" + Stats.ms(toAssigned.percentile(50)) + " p99=" + Stats.ms(toAssigned.percentile(99))
                 + ", assigned→process spawned p50=" + Stats.ms(toSpawned.percentile(50)) + " p99=" + Stats.ms(toSpawned.percentile(99)));
     }
 
     /** Trivial jobs submitted by several clients, all persisted with logs; and the bare spawn rate beside them. */
     void throughput() throws Exception {
-        int n = quick ? 1000 : 5000;
-        bareRate = bareSpawnRate(n, cores);
+        int n = quick ? 300 : 5000;
+        bareRate = bareSpawnRate(Math.max(n, 500), cores);
         for (String command : List.of("true", "echo one line")) {
             startServer(null);
             var pool = Executors.newFixedThreadPool(8);
@@ -175,7 +178,7 @@ public final class Bench {
     /** A line printed by a job → received by an SSE client and a WebSocket client. */
     void logLatency() throws Exception {
         startServer(null);
-        int lines = quick ? 200 : 1000;
+        int lines = quick ? 100 : 1000;
         String id = submit(Map.of("command", "sleep 1; for i in $(seq 1 " + lines + "); do date +%s%N; sleep 0.005; done")).get("id").asText();
         var sse = new Stats();
         var ws = new Stats();
@@ -221,7 +224,7 @@ public final class Bench {
 
     /** Lines per second stored, from one job printing as fast as it can, and from 8 at once. */
     void ingest() throws Exception {
-        int lines = quick ? 300_000 : 2_000_000;
+        int lines = quick ? 200_000 : 2_000_000;
         for (int jobs : List.of(1, 8)) {
             startServer(8);
             var ids = new ArrayList<String>();
@@ -248,7 +251,7 @@ public final class Bench {
         String id = submit(Map.of("command", "seq 1 100")).get("id").asText();
         awaitDone(id);
         int rate = 1000;
-        int seconds = quick ? 3 : 10;
+        int seconds = quick ? 2 : 10;
         for (String path : List.of("/api/v1/jobs/" + id, "/api/v1/jobs/" + id + "/status")) {
             openLoop(path, 300, 1); // warm up
             var stats = openLoop(path, rate, seconds);
@@ -285,8 +288,8 @@ public final class Bench {
 
     /** With many queued and finished jobs in the store: the pages and endpoints people use, each p99. */
     void scale() throws Exception {
-        int queued = quick ? 10_000 : 100_000;
-        int finished = quick ? 100_000 : 1_000_000;
+        int queued = quick ? 5_000 : 100_000;
+        int finished = quick ? 50_000 : 1_000_000;
         Path dir = Files.createTempDirectory("kiln-bench-scale");
         long t0 = System.nanoTime();
         try (var store = new SqliteStore(dir, new EventBus())) {
