@@ -32,6 +32,7 @@ final class JobsApi {
     private final JobEngine engine;
     private final Store store;
     private final ObjectMapper mapper;
+    private final FinishedJobCache finished = new FinishedJobCache(10_000);
 
     JobsApi(JobEngine engine, Store store, ObjectMapper mapper) {
         this.engine = engine;
@@ -84,8 +85,24 @@ final class JobsApi {
     }
 
     void get(Context ctx) {
+        byte[] cached = finished.get(id(ctx));
+        if (cached != null) {
+            ctx.contentType("application/json").result(cached);
+            return;
+        }
         Job job = job(ctx);
-        ctx.json(Views.jobDetail(job, store.attempts(job.id()), agentNames()));
+        var view = Views.jobDetail(job, store.attempts(job.id()), agentNames());
+        if (!job.status().isTerminal()) {
+            ctx.json(view);
+            return;
+        }
+        try {
+            byte[] json = mapper.writeValueAsBytes(view);
+            finished.put(job.id(), json);
+            ctx.contentType("application/json").result(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     void status(Context ctx) {
