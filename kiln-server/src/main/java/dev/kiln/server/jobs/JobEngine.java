@@ -605,7 +605,6 @@ public final class JobEngine implements AutoCloseable {
                 var lines = systemLines(aj, "assigned to agent " + agent.name() + " (attempt " + attempt.number() + ")");
                 Attempt withLines = aj.attempt;
                 AgentConnection conn = agent.connection();
-                var assignment = toAssignment(job, attempt.number(), aj.secrets);
                 store.write(tx -> {
                     tx.updateJob(job);
                     tx.insertAttempt(withLines);
@@ -613,10 +612,11 @@ public final class JobEngine implements AutoCloseable {
                     tx.appendEvent(Event.draft(job.id(), "job.assigned", eventData("attempt", attempt.number(),
                             "agent_id", agent.id(), "agent_name", agent.name())));
                     return null;
-                }).thenRun(() -> {
-                    notifyLines(withLines, lines);
-                    conn.send(new ServerMessage.Assign(assignment));
-                });
+                }).thenRun(() -> notifyLines(withLines, lines));
+                // Sent without waiting for the commit: the single writer is FIFO, so whatever the agent reports next
+                // is stored after this assignment. If the server dies before the commit, the job is still queued on
+                // restart and the agent's hello names a job it should not run, which the server then cancels.
+                conn.send(new ServerMessage.Assign(toAssignment(job, attempt.number(), aj.secrets)));
             }
         }
     }

@@ -31,6 +31,7 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     private final Handle handle;
+    private final PreparedWrites writes;
     private final EventBus bus;
     private final SqlTx.Ids ids;
     private final ExecutorService completions = Executors.newSingleThreadExecutor(r -> {
@@ -43,6 +44,7 @@ final class GroupCommitWriter implements AutoCloseable {
 
     GroupCommitWriter(Handle handle, EventBus bus, SqlTx.Ids ids) {
         this.handle = handle;
+        this.writes = new PreparedWrites(handle.getConnection());
         this.bus = bus;
         this.ids = ids;
         this.thread = new Thread(this::run, "kiln-store-writer");
@@ -87,16 +89,16 @@ final class GroupCommitWriter implements AutoCloseable {
         try {
             handle.begin();
             for (Task<?> task : batch) {
-                var tx = new SqlTx(handle, ids);
-                handle.execute("SAVEPOINT w");
+                var tx = new SqlTx(writes, ids);
+                writes.update("SAVEPOINT w");
                 try {
                     Object result = task.work().apply(tx);
-                    handle.execute("RELEASE SAVEPOINT w");
+                    writes.update("RELEASE SAVEPOINT w");
                     done.add(new Done(task, result, null));
                     events.addAll(tx.events());
                 } catch (RuntimeException e) {
-                    handle.execute("ROLLBACK TO SAVEPOINT w");
-                    handle.execute("RELEASE SAVEPOINT w");
+                    writes.update("ROLLBACK TO SAVEPOINT w");
+                    writes.update("RELEASE SAVEPOINT w");
                     done.add(new Done(task, null, e));
                 }
             }
@@ -137,6 +139,7 @@ final class GroupCommitWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        writes.close();
         handle.close();
     }
 }

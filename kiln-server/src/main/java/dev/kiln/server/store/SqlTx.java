@@ -7,7 +7,9 @@ import dev.kiln.server.jobs.Attempt;
 import dev.kiln.server.jobs.Job;
 import dev.kiln.server.logs.LogChunkCodec;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.jdbi.v3.core.Handle;
 
 /** The writes of one transaction, in SQL that SQLite and PostgreSQL both accept. */
@@ -39,13 +41,20 @@ final class SqlTx implements StoreTx {
         return new Ids(seq + 1, event + 1);
     }
 
-    private final Handle h;
+    private final PreparedWrites w;
     private final Ids ids;
     private final List<Event> events = new ArrayList<>();
 
-    SqlTx(Handle h, Ids ids) {
-        this.h = h;
+    SqlTx(PreparedWrites w, Ids ids) {
+        this.w = w;
         this.ids = ids;
+    }
+
+    /** Named parameters, nulls allowed: {@code params("id", id, "name", name)}. */
+    private static Map<String, Object> params(Object... namesAndValues) {
+        var m = new HashMap<String, Object>();
+        for (int i = 0; i < namesAndValues.length; i += 2) m.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        return m;
     }
 
     List<Event> events() {
@@ -55,136 +64,101 @@ final class SqlTx implements StoreTx {
     @Override
     public Job insertJob(Job job) {
         Job stored = job.withSeq(ids.nextJobSeq++);
-        h.createUpdate("""
+        var p = Rows.mutableJobColumns(stored);
+        p.putAll(params("seq", stored.seq(), "id", stored.id(), "name", stored.spec().name(), "type", stored.spec().type(),
+                "priority", stored.spec().priority(), "spec", Rows.toJson(stored.spec().snapshot()),
+                "secrets", stored.spec().secrets().isEmpty() ? null : Rows.toJson(stored.spec().secrets()),
+                "labels", Rows.labelsColumn(stored.spec().requirements()), "created", Clock.toNs(stored.createdAt()),
+                "rerun", stored.rerunOf()));
+        w.update("""
                 INSERT INTO jobs (seq, id, name, type, status, priority, spec, secrets, labels, attempt, agent_id,
                   created_at, updated_at, queued_at, started_at, finished_at, exit_code, error, rerun_of, outputs)
                 VALUES (:seq, :id, :name, :type, :status, :priority, :spec, :secrets, :labels, :attempt, :agent,
-                  :created, :updated, :queued, :started, :finished, :exit, :error, :rerun, :outputs)""")
-                .bind("seq", stored.seq())
-                .bind("id", stored.id())
-                .bind("name", stored.spec().name())
-                .bind("type", stored.spec().type())
-                .bind("priority", stored.spec().priority())
-                .bind("spec", Rows.toJson(stored.spec().snapshot()))
-                .bind("secrets", stored.spec().secrets().isEmpty() ? null : Rows.toJson(stored.spec().secrets()))
-                .bind("labels", Rows.labelsColumn(stored.spec().requirements()))
-                .bind("created", Clock.toNs(stored.createdAt()))
-                .bind("rerun", stored.rerunOf())
-                .bindMap(Rows.mutableJobColumns(stored))
-                .execute();
+                  :created, :updated, :queued, :started, :finished, :exit, :error, :rerun, :outputs)""", p);
         return stored;
     }
 
     @Override
     public void updateJob(Job job) {
-        int n = h.createUpdate("""
+        var p = Rows.mutableJobColumns(job);
+        p.put("id", job.id());
+        int n = w.update("""
                 UPDATE jobs SET status = :status, attempt = :attempt, agent_id = :agent, updated_at = :updated,
                   queued_at = :queued, started_at = :started, finished_at = :finished, exit_code = :exit,
                   error = :error, outputs = :outputs
-                WHERE id = :id""")
-                .bind("id", job.id())
-                .bindMap(Rows.mutableJobColumns(job))
-                .execute();
+                WHERE id = :id""", p);
         if (n != 1) throw new IllegalStateException("no job " + job.id() + " to update");
     }
 
     @Override
     public void insertAttempt(Attempt a) {
-        h.createUpdate("""
+        w.update("""
                 INSERT INTO attempts (job_id, number, agent_id, status, created_at, started_at, finished_at,
                   exit_code, signal, error, pid, log_seq, line_count)
                 VALUES (:job, :number, :agent, :status, :created, :started, :finished, :exit, :signal, :error, :pid,
-                  :log_seq, :lines)""")
-                .bindMap(Rows.attemptColumns(a))
-                .execute();
+                  :log_seq, :lines)""", Rows.attemptColumns(a));
     }
 
     @Override
     public void updateAttempt(Attempt a) {
-        int n = h.createUpdate("""
+        int n = w.update("""
                 UPDATE attempts SET agent_id = :agent, status = :status, started_at = :started,
                   finished_at = :finished, exit_code = :exit, signal = :signal, error = :error, pid = :pid,
                   log_seq = :log_seq, line_count = :lines
-                WHERE job_id = :job AND number = :number""")
-                .bindMap(Rows.attemptColumns(a))
-                .execute();
+                WHERE job_id = :job AND number = :number""", Rows.attemptColumns(a));
         if (n != 1) throw new IllegalStateException("no attempt " + a.number() + " of job " + a.jobId());
     }
 
     @Override
     public Event appendEvent(Event draft) {
         Event e = draft.withId(ids.nextEventId++);
-        h.createUpdate("INSERT INTO events (id, job_id, kind, timestamp_ns, data) VALUES (:id, :job, :kind, :ts, :data)")
-                .bind("id", e.id())
-                .bind("job", e.jobId())
-                .bind("kind", e.kind())
-                .bind("ts", e.timestampNs())
-                .bind("data", e.data().isEmpty() ? null : Rows.toJson(e.data()))
-                .execute();
+        w.update("INSERT INTO events (id, job_id, kind, timestamp_ns, data) VALUES (:id, :job, :kind, :ts, :data)",
+                params("id", e.id(), "job", e.jobId(), "kind", e.kind(), "ts", e.timestampNs(),
+                        "data", e.data().isEmpty() ? null : Rows.toJson(e.data())));
         events.add(e);
         return e;
     }
 
     @Override
     public void appendLogChunk(String jobId, int attempt, long firstLine, List<LogLine> lines) {
-        h.createUpdate("INSERT INTO log_chunks (job_id, attempt, first_line, line_count, data) VALUES (:job, :a, :first, :n, :data)")
-                .bind("job", jobId)
-                .bind("a", attempt)
-                .bind("first", firstLine)
-                .bind("n", lines.size())
-                .bind("data", LogChunkCodec.encode(lines))
-                .execute();
+        w.update("INSERT INTO log_chunks (job_id, attempt, first_line, line_count, data) VALUES (:job, :a, :first, :n, :data)",
+                params("job", jobId, "a", attempt, "first", firstLine, "n", lines.size(), "data", LogChunkCodec.encode(lines)));
     }
 
     @Override
     public void upsertAgent(AgentRecord a) {
-        h.createUpdate("""
+        w.update("""
                 INSERT INTO agents (id, name, labels, capacity, version, state, first_seen, last_seen)
                 VALUES (:id, :name, :labels, :capacity, :version, :state, :first, :last)
                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, labels = excluded.labels,
                   capacity = excluded.capacity, version = excluded.version, state = excluded.state,
-                  last_seen = excluded.last_seen""")
-                .bind("id", a.id())
-                .bind("name", a.name())
-                .bind("labels", Rows.toJson(a.labels()))
-                .bind("capacity", a.capacity())
-                .bind("version", a.version())
-                .bind("state", a.state())
-                .bind("first", Clock.toNs(a.firstSeen()))
-                .bind("last", Clock.toNs(a.lastSeen()))
-                .execute();
+                  last_seen = excluded.last_seen""",
+                params("id", a.id(), "name", a.name(), "labels", Rows.toJson(a.labels()), "capacity", a.capacity(),
+                        "version", a.version(), "state", a.state(), "first", Clock.toNs(a.firstSeen()),
+                        "last", Clock.toNs(a.lastSeen())));
     }
 
     @Override
     public void upsertArtifact(dev.kiln.server.artifacts.Artifact a) {
-        h.createUpdate("""
+        w.update("""
                 INSERT INTO artifacts (job_id, attempt, name, size, sha256, created_at)
                 VALUES (:job, :attempt, :name, :size, :sha, :created)
                 ON CONFLICT (job_id, attempt, name) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256,
-                  created_at = excluded.created_at""")
-                .bind("job", a.jobId())
-                .bind("attempt", a.attempt())
-                .bind("name", a.name())
-                .bind("size", a.size())
-                .bind("sha", a.sha256())
-                .bind("created", Clock.toNs(a.createdAt()))
-                .execute();
+                  created_at = excluded.created_at""",
+                params("job", a.jobId(), "attempt", a.attempt(), "name", a.name(), "size", a.size(), "sha", a.sha256(),
+                        "created", Clock.toNs(a.createdAt())));
     }
 
     @Override
     public void insertToken(dev.kiln.server.auth.TokenRecord t) {
-        h.createUpdate("INSERT INTO tokens (id, name, role, hash, created_at) VALUES (:id, :name, :role, :hash, :created)")
-                .bind("id", t.id())
-                .bind("name", t.name())
-                .bind("role", t.role().name().toLowerCase())
-                .bind("hash", t.hash())
-                .bind("created", Clock.toNs(t.createdAt()))
-                .execute();
+        w.update("INSERT INTO tokens (id, name, role, hash, created_at) VALUES (:id, :name, :role, :hash, :created)",
+                params("id", t.id(), "name", t.name(), "role", t.role().name().toLowerCase(), "hash", t.hash(),
+                        "created", Clock.toNs(t.createdAt())));
     }
 
     @Override
     public boolean revokeToken(String id, java.time.Instant at) {
-        return h.createUpdate("UPDATE tokens SET revoked_at = coalesce(revoked_at, :at) WHERE id = :id")
-                .bind("id", id).bind("at", Clock.toNs(at)).execute() == 1;
+        return w.update("UPDATE tokens SET revoked_at = coalesce(revoked_at, :at) WHERE id = :id",
+                params("id", id, "at", Clock.toNs(at))) == 1;
     }
 }
