@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +25,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Runs one attempt of a job: a fresh workspace, an optional git checkout, the command in its own session and
@@ -185,8 +183,8 @@ final class JobRunner {
 
     private void prepareWorkspace() throws StartFailure {
         try {
-            deleteRecursively(workspace);
-            deleteRecursively(controlDir);
+            Directories.deleteRecursively(workspace);
+            Directories.deleteRecursively(controlDir);
             Files.createDirectories(workspace);
             Files.createDirectories(controlDir);
             Files.createFile(controlDir.resolve("output"));
@@ -299,16 +297,6 @@ final class JobRunner {
         String first = command.strip().lines().findFirst().orElse("");
         boolean more = command.strip().lines().count() > 1;
         return (first.length() > 200 ? first.substring(0, 200) + "…" : first) + (more ? " …" : "");
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                p.toFile().setWritable(true);
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     /** The attempt could not start: the message says why, for the log and the job's error. */

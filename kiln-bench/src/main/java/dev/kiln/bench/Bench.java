@@ -2,6 +2,7 @@ package dev.kiln.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.agent.Directories;
 import dev.kiln.server.KilnServer;
 import dev.kiln.server.ServerConfig;
 import dev.kiln.server.events.EventBus;
@@ -49,6 +50,7 @@ public final class Bench {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final int cores = Runtime.getRuntime().availableProcessors();
     private KilnServer server;
+    private Path dataDir;
     private String token;
     private double bareRate;
 
@@ -357,6 +359,7 @@ public final class Bench {
     }
 
     private void startServerOn(Path dir, Integer capacity) {
+        dataDir = dir;
         server = KilnServer.start(ServerConfig.defaults(dir).withPort(0).withAgentCapacity(capacity == null ? 0 : capacity));
         token = server.adminToken();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -370,9 +373,18 @@ public final class Bench {
         }
     }
 
+    /** Stops the server and deletes its data dir: a full run writes gigabytes that nobody reads afterwards. */
     private void stopServer() {
         if (server != null) server.close();
         server = null;
+        if (dataDir != null) {
+            try {
+                Directories.deleteRecursively(dataDir);
+            } catch (IOException e) {
+                System.err.println("could not delete " + dataDir + ": " + e.getMessage());
+            }
+        }
+        dataDir = null;
     }
 
     private String base() {
