@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -50,6 +51,8 @@ final class JobRunner {
     private volatile FinishReason stopReason;
     private volatile AgentMessage.JobFinished finished;
     private final Object stopLock = new Object();
+    /** Completes when the stop sequence (SIGTERM, grace, SIGKILL) has cleared the job's processes. */
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     JobRunner(JobAssignment job, String agentId, Path workDir, Consumer<AgentMessage> out,
               ScheduledExecutorService timer, Consumer<JobRunner> onDone, ArtifactUploader uploader) {
@@ -87,10 +90,17 @@ final class JobRunner {
             stopReason = reason;
         }
         Process p = process;
-        if (p == null) return; // not started yet: run() sees stopReason and does not start it
+        if (p == null) { // not started yet: run() sees stopReason and does not start it
+            stopped.complete(null);
+            return;
+        }
         Thread.ofVirtual().name("stop-" + job.jobId()).start(() -> {
-            system(why + ": sending SIGTERM to process group " + p.pid() + " (grace " + grace.toSeconds() + " s)");
-            ProcessTree.terminate(p.pid(), marker, grace, () -> system("grace period over: sending SIGKILL"));
+            try {
+                system(why + ": sending SIGTERM to process group " + p.pid() + " (grace " + grace.toSeconds() + " s)");
+                ProcessTree.terminate(p.pid(), marker, grace, () -> system("grace period over: sending SIGKILL"));
+            } finally {
+                stopped.complete(null);
+            }
         });
     }
 
@@ -135,6 +145,11 @@ final class JobRunner {
             startReader(p.getErrorStream(), LogStream.STDERR, readersDone);
             p.getOutputStream().close();
             int code = p.waitFor();
+            if (stopReason != null) {
+                // The shell is gone, but its children get the same grace: a grandchild that traps SIGTERM to clean
+                // up is given the time the job was promised before the stop sequence kills it.
+                stopped.join(); // terminate() always returns: its SIGKILL rounds are bounded
+            }
             // A child that daemonized may still hold the pipes: give the readers a moment, then clear the tree.
             if (!readersDone.await(200, TimeUnit.MILLISECONDS)) {
                 ProcessTree.killNow(p.pid(), marker, () -> false);
