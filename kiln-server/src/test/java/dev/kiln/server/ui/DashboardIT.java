@@ -87,11 +87,16 @@ class DashboardIT {
 
     void shots(String name) {
         for (String theme : List.of("light", "dark")) {
-            page.evaluate("t => { document.documentElement.dataset.theme = t; }", theme);
+            var toggle = page.locator("button[aria-label='Toggle theme']");
+            boolean already = theme.equals(page.evaluate("() => document.documentElement.dataset.theme"));
+            if (!already && toggle.count() > 0) toggle.click(); // as a person would, so the button's label follows
+            else page.evaluate("t => { document.documentElement.dataset.theme = t; }", theme);
             page.waitForTimeout(150);
             page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve(name + "-" + theme + ".png")).setFullPage(true));
         }
-        page.evaluate("() => { document.documentElement.dataset.theme = 'light'; }");
+        var toggle = page.locator("button[aria-label='Toggle theme']");
+        if (toggle.count() > 0) toggle.click();
+        else page.evaluate("() => { document.documentElement.dataset.theme = 'light'; }");
     }
 
     static LocatorAssertions.IsVisibleOptions within(int seconds) {
