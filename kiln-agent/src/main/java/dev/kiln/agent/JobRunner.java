@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,11 +37,18 @@ import java.util.function.Consumer;
 final class JobRunner {
     static final int MAX_LINE_CHARS = 64 * 1024;
     private static final long OUTPUT_POLL_MS = 100;
+    /**
+     * Runs jobs on reused platform threads: starting a thread, or doing the workspace's file I/O and the spawn on a
+     * virtual thread (whose carrier the JDK must compensate for), each cost the dispatch path ~1 ms in the benchmark.
+     */
+    private static final ExecutorService RUNNERS = Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("kiln-job-runner-", 1).factory());
 
     private final JobAssignment job;
     private final String agentId;
     private final Path workspace;
-    private final Path controlDir;
+    private final Path outputFile;
+    private final Path eventsFile;
     private final Consumer<AgentMessage> out;
     private final ScheduledExecutorService timer;
     private final Consumer<JobRunner> onDone;
@@ -60,7 +69,11 @@ final class JobRunner {
         this.job = job;
         this.agentId = agentId;
         this.workspace = workDir.resolve("workspaces").resolve(job.jobId() + "-" + job.attempt());
-        this.controlDir = workDir.resolve("workspaces").resolve(job.jobId() + "-" + job.attempt() + ".kiln");
+        // $KILN_OUTPUT and $KILN_EVENTS live outside the workspace, in one directory for all jobs, and are created by
+        // the job when it first writes to them: no per-job directory or empty files to make before the spawn.
+        Path control = workDir.resolve("control");
+        this.outputFile = control.resolve(job.jobId() + "-" + job.attempt() + ".output");
+        this.eventsFile = control.resolve(job.jobId() + "-" + job.attempt() + ".events");
         this.out = out;
         this.timer = timer;
         this.onDone = onDone;
@@ -76,7 +89,16 @@ final class JobRunner {
     AgentMessage.JobFinished finished() { return finished; }
 
     void start() {
-        Thread.ofVirtual().name("job-" + job.jobId()).start(this::run);
+        RUNNERS.execute(() -> {
+            Thread self = Thread.currentThread();
+            String poolName = self.getName();
+            self.setName("job-" + job.jobId());
+            try {
+                run();
+            } finally {
+                self.setName(poolName);
+            }
+        });
     }
 
     /** Stop the job: SIGTERM to its tree, {@code graceSeconds}, then SIGKILL. Safe to call more than once. */
@@ -113,7 +135,7 @@ final class JobRunner {
         try {
             prepareWorkspace();
             if (job.sourceRepository() != null) checkout();
-            outputs = new OutputTail(controlDir.resolve("output"), controlDir.resolve("events"));
+            outputs = new OutputTail(outputFile, eventsFile);
             if (stopReason != null) throw new StartFailure("cancelled before it started");
             var pb = new ProcessBuilder("setsid", "bash", "-c", job.command()).directory(workspace.toFile());
             Map<String, String> env = pb.environment();
@@ -189,6 +211,7 @@ final class JobRunner {
             if (timeout != null) timeout.cancel(false);
             if (tail != null) tail.cancel(false);
             if (outputs != null) outputs.poll(true);
+            deleteControlFiles();
         }
         long lastSeq = shipper.finish();
         finished = new AgentMessage.JobFinished(job.jobId(), job.attempt(), exitCode, signal, reason, error, lastSeq, nowNs());
@@ -199,15 +222,22 @@ final class JobRunner {
     private void prepareWorkspace() throws StartFailure {
         try {
             Directories.deleteRecursively(workspace);
-            Directories.deleteRecursively(controlDir);
+            deleteControlFiles(); // left by an earlier run of this very attempt, if any
             Files.createDirectories(workspace);
-            Files.createDirectories(controlDir);
-            Files.createFile(controlDir.resolve("output"));
-            Files.createFile(controlDir.resolve("events"));
+            Files.createDirectories(outputFile.getParent());
         } catch (IOException e) {
             throw new StartFailure("cannot prepare workspace " + workspace + ": " + e.getMessage());
         }
         system("workspace " + workspace);
+    }
+
+    private void deleteControlFiles() {
+        try {
+            Files.deleteIfExists(outputFile);
+            Files.deleteIfExists(eventsFile);
+        } catch (IOException e) {
+            system("warning: could not delete " + outputFile.getParent() + " files of this job: " + e.getMessage());
+        }
     }
 
     private void checkout() throws StartFailure, InterruptedException {
@@ -339,6 +369,7 @@ final class JobRunner {
         }
 
         private long read(Path file, long pos, StringBuilder partial, boolean last, Consumer<String> sink) {
+            if (!Files.exists(file)) return pos; // the common case: the job writes no outputs or events
             try (var f = new RandomAccessFile(file.toFile(), "r")) {
                 long len = f.length();
                 if (len > pos) {
@@ -360,7 +391,7 @@ final class JobRunner {
                     if (!line.isBlank()) sink.accept(line);
                 }
             } catch (IOException e) {
-                // the file is gone (workspace removed by the job): nothing more to forward
+                // not written yet (the job creates it), or removed by the job: nothing to forward
             }
             return pos;
         }

@@ -116,6 +116,17 @@ class JobRunnerTest {
         });
         assertThat(texts(LogStream.SYSTEM)).anySatisfy(t -> assertThat(t).contains("malformed line in KILN_OUTPUT"));
         assertThat(texts(LogStream.SYSTEM)).anySatisfy(t -> assertThat(t).contains("malformed line in KILN_EVENTS"));
+        assertThat(dir.resolve("control")).as("the control files are removed once read to the end").isEmptyDirectory();
+    }
+
+    @Test
+    void anOutputWrittenInTheLastInstantIsStillForwarded() {
+        // the job creates $KILN_OUTPUT itself, after the agent's first polls found nothing, and exits at once
+        finished(run("sleep 0.3; printf 'last=yes' > $KILN_OUTPUT", Map.of(), 0), Duration.ofSeconds(10));
+        assertThat(sent).anySatisfy(m -> {
+            assertThat(m).isInstanceOf(AgentMessage.JobOutput.class);
+            assertThat(((AgentMessage.JobOutput) m).key()).isEqualTo("last");
+        });
     }
 
     @Test
