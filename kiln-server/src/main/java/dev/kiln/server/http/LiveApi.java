@@ -2,12 +2,14 @@ package dev.kiln.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.kiln.server.events.Event;
 import dev.kiln.server.jobs.Job;
 import dev.kiln.server.jobs.JobIds;
 import dev.kiln.server.live.ActivityTracker;
 import dev.kiln.server.live.JobFeed;
 import dev.kiln.server.live.LiveHub;
+import dev.kiln.server.logs.NumberedLine;
 import dev.kiln.server.store.Store;
 import io.javalin.http.Context;
 import io.javalin.websocket.WsConfig;
@@ -194,11 +196,20 @@ final class LiveApi implements AutoCloseable {
         }
     }
 
-    private static Map<String, Object> linesBody(JobFeed.Item.Lines l) {
+    private Map<String, Object> linesBody(JobFeed.Item.Lines l) {
         var m = new LinkedHashMap<String, Object>();
         m.put("attempt", l.attempt());
-        m.put("lines", l.lines().stream().map(Views::line).toList());
+        if (l.shared() == null) m.put("lines", l.lines().stream().map(Views::line).toList());
+        else m.put("lines", new RawValue(l.shared().get(() -> encodeLines(l.lines()))));
         return m;
+    }
+
+    private String encodeLines(List<NumberedLine> lines) {
+        try {
+            return mapper.writeValueAsString(lines.stream().map(Views::line).toList());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The cursor from {@code Last-Event-ID} or the query parameter; 400 when it is not a number. */

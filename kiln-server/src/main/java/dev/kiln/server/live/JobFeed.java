@@ -20,7 +20,8 @@ import java.util.Optional;
  */
 public final class JobFeed implements AutoCloseable {
     public sealed interface Item {
-        record Lines(int attempt, List<NumberedLine> lines) implements Item {}
+        /** {@code shared} is the live batch's encoding when these are all of its lines, else null. */
+        record Lines(int attempt, List<NumberedLine> lines, SharedJson shared) implements Item {}
         record EventItem(Event event) implements Item {}
         record Closed(String status, int attempt, long totalLines) implements Item {}
     }
@@ -113,7 +114,7 @@ public final class JobFeed implements AutoCloseable {
         List<NumberedLine> page = store.logLines(jobId, attempt, lastLine, PAGE);
         if (!page.isEmpty()) {
             lastLine = page.get(page.size() - 1).number();
-            out.add(new Item.Lines(attempt, page));
+            out.add(new Item.Lines(attempt, page, null));
         }
         return page.size();
     }
@@ -138,7 +139,7 @@ public final class JobFeed implements AutoCloseable {
         }
         if (!fresh.isEmpty()) {
             lastLine = fresh.get(fresh.size() - 1).number();
-            out.add(new Item.Lines(attempt, fresh));
+            out.add(new Item.Lines(attempt, fresh, fresh.size() == batch.lines().size() ? batch.json() : null));
         }
     }
 

@@ -105,7 +105,9 @@ class StreamLoadIT {
             long heapAfter = memory.getHeapMemoryUsage().getUsed();
             System.out.printf("500 clients x %d lines: job ran %d ms; %d reconnects of slow clients; heap before %d MiB, peak %d MiB, after %d MiB%n",
                     LINES, ran.toMillis(), reconnects.get(), heapBefore >> 20, peakHeap >> 20, heapAfter >> 20);
-            assertThat(ran).as("the job is not slowed by its watchers").isLessThan(Duration.ofSeconds(20));
+            // `sleep 3` and 20,000 lines take ~3.2 s unwatched; each live batch is encoded once for all 500 clients, so
+            // they cost the job little (encoding per client made it ~19 s on two cores)
+            assertThat(ran).as("the job is not slowed by its watchers").isLessThan(Duration.ofSeconds(10));
             assertThat(heapAfter - heapBefore).as("heap left behind").isLessThan(64L << 20);
             stalled.close();
         }
