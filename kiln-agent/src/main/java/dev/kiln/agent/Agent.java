@@ -19,6 +19,7 @@ import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,13 @@ public final class Agent implements AutoCloseable {
     private final Object connectionLock = new Object();
     private final ArtifactUploader uploader;
     private volatile WebSocket socket;
+    /** The current connection's listener: completing its {@code closed} wakes the connect loop to reconnect. */
+    private volatile Listener listener;
+    /**
+     * A send that has not completed in this long is treated as a dead connection. Without a bound, a write stuck on a
+     * connection whose server was killed held the connection lock, so the reconnect could never say hello.
+     */
+    static final long SEND_TIMEOUT_SECONDS = 10;
     private volatile boolean closed;
     private volatile boolean draining;
     private ScheduledFuture<?> heartbeat;
@@ -84,6 +92,7 @@ public final class Agent implements AutoCloseable {
         while (!closed) {
             try {
                 var listener = new Listener();
+                this.listener = listener;
                 var builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
                 if (config.token() != null) builder.header("Authorization", "Bearer " + config.token());
                 WebSocket ws = builder.buildAsync(config.serverUri(), listener).get(15, TimeUnit.SECONDS);
@@ -100,6 +109,7 @@ public final class Agent implements AutoCloseable {
                 if (!closed) log.debug("connecting to {} failed: {}", config.serverUri(), e.toString());
             } finally {
                 synchronized (connectionLock) {
+                    if (socket != null) socket.abort(); // e.g. the hello could not be sent: start over cleanly
                     socket = null;
                 }
             }
@@ -114,7 +124,7 @@ public final class Agent implements AutoCloseable {
     }
 
     /** Under the connection lock, before anything else goes out: hello, then every unacked chunk and finish. */
-    private void sayHello(WebSocket ws) throws JsonProcessingException {
+    private void sayHello(WebSocket ws) throws Exception {
         var running = new ArrayList<AgentMessage.RunningJob>();
         for (var j : jobs.values()) running.add(new AgentMessage.RunningJob(j.jobId(), j.attempt(), j.shipper().lastAcked()));
         sendNow(ws, new AgentMessage.Hello(agentId, config.name(), labels, config.capacity(), config.version(), running));
@@ -124,8 +134,13 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private void sendNow(WebSocket ws, AgentMessage m) throws JsonProcessingException {
-        ws.sendText(Json.MAPPER.writeValueAsString(m), true).join();
+    private void sendNow(WebSocket ws, AgentMessage m) throws Exception {
+        try {
+            ws.sendText(Json.MAPPER.writeValueAsString(m), true).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            log.info("a send to the server did not complete in {} s; reconnecting", SEND_TIMEOUT_SECONDS);
+            throw e;
+        }
     }
 
     /** Takes messages from the outbox and sends them in order, waiting while there is no connection. */
@@ -154,6 +169,9 @@ public final class Agent implements AutoCloseable {
                     WebSocket broken = socket;
                     socket = null;
                     if (broken != null) broken.abort();
+                    // abort() does not promise to call the listener: wake the connect loop ourselves
+                    Listener current = listener;
+                    if (current != null) current.closed.complete(null);
                 }
             }
         }

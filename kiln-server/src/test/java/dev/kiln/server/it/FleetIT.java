@@ -142,7 +142,7 @@ class FleetIT {
             }
             try (var server = ServerProcess.launch(data, 0, 30, 15, port)) {
                 JsonNode done = server.api().awaitStatus(id, Duration.ofSeconds(90), "succeeded", "failed", "lost");
-                assertThat(done.get("status").asText()).isEqualTo("succeeded");
+                assertThat(done.get("status").asText()).as("job after the restart: %s", done).isEqualTo("succeeded");
                 assertThat(done.get("attempts")).hasSize(1);
                 assertEveryLineOnce(server.api().allLogLines(id, 1), 200_000);
             }
