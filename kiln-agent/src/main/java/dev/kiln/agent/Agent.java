@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,6 +38,8 @@ public final class Agent implements AutoCloseable {
     private final Map<String, JobRunner> jobs = new ConcurrentHashMap<>();
     private final LinkedBlockingDeque<AgentMessage> outbox = new LinkedBlockingDeque<>();
     private final ScheduledExecutorService timer;
+    /** Deletes old workspaces off the timer's thread: a big tree takes a while, and log flushes must not wait. */
+    private final ExecutorService janitor = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("kiln-agent-janitor").factory());
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final Object connectionLock = new Object();
     private final ArtifactUploader uploader;
@@ -244,9 +247,26 @@ public final class Agent implements AutoCloseable {
         var job = a.job();
         JobRunner existing = jobs.get(job.jobId());
         if (existing != null && existing.attempt() == job.attempt()) return; // a resend: it already runs
-        var runner = new JobRunner(job, agentId, config.workDir(), this::send, timer, r -> { }, uploader);
+        var runner = new JobRunner(job, agentId, config.workDir(), this::send, timer, r -> pruneWorkspaces(), uploader);
         jobs.put(job.jobId(), runner);
         runner.start();
+    }
+
+    private void pruneWorkspaces() {
+        try {
+            janitor.execute(() -> {
+                var inUse = new java.util.HashSet<String>();
+                for (var r : jobs.values()) inUse.add(r.jobId() + "-" + r.attempt());
+                try {
+                    int deleted = WorkspaceRetention.prune(config.workDir().resolve("workspaces"), config.keepWorkspaces(), inUse);
+                    if (deleted > 0) log.debug("deleted {} old workspace(s)", deleted);
+                } catch (java.io.IOException | RuntimeException e) {
+                    log.warn("could not delete old workspaces: {}", e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the agent is shutting down
+        }
     }
 
     private synchronized void startHeartbeat(long intervalMs) {
@@ -302,6 +322,7 @@ public final class Agent implements AutoCloseable {
         if (connector != null) connector.interrupt();
         if (sender != null) sender.interrupt();
         timer.shutdownNow();
+        janitor.shutdownNow();
     }
 
     private static void pause(long ms) {

@@ -11,10 +11,12 @@ import java.util.regex.Pattern;
 
 /**
  * How an agent runs: where the server is, who it is, what it offers. {@code labels} are merged over the detected
- * ones ({@code arch}, {@code os}, {@code cpus}); {@code reconnectDelay} is the first back-off after a lost connection.
+ * ones ({@code arch}, {@code os}, {@code cpus}); {@code reconnectDelay} is the first back-off after a lost connection;
+ * {@code keepWorkspaces} is how many finished attempts' workspaces stay on disk.
  */
 public record AgentConfig(URI serverUri, String token, String name, Map<String, List<String>> labels, int capacity,
-                          Path workDir, String version, Duration reconnectDelay) {
+                          Path workDir, String version, Duration reconnectDelay, int keepWorkspaces) {
+    public static final int DEFAULT_KEEP_WORKSPACES = 20;
 
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-/]{0,63}");
     private static final Pattern VALUE = Pattern.compile("[^\\s,\\[\\]|=]{1,128}");
@@ -23,6 +25,12 @@ public record AgentConfig(URI serverUri, String token, String name, Map<String, 
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         if (capacity < 1) throw new IllegalArgumentException("capacity must be at least 1");
         reconnectDelay = reconnectDelay == null ? Duration.ofMillis(200) : reconnectDelay;
+        if (keepWorkspaces < 0) throw new IllegalArgumentException("keep-workspaces must be 0 or more");
+    }
+
+    public AgentConfig(URI serverUri, String token, String name, Map<String, List<String>> labels, int capacity,
+                       Path workDir, String version, Duration reconnectDelay) {
+        this(serverUri, token, name, labels, capacity, workDir, version, reconnectDelay, DEFAULT_KEEP_WORKSPACES);
     }
 
     /**

@@ -31,6 +31,9 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--work-dir", defaultValue = "./kiln-agent", description = "Workspaces, spool and identity (default: ${DEFAULT-VALUE}).")
     Path workDir;
 
+    @Option(names = "--keep-workspaces", defaultValue = "20", description = "Workspaces of finished attempts kept on disk, newest first; older ones are deleted (default: ${DEFAULT-VALUE}).")
+    int keepWorkspaces;
+
     @Option(names = "--on-shutdown", defaultValue = "wait", description = "On SIGTERM: 'wait' for running jobs (up to --shutdown-timeout) or 'cancel' them (default: ${DEFAULT-VALUE}).")
     String onShutdown;
 
@@ -42,6 +45,9 @@ final class AgentCommand implements Callable<Integer> {
         if (!onShutdown.equals("wait") && !onShutdown.equals("cancel")) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--on-shutdown must be 'wait' or 'cancel'");
         }
+        if (keepWorkspaces < 0) {
+            throw new IllegalArgumentException("--keep-workspaces must be 0 or more");
+        }
         URI base = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
         String scheme = switch (base.getScheme() == null ? "" : base.getScheme()) {
             case "http", "ws" -> "ws";
@@ -52,7 +58,8 @@ final class AgentCommand implements Callable<Integer> {
         String agentName = name != null ? name : java.net.InetAddress.getLocalHost().getHostName();
         String tok = token != null ? token : System.getenv("KILN_AGENT_TOKEN");
         var config = new AgentConfig(ws, tok, agentName, AgentConfig.parseLabels(labels),
-                capacity > 0 ? capacity : Runtime.getRuntime().availableProcessors(), workDir, "0.1.0", Duration.ofMillis(200));
+                capacity > 0 ? capacity : Runtime.getRuntime().availableProcessors(), workDir, "0.1.0", Duration.ofMillis(200),
+                keepWorkspaces);
         var agent = new Agent(config);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

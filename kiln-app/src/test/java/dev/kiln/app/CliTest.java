@@ -104,5 +104,11 @@ class CliTest {
         Run bad = kiln("submit", "--timeout", "-5", "--", "true");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("timeout_seconds");
+        var cli = Main.commandLine();
+        var err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err, true));
+        int code = cli.execute("agent", "--server=" + server.baseUrl(), "--work-dir=" + dir.resolve("agent"), "--keep-workspaces=-1");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--keep-workspaces must be 0 or more").doesNotContain("Exception");
     }
 }

@@ -56,6 +56,13 @@ class ManyJobsIT {
             var queue = kiln.api.get("/api/v1/queue").json();
             assertThat(queue.get("total_queued").asInt()).isZero();
             assertThat(queue.get("total_building").asInt()).isZero();
+            // 5,000 attempts ran; the agent keeps the newest 20 workspaces (plus any it still holds) and deletes the rest
+            Path workspaces = dir.resolve("data/agent/workspaces");
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try (var left = Files.list(workspaces)) {
+                    return left.count() <= dev.kiln.agent.AgentConfig.DEFAULT_KEEP_WORKSPACES + 4;
+                }
+            });
         }
     }
 }
