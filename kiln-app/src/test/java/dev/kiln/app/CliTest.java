@@ -54,6 +54,16 @@ class CliTest {
         }
     }
 
+    /** The arguments exactly as given, no server or data dir added. */
+    static Run kilnAsIs(String... args) {
+        var cli = Main.commandLine();
+        var out = new java.io.StringWriter();
+        var err = new java.io.StringWriter();
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        return new Run(cli.execute(args), out.toString(), err.toString());
+    }
+
     @Test
     void submitFollowPrintsTheLogAndExitsWithTheJobsCode() {
         Run r = kiln("submit", "--follow", "--name", "cli", "--", "echo hello; echo oops >&2; exit 3");
@@ -73,12 +83,9 @@ class CliTest {
 
     @Test
     void withoutATokenTheServerSaysHowToGetOne() {
-        var cli = Main.commandLine();
-        var err = new java.io.StringWriter();
-        cli.setErr(new java.io.PrintWriter(err, true));
-        int code = cli.execute("jobs", "--server=" + server.baseUrl(), "--data-dir=" + dir.resolve("nowhere"), "--token=");
-        assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).contains("needs a token").contains("--token");
+        Run r = kilnAsIs("jobs", "--server=" + server.baseUrl(), "--data-dir=" + dir.resolve("nowhere"), "--token=");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("needs a token").contains("--token");
     }
 
     @Test
@@ -104,11 +111,8 @@ class CliTest {
         Run bad = kiln("submit", "--timeout", "-5", "--", "true");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("timeout_seconds");
-        var cli = Main.commandLine();
-        var err = new java.io.StringWriter();
-        cli.setErr(new java.io.PrintWriter(err, true));
-        int code = cli.execute("agent", "--server=" + server.baseUrl(), "--work-dir=" + dir.resolve("agent"), "--keep-workspaces=-1");
-        assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).contains("--keep-workspaces must be 0 or more").doesNotContain("Exception");
+        Run agent = kilnAsIs("agent", "--server=" + server.baseUrl(), "--work-dir=" + dir.resolve("agent"), "--keep-workspaces=-1");
+        assertThat(agent.code()).isEqualTo(2);
+        assertThat(agent.err()).contains("--keep-workspaces must be 0 or more").doesNotContain("Exception");
     }
 }
