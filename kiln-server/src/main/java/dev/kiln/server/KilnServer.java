@@ -4,7 +4,7 @@ import dev.kiln.agent.Agent;
 import dev.kiln.agent.AgentConfig;
 import dev.kiln.agent.AgentIdentity;
 import dev.kiln.server.auth.TokenService;
-import dev.kiln.server.http.Role;
+import dev.kiln.server.auth.Role;
 import dev.kiln.server.events.EventBus;
 import dev.kiln.server.http.ApiServer;
 import dev.kiln.server.jobs.JobEngine;

@@ -1,5 +1,6 @@
 package dev.kiln.server.artifacts;
 
+import dev.kiln.server.core.Artifact;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,13 +1,14 @@
 package dev.kiln.server.http;
 
+import dev.kiln.server.auth.Role;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.protocol.Json;
 import dev.kiln.server.fleet.AgentState;
-import dev.kiln.server.jobs.IllegalTransitionException;
+import dev.kiln.server.core.IllegalTransitionException;
 import dev.kiln.server.jobs.JobEngine;
-import dev.kiln.server.jobs.NotFoundException;
-import dev.kiln.server.jobs.ValidationException;
+import dev.kiln.server.core.NotFoundException;
+import dev.kiln.server.core.ValidationException;
 import dev.kiln.server.store.Store;
 import io.javalin.Javalin;
 import io.javalin.http.Context;

@@ -1,10 +1,10 @@
 package dev.kiln.server.http;
 
-import dev.kiln.server.artifacts.Artifact;
+import dev.kiln.server.core.Artifact;
 import dev.kiln.server.artifacts.ArtifactFiles;
 import dev.kiln.server.events.Event;
-import dev.kiln.server.jobs.Job;
-import dev.kiln.server.jobs.NotFoundException;
+import dev.kiln.server.core.Job;
+import dev.kiln.server.core.NotFoundException;
 import dev.kiln.server.store.Store;
 import io.javalin.http.Context;
 import java.io.IOException;

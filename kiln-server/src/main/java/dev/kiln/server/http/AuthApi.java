@@ -1,12 +1,13 @@
 package dev.kiln.server.http;
 
+import dev.kiln.server.auth.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.server.auth.Principal;
-import dev.kiln.server.auth.TokenRecord;
+import dev.kiln.server.core.TokenRecord;
 import dev.kiln.server.auth.TokenService;
-import dev.kiln.server.jobs.NotFoundException;
-import dev.kiln.server.jobs.ValidationException;
+import dev.kiln.server.core.NotFoundException;
+import dev.kiln.server.core.ValidationException;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;

@@ -1,13 +1,13 @@
 package dev.kiln.server.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.server.jobs.Attempt;
-import dev.kiln.server.jobs.Job;
+import dev.kiln.server.core.Attempt;
+import dev.kiln.server.core.Job;
 import dev.kiln.server.jobs.JobEngine;
-import dev.kiln.server.jobs.JobIds;
+import dev.kiln.server.core.JobIds;
 import dev.kiln.server.jobs.JobSpecParser;
-import dev.kiln.server.jobs.JobStatus;
-import dev.kiln.server.jobs.NotFoundException;
+import dev.kiln.server.core.JobStatus;
+import dev.kiln.server.core.NotFoundException;
 import dev.kiln.server.logs.NumberedLine;
 import dev.kiln.server.store.JobQuery;
 import dev.kiln.server.store.Store;

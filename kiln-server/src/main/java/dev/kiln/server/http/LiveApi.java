@@ -1,11 +1,12 @@
 package dev.kiln.server.http;
 
+import dev.kiln.server.auth.Role;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.RawValue;
 import dev.kiln.server.events.Event;
-import dev.kiln.server.jobs.Job;
-import dev.kiln.server.jobs.JobIds;
+import dev.kiln.server.core.Job;
+import dev.kiln.server.core.JobIds;
 import dev.kiln.server.live.ActivityTracker;
 import dev.kiln.server.live.JobFeed;
 import dev.kiln.server.live.LiveHub;
@@ -100,7 +101,7 @@ final class LiveApi implements AutoCloseable {
         Job job = JobsApi.job(store, ctx);
         long after = cursor(ctx, "after");
         int attempt = (int) Requests.longParam(ctx, "attempt", 0, 0, Integer.MAX_VALUE);
-        if (attempt > Math.max(1, job.attempt())) throw new dev.kiln.server.jobs.NotFoundException("job " + job.id() + " has no attempt " + attempt);
+        if (attempt > Math.max(1, job.attempt())) throw new dev.kiln.server.core.NotFoundException("job " + job.id() + " has no attempt " + attempt);
         try (var feed = new JobFeed(hub, store, job, attempt, after, -1, false, false)) {
             var sse = new SseWriter(ctx, mapper);
             while (!closing && !feed.overflowed()) {

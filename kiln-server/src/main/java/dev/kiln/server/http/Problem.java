@@ -1,6 +1,6 @@
 package dev.kiln.server.http;
 
-import dev.kiln.server.jobs.ValidationException;
+import dev.kiln.server.core.ValidationException;
 import java.util.List;
 
 /** An RFC 9457 problem detail: what went wrong and what to do about it. */

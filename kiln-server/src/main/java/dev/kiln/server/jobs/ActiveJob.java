@@ -1,5 +1,7 @@
 package dev.kiln.server.jobs;
 
+import dev.kiln.server.core.Job;
+import dev.kiln.server.core.Attempt;
 import dev.kiln.protocol.AgentMessage;
 import java.util.Map;
 

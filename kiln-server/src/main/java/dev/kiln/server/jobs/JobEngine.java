@@ -1,5 +1,13 @@
 package dev.kiln.server.jobs;
 
+import dev.kiln.server.core.RetryPolicy;
+import dev.kiln.server.core.NotFoundException;
+import dev.kiln.server.core.JobStatus;
+import dev.kiln.server.core.JobSpec;
+import dev.kiln.server.core.JobIds;
+import dev.kiln.server.core.Job;
+import dev.kiln.server.core.IllegalTransitionException;
+import dev.kiln.server.core.Attempt;
 import dev.kiln.protocol.AgentMessage;
 import dev.kiln.protocol.JobAssignment;
 import dev.kiln.protocol.LogLine;
@@ -16,7 +24,7 @@ import dev.kiln.server.scheduler.Dispatcher;
 import dev.kiln.server.scheduler.JobQueue;
 import dev.kiln.server.scheduler.Scheduler;
 import dev.kiln.server.scheduler.WaitingReason;
-import dev.kiln.server.store.AgentRecord;
+import dev.kiln.server.core.AgentRecord;
 import dev.kiln.server.store.Store;
 import dev.kiln.server.store.StoreTx;
 import java.time.Duration;

@@ -1,5 +1,8 @@
 package dev.kiln.server.jobs;
 
+import dev.kiln.server.core.ValidationException;
+import dev.kiln.server.core.RetryPolicy;
+import dev.kiln.server.core.JobSpec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;

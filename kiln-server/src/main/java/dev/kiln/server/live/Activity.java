@@ -1,7 +1,7 @@
 package dev.kiln.server.live;
 
-import dev.kiln.server.jobs.Job;
-import dev.kiln.server.jobs.JobStatus;
+import dev.kiln.server.core.Job;
+import dev.kiln.server.core.JobStatus;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package dev.kiln.server.live;
 
 import dev.kiln.server.events.Event;
-import dev.kiln.server.jobs.Attempt;
-import dev.kiln.server.jobs.Job;
+import dev.kiln.server.core.Attempt;
+import dev.kiln.server.core.Job;
 import dev.kiln.server.logs.NumberedLine;
 import dev.kiln.server.store.Store;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.kiln.server.store;
 
-import dev.kiln.server.jobs.JobStatus;
+import dev.kiln.server.core.JobStatus;
 import java.util.Set;
 
 /**

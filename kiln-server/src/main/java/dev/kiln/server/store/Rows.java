@@ -1,15 +1,16 @@
 package dev.kiln.server.store;
 
+import dev.kiln.server.core.AgentRecord;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.protocol.Json;
 import dev.kiln.server.events.Clock;
 import dev.kiln.server.events.Event;
-import dev.kiln.server.jobs.Attempt;
-import dev.kiln.server.jobs.Job;
-import dev.kiln.server.jobs.JobSpec;
-import dev.kiln.server.jobs.JobStatus;
+import dev.kiln.server.core.Attempt;
+import dev.kiln.server.core.Job;
+import dev.kiln.server.core.JobSpec;
+import dev.kiln.server.core.JobStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -162,14 +163,14 @@ final class Rows {
                 instant(rs, "last_seen"));
     }
 
-    static dev.kiln.server.artifacts.Artifact artifact(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new dev.kiln.server.artifacts.Artifact(rs.getString("job_id"), rs.getInt("attempt"), rs.getString("name"),
+    static dev.kiln.server.core.Artifact artifact(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new dev.kiln.server.core.Artifact(rs.getString("job_id"), rs.getInt("attempt"), rs.getString("name"),
                 rs.getLong("size"), rs.getString("sha256"), instant(rs, "created_at"));
     }
 
-    static dev.kiln.server.auth.TokenRecord token(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new dev.kiln.server.auth.TokenRecord(rs.getString("id"), rs.getString("name"),
-                dev.kiln.server.http.Role.valueOf(rs.getString("role").toUpperCase()), rs.getString("hash"),
+    static dev.kiln.server.core.TokenRecord token(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new dev.kiln.server.core.TokenRecord(rs.getString("id"), rs.getString("name"),
+                dev.kiln.server.auth.Role.valueOf(rs.getString("role").toUpperCase()), rs.getString("hash"),
                 instant(rs, "created_at"), instant(rs, "revoked_at"));
     }
 

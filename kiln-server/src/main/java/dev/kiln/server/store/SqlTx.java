@@ -1,10 +1,11 @@
 package dev.kiln.server.store;
 
+import dev.kiln.server.core.AgentRecord;
 import dev.kiln.protocol.LogLine;
 import dev.kiln.server.events.Clock;
 import dev.kiln.server.events.Event;
-import dev.kiln.server.jobs.Attempt;
-import dev.kiln.server.jobs.Job;
+import dev.kiln.server.core.Attempt;
+import dev.kiln.server.core.Job;
 import dev.kiln.server.logs.LogChunkCodec;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -139,7 +140,7 @@ final class SqlTx implements StoreTx {
     }
 
     @Override
-    public void upsertArtifact(dev.kiln.server.artifacts.Artifact a) {
+    public void upsertArtifact(dev.kiln.server.core.Artifact a) {
         w.update("""
                 INSERT INTO artifacts (job_id, attempt, name, size, sha256, created_at)
                 VALUES (:job, :attempt, :name, :size, :sha, :created)
@@ -150,7 +151,7 @@ final class SqlTx implements StoreTx {
     }
 
     @Override
-    public void insertToken(dev.kiln.server.auth.TokenRecord t) {
+    public void insertToken(dev.kiln.server.core.TokenRecord t) {
         w.update("INSERT INTO tokens (id, name, role, hash, created_at) VALUES (:id, :name, :role, :hash, :created)",
                 params("id", t.id(), "name", t.name(), "role", t.role().name().toLowerCase(), "hash", t.hash(),
                         "created", Clock.toNs(t.createdAt())));

@@ -1,12 +1,13 @@
 package dev.kiln.server.store;
 
+import dev.kiln.server.core.AgentRecord;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.kiln.server.events.Event;
 import dev.kiln.server.events.EventBus;
-import dev.kiln.server.jobs.Attempt;
-import dev.kiln.server.jobs.Job;
-import dev.kiln.server.jobs.JobStatus;
+import dev.kiln.server.core.Attempt;
+import dev.kiln.server.core.Job;
+import dev.kiln.server.core.JobStatus;
 import dev.kiln.server.logs.LogChunkCodec;
 import dev.kiln.server.logs.NumberedLine;
 import java.nio.file.Files;
@@ -204,13 +205,13 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public List<dev.kiln.server.artifacts.Artifact> artifacts(String jobId) {
+    public List<dev.kiln.server.core.Artifact> artifacts(String jobId) {
         return readers.withHandle(h -> h.createQuery("SELECT * FROM artifacts WHERE job_id = :job ORDER BY attempt, name")
                 .bind("job", jobId).map(Rows::artifact).list());
     }
 
     @Override
-    public List<dev.kiln.server.auth.TokenRecord> tokens() {
+    public List<dev.kiln.server.core.TokenRecord> tokens() {
         return readers.withHandle(h -> h.createQuery("SELECT * FROM tokens ORDER BY created_at DESC").map(Rows::token).list());
     }
 

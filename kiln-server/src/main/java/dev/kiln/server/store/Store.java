@@ -1,9 +1,10 @@
 package dev.kiln.server.store;
 
+import dev.kiln.server.core.AgentRecord;
 import dev.kiln.server.events.Event;
-import dev.kiln.server.jobs.Attempt;
-import dev.kiln.server.jobs.Job;
-import dev.kiln.server.jobs.JobStatus;
+import dev.kiln.server.core.Attempt;
+import dev.kiln.server.core.Job;
+import dev.kiln.server.core.JobStatus;
 import dev.kiln.server.logs.NumberedLine;
 import java.util.List;
 import java.util.Map;
@@ -55,10 +56,10 @@ public interface Store extends AutoCloseable {
     List<AgentRecord> agents();
 
     /** Artifacts of a job, all attempts, by attempt then name. */
-    List<dev.kiln.server.artifacts.Artifact> artifacts(String jobId);
+    List<dev.kiln.server.core.Artifact> artifacts(String jobId);
 
     /** Every token ever issued, newest first (hashes only). */
-    List<dev.kiln.server.auth.TokenRecord> tokens();
+    List<dev.kiln.server.core.TokenRecord> tokens();
 
     @Override
     void close();

@@ -1,9 +1,10 @@
 package dev.kiln.server.store;
 
+import dev.kiln.server.core.AgentRecord;
 import dev.kiln.protocol.LogLine;
 import dev.kiln.server.events.Event;
-import dev.kiln.server.jobs.Attempt;
-import dev.kiln.server.jobs.Job;
+import dev.kiln.server.core.Attempt;
+import dev.kiln.server.core.Job;
 import java.util.List;
 
 /** The writes of one transaction. Everything done through one StoreTx commits, or none of it. */
@@ -27,9 +28,9 @@ public interface StoreTx {
     void upsertAgent(AgentRecord agent);
 
     /** Records an uploaded artifact (a re-upload of the same name replaces it). */
-    void upsertArtifact(dev.kiln.server.artifacts.Artifact artifact);
+    void upsertArtifact(dev.kiln.server.core.Artifact artifact);
 
-    void insertToken(dev.kiln.server.auth.TokenRecord token);
+    void insertToken(dev.kiln.server.core.TokenRecord token);
 
     /** Marks a token revoked; false when there is no such token. */
     boolean revokeToken(String id, java.time.Instant at);

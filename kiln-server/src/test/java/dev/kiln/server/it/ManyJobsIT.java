@@ -47,9 +47,9 @@ class ManyJobsIT {
             assertThat(ids).hasSize(n);
             await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1)).until(() ->
                     kiln.api.get("/api/v1/jobs?type=load&status=succeeded&limit=1").status() == 200
-                            && kiln.server.store().countByStatus().getOrDefault(dev.kiln.server.jobs.JobStatus.SUCCEEDED, 0L) == n);
+                            && kiln.server.store().countByStatus().getOrDefault(dev.kiln.server.core.JobStatus.SUCCEEDED, 0L) == n);
             var counts = kiln.server.store().countByStatus();
-            assertThat(counts).containsOnlyKeys(dev.kiln.server.jobs.JobStatus.SUCCEEDED);
+            assertThat(counts).containsOnlyKeys(dev.kiln.server.core.JobStatus.SUCCEEDED);
             List<String> lines = Files.readAllLines(ran);
             assertThat(lines).hasSize(n);
             assertThat(new HashSet<>(lines)).isEqualTo(ids);

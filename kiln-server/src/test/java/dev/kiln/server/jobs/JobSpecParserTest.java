@@ -1,5 +1,8 @@
 package dev.kiln.server.jobs;
 
+import dev.kiln.server.core.ValidationException;
+import dev.kiln.server.core.RetryPolicy;
+import dev.kiln.server.core.JobSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package dev.kiln.server.jobs;
+package dev.kiln.server.core;
 
 /** A job was asked to move to a status its current status does not lead to. Rendered as HTTP 409. */
 public final class IllegalTransitionException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.kiln.server.store;
+package dev.kiln.server.core;
 
 import java.time.Instant;
 import java.util.List;

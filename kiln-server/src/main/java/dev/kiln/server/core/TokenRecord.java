@@ -1,6 +1,6 @@
-package dev.kiln.server.auth;
+package dev.kiln.server.core;
 
-import dev.kiln.server.http.Role;
+import dev.kiln.server.auth.Role;
 import java.time.Instant;
 
 /** A token as stored: never the token itself, only its hash. */

@@ -1,4 +1,4 @@
-package dev.kiln.server.jobs;
+package dev.kiln.server.core;
 
 import java.time.Duration;
 import java.time.Instant;

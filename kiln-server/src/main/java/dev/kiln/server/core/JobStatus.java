@@ -1,4 +1,4 @@
-package dev.kiln.server.jobs;
+package dev.kiln.server.core;
 
 import java.util.EnumSet;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package dev.kiln.server.artifacts;
+package dev.kiln.server.core;
 
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package dev.kiln.server.jobs;
+package dev.kiln.server.core;
 
 /** No such job (or agent). Rendered as HTTP 404. */
 public final class NotFoundException extends RuntimeException {

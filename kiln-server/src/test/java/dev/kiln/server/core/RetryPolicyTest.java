@@ -1,8 +1,8 @@
-package dev.kiln.server.jobs;
+package dev.kiln.server.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kiln.server.jobs.RetryPolicy.Outcome;
+import dev.kiln.server.core.RetryPolicy.Outcome;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.kiln.server.http;
+package dev.kiln.server.auth;
 
 /** Who may call a route: roles are ordered, a stronger role may do what a weaker one may. */
 public enum Role {

@@ -1,6 +1,6 @@
-package dev.kiln.server.jobs;
+package dev.kiln.server.core;
 
-import static dev.kiln.server.jobs.JobStatus.*;
+import static dev.kiln.server.core.JobStatus.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
