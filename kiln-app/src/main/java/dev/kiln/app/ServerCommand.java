@@ -3,7 +3,7 @@ package dev.kiln.app;
 import dev.kiln.agent.AgentConfig;
 import dev.kiln.server.KilnServer;
 import dev.kiln.server.ServerConfig;
-import dev.kiln.server.jobs.JobEngine;
+import dev.kiln.server.fleet.FleetRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -48,9 +48,9 @@ final class ServerCommand implements Callable<Integer> {
         if (agentCapacity < 0) throw new IllegalArgumentException("--agent-capacity must be 0 (one per core) or more");
         var config = new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity,
                 AgentConfig.parseLabels(agentLabels),
-                new JobEngine.Config(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)));
+                new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true);
         var stopped = new CountDownLatch(1);
-        KilnServer server = KilnServer.start(config);
+        KilnServer server = KilnServer.start(config, embeddedAgent ? new EmbeddedAgentLauncher() : null);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             stopped.countDown();

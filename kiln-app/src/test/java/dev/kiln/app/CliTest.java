@@ -21,7 +21,7 @@ class CliTest {
 
     @BeforeAll
     static void start() {
-        server = KilnServer.start(ServerConfig.defaults(dir.resolve("data")).withPort(0).withAgentCapacity(2));
+        server = KilnServer.start(ServerConfig.defaults(dir.resolve("data")).withPort(0).withAgentCapacity(2), new EmbeddedAgentLauncher());
     }
 
     @AfterAll

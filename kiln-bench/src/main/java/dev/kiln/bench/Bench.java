@@ -3,6 +3,7 @@ package dev.kiln.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.agent.Directories;
+import dev.kiln.app.EmbeddedAgentLauncher;
 import dev.kiln.server.KilnServer;
 import dev.kiln.server.ServerConfig;
 import dev.kiln.server.events.EventBus;
@@ -374,7 +375,8 @@ public final class Bench {
 
     private void startServerOn(Path dir, Integer capacity) {
         dataDir = dir;
-        server = KilnServer.start(ServerConfig.defaults(dir).withPort(0).withAgentCapacity(capacity == null ? 0 : capacity));
+        server = KilnServer.start(ServerConfig.defaults(dir).withPort(0).withAgentCapacity(capacity == null ? 0 : capacity),
+                new EmbeddedAgentLauncher());
         token = server.adminToken();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {

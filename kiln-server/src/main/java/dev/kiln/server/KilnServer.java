@@ -1,55 +1,94 @@
 package dev.kiln.server;
 
-import dev.kiln.agent.Agent;
-import dev.kiln.agent.AgentConfig;
-import dev.kiln.agent.AgentIdentity;
+import dev.kiln.server.artifacts.ArtifactFiles;
+import dev.kiln.server.core.Role;
 import dev.kiln.server.auth.TokenService;
-import dev.kiln.server.auth.Role;
+import dev.kiln.server.core.EngineLock;
 import dev.kiln.server.events.EventBus;
+import dev.kiln.server.fleet.Fleet;
+import dev.kiln.server.fleet.FleetRegistry;
 import dev.kiln.server.http.ApiServer;
+import dev.kiln.server.jobs.ActiveJobs;
+import dev.kiln.server.jobs.AgentReports;
+import dev.kiln.server.jobs.JobDispatch;
 import dev.kiln.server.jobs.JobEngine;
+import dev.kiln.server.jobs.JobLedger;
+import dev.kiln.server.jobs.JobsOnAgents;
+import dev.kiln.server.live.ActivityTracker;
+import dev.kiln.server.live.LiveHub;
+import dev.kiln.server.scheduler.Dispatcher;
+import dev.kiln.server.scheduler.DurationStats;
+import dev.kiln.server.scheduler.JobQueue;
+import dev.kiln.server.scheduler.QueueReport;
 import dev.kiln.server.store.SqliteStore;
 import dev.kiln.server.store.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: builds the store, the engine, the HTTP server and the embedded agent, in that order, and
- * stops them in reverse. Constructor injection only; nothing static.
+ * The composition root: builds every long-lived object — store, engine parts, fleet, live hub, HTTP server, the
+ * embedded agent — in dependency order, and stops them in reverse. Constructor injection only; nothing static.
  */
 public final class KilnServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KilnServer.class);
     public static final String VERSION = "0.1.0";
 
     private final ServerConfig config;
+    private final EmbeddedAgent embeddedAgent;
     private final EventBus bus = new EventBus();
+    private final ScheduledExecutorService fleetTimers = Executors.newSingleThreadScheduledExecutor(r -> {
+        var t = new Thread(r, "kiln-fleet-timers");
+        t.setDaemon(true);
+        return t;
+    });
     private final Store store;
     private final JobEngine engine;
+    private final FleetRegistry fleet;
     private final ApiServer api;
     private final TokenService tokens;
-    private final dev.kiln.server.live.LiveHub hub;
-    private final dev.kiln.server.live.ActivityTracker activity;
+    private final ActivityTracker activity;
     private String newAdminToken;
-    private Agent embeddedAgent;
+    private AutoCloseable runningAgent;
 
-    private KilnServer(ServerConfig given) {
+    private KilnServer(ServerConfig given, EmbeddedAgent embeddedAgent) {
         // Absolute from here on: workspaces, git and job processes must not depend on the current directory.
-        this.config = new ServerConfig(given.dataDir().toAbsolutePath().normalize(), given.bind(), given.port(),
-                given.embeddedAgent(), given.agentName(), given.agentCapacity(), given.agentLabels(), given.engine());
-        ServerConfig config = this.config;
+        this.config = given.withDataDir(given.dataDir().toAbsolutePath().normalize());
+        this.embeddedAgent = embeddedAgent;
         this.store = new SqliteStore(config.dataDir(), bus);
-        this.engine = new JobEngine(store, config.engine());
         this.tokens = new TokenService(store);
-        this.hub = new dev.kiln.server.live.LiveHub(bus, engine);
-        this.activity = new dev.kiln.server.live.ActivityTracker(bus, engine, hub);
-        this.api = new ApiServer(engine, store, new dev.kiln.server.artifacts.ArtifactFiles(config.dataDir().resolve("artifacts")), tokens, hub, activity);
+        var hub = new LiveHub(bus);
+
+        var lock = new EngineLock();
+        var queue = new JobQueue();
+        var agents = new Fleet();
+        var active = new ActiveJobs(queue);
+        var ledger = new JobLedger(active, store, hub);
+        var dispatcher = new Dispatcher(new JobDispatch(lock, active, agents, ledger));
+        this.fleet = new FleetRegistry(lock, agents, store, config.fleetTiming(),
+                new JobsOnAgents(active, agents, ledger), dispatcher::wake, fleetTimers);
+        var durations = new DurationStats(store);
+        var reports = new AgentReports(lock, active, fleet, ledger, store, durations, hub, dispatcher::wake);
+        this.engine = new JobEngine(lock, store, active, ledger, fleet, reports, dispatcher);
+        var queueReport = new QueueReport(lock, queue, agents, durations, active::job, active::jobs);
+
+        this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, hub);
+        this.api = new ApiServer(new ApiServer.Services(engine, fleet, queueReport, store,
+                new ArtifactFiles(config.dataDir().resolve("artifacts")), tokens, hub, activity), config.virtualThreads());
     }
 
-    public static KilnServer start(ServerConfig config) {
-        var server = new KilnServer(config);
+    /** Starts a server; {@code embeddedAgent} may be null when the config asks for none. */
+    public static KilnServer start(ServerConfig config, EmbeddedAgent embeddedAgent) {
+        if (config.embeddedAgent() && embeddedAgent == null) {
+            throw new IllegalArgumentException("the config asks for an embedded agent but none was given");
+        }
+        var server = new KilnServer(config, embeddedAgent);
         try {
             server.run();
         } catch (RuntimeException e) {
@@ -61,14 +100,14 @@ public final class KilnServer implements AutoCloseable {
 
     private void run() {
         Path agentDir = config.dataDir().resolve("agent");
-        String embeddedId = config.embeddedAgent() ? AgentIdentity.loadOrCreate(agentDir) : null;
+        String embeddedId = config.embeddedAgent() ? embeddedAgent.id(agentDir) : null;
         engine.recover(embeddedId);
         newAdminToken = tokens.ensureAdminToken(config.dataDir());
         api.start(config.bind(), config.port());
         log.info("Kiln {} listening on http://{}:{} (data in {})", VERSION, config.bind(), api.port(), config.dataDir());
         if (config.embeddedAgent()) {
             String host = config.bind().equals("0.0.0.0") || config.bind().equals("::") ? "127.0.0.1" : config.bind();
-            var agentConfig = new AgentConfig(
+            runningAgent = embeddedAgent.start(new EmbeddedAgent.Settings(
                     URI.create("ws://" + hostForUri(host) + ":" + api.port() + "/api/v1/agent/ws"),
                     // a fresh token each start, never written anywhere: it dies with this process
                     tokens.createEphemeral("embedded agent", Role.AGENT).token(),
@@ -76,10 +115,7 @@ public final class KilnServer implements AutoCloseable {
                     config.agentLabels(),
                     config.agentCapacity() > 0 ? config.agentCapacity() : Runtime.getRuntime().availableProcessors(),
                     agentDir,
-                    VERSION,
-                    Duration.ofMillis(200));
-            embeddedAgent = new Agent(agentConfig);
-            embeddedAgent.start();
+                    VERSION));
         }
     }
 
@@ -95,9 +131,9 @@ public final class KilnServer implements AutoCloseable {
     /** The admin token kept in the data dir. */
     public String adminToken() {
         try {
-            return java.nio.file.Files.readString(config.dataDir().resolve("admin-token")).strip();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return Files.readString(config.dataDir().resolve("admin-token")).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -131,10 +167,10 @@ public final class KilnServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (embeddedAgent != null) {
+        if (runningAgent != null) {
             try {
-                embeddedAgent.close();
-            } catch (RuntimeException e) {
+                runningAgent.close();
+            } catch (Exception e) {
                 log.warn("embedded agent did not stop cleanly", e);
             }
         }
@@ -145,6 +181,7 @@ public final class KilnServer implements AutoCloseable {
         }
         activity.close();
         engine.close();
+        fleetTimers.shutdownNow();
         store.close();
     }
 }

@@ -1,13 +1,15 @@
 package dev.kiln.server;
 
-import dev.kiln.server.jobs.JobEngine;
+import dev.kiln.server.fleet.FleetRegistry;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
  * How a Kiln server runs. {@code port} 0 picks a free port. {@code embeddedAgent} starts an agent in-process that
- * connects over loopback like any remote one; its capacity 0 means one slot per core.
+ * connects over loopback like any remote one; its capacity 0 means one slot per core. {@code virtualThreads}: HTTP
+ * requests (and so every stream client) run on virtual threads.
  */
 public record ServerConfig(
         Path dataDir,
@@ -17,21 +19,33 @@ public record ServerConfig(
         String agentName,
         int agentCapacity,
         Map<String, List<String>> agentLabels,
-        JobEngine.Config engine) {
+        FleetRegistry.Timing fleetTiming,
+        boolean virtualThreads) {
+
+    public static final FleetRegistry.Timing DEFAULT_TIMING =
+            new FleetRegistry.Timing(Duration.ofSeconds(15), Duration.ofSeconds(15));
 
     public static ServerConfig defaults(Path dataDir) {
-        return new ServerConfig(dataDir, "127.0.0.1", 8080, true, "embedded", 0, Map.of(), JobEngine.Config.defaults());
+        return new ServerConfig(dataDir, "127.0.0.1", 8080, true, "embedded", 0, Map.of(), DEFAULT_TIMING, true);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(dataDir, bind, newPort, embeddedAgent, agentName, agentCapacity, agentLabels, engine);
+        return new ServerConfig(dataDir, bind, newPort, embeddedAgent, agentName, agentCapacity, agentLabels,
+                fleetTiming, virtualThreads);
     }
 
-    public ServerConfig withEngine(JobEngine.Config newEngine) {
-        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, newEngine);
+    public ServerConfig withFleetTiming(FleetRegistry.Timing timing) {
+        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, timing,
+                virtualThreads);
     }
 
     public ServerConfig withAgentCapacity(int capacity) {
-        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, capacity, agentLabels, engine);
+        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, capacity, agentLabels, fleetTiming,
+                virtualThreads);
+    }
+
+    public ServerConfig withDataDir(Path dir) {
+        return new ServerConfig(dir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
+                virtualThreads);
     }
 }

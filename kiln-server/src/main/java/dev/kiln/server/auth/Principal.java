@@ -1,6 +1,6 @@
 package dev.kiln.server.auth;
 
-import dev.kiln.server.auth.Role;
+import dev.kiln.server.core.Role;
 
 /** Who is calling: the token's name and role. */
 public record Principal(String tokenId, String name, Role role) {}

@@ -1,7 +1,7 @@
 package dev.kiln.server.auth;
 
 import dev.kiln.server.core.TokenRecord;
-import dev.kiln.server.auth.Role;
+import dev.kiln.server.core.Role;
 import dev.kiln.server.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -24,8 +24,16 @@ public record RetryPolicy(int limit, Set<Integer> onExitCodes, boolean onAnyFail
         record FailedToStart() implements Outcome {}
     }
 
-    /** Whether attempt number {@code attempt} (1-based), ended by {@code outcome}, gets another attempt. */
-    public boolean shouldRetry(int attempt, Outcome outcome) {
+    /**
+     * The job's next status after attempt number {@code attempt} (1-based) ended in {@code ended} because of
+     * {@code outcome}: {@link JobStatus#QUEUED} for another attempt, else {@code ended} itself. A retry filter in
+     * JobRunr's sense: it decides the next state, the engine only applies it.
+     */
+    public JobStatus next(int attempt, Outcome outcome, JobStatus ended) {
+        return retries(attempt, outcome) ? JobStatus.QUEUED : ended;
+    }
+
+    private boolean retries(int attempt, Outcome outcome) {
         if (attempt > limit) return false;
         return switch (outcome) {
             case Outcome.Exited e -> e.exitCode() != 0 && (onAnyFailure || onExitCodes.contains(e.exitCode()));

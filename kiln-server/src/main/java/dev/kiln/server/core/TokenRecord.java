@@ -1,6 +1,6 @@
 package dev.kiln.server.core;
 
-import dev.kiln.server.auth.Role;
+import dev.kiln.server.core.Role;
 import java.time.Instant;
 
 /** A token as stored: never the token itself, only its hash. */

@@ -16,6 +16,15 @@ public record Event(long id, String jobId, String kind, long timestampNs, Map<St
         return new Event(0, jobId, kind, Clock.nowNs(), data);
     }
 
+    /** Event data from key/value pairs, in order, nulls left out. */
+    public static Map<String, Object> data(Object... keysAndValues) {
+        var m = new java.util.LinkedHashMap<String, Object>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            if (keysAndValues[i + 1] != null) m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
+
     public Event withId(long newId) {
         return new Event(newId, jobId, kind, timestampNs, data);
     }

@@ -8,7 +8,8 @@ import java.util.Set;
 
 /**
  * An agent as the scheduler sees it: identity, labels, capacity, state, and the jobs it holds. Mutated only under
- * the engine's lock; {@link #view()} takes a snapshot for readers.
+ * the {@link dev.kiln.server.core.EngineLock}; its state as {@link AgentTransitions} decides. {@link #view()} takes a
+ * snapshot for readers.
  */
 public final class AgentSession {
     private final String id;
@@ -24,7 +25,6 @@ public final class AgentSession {
     private double load;
     private long memoryUsed;
     private long memoryTotal;
-    private boolean selfDrained;
 
     public AgentSession(String id, String name, Map<String, List<String>> labels, int capacity, String version,
                         AgentState state, Instant lastSeen) {
@@ -37,7 +37,7 @@ public final class AgentSession {
         this.lastSeen = lastSeen;
     }
 
-    /** A (re)connection: the agent said hello with these facts. Keeps an operator's drain or disable. */
+    /** A (re)connection: the agent said hello with these facts. Its state is set apart, by the registry. */
     public void connected(String newName, Map<String, List<String>> newLabels, int newCapacity, String newVersion,
                           AgentConnection newConnection, Instant now) {
         name = newName;
@@ -47,21 +47,10 @@ public final class AgentSession {
         connection = newConnection;
         connectedAt = now;
         lastSeen = now;
-        if (state == AgentState.OFFLINE || (state == AgentState.DRAINING && selfDrained)) state = AgentState.ONLINE;
-        selfDrained = false;
-    }
-
-    /** The agent said it is shutting down: no new jobs; a later reconnect makes it online again. */
-    public boolean drainSelf() {
-        if (state != AgentState.ONLINE) return false;
-        state = AgentState.DRAINING;
-        selfDrained = true;
-        return true;
     }
 
     public void disconnected() {
         connection = null;
-        if (state != AgentState.DISABLED) state = AgentState.OFFLINE;
     }
 
     public void heartbeat(double newLoad, long used, long total, Instant now) {
@@ -75,9 +64,10 @@ public final class AgentSession {
         lastSeen = now;
     }
 
+    /** Sets a state that {@link AgentTransitions} decided; a move outside the table is a bug. */
     public void setState(AgentState target) {
         if (state != target && !state.canMoveTo(target)) {
-            throw new IllegalStateException("agent " + name + " is " + state.wireName() + " and cannot become " + target.wireName());
+            throw new IllegalStateException("agent " + name + ": " + state + " -> " + target + " is not in the table");
         }
         state = target;
     }

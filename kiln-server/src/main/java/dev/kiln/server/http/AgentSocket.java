@@ -37,7 +37,7 @@ final class AgentSocket {
                 ctx.closeSession(4401, "an agent token is needed: kiln agent --token <token> (an admin creates one with kiln token create --role agent)");
                 return;
             }
-            if (principal.get().role() != dev.kiln.server.auth.Role.AGENT) {
+            if (principal.get().role() != dev.kiln.server.core.Role.AGENT) {
                 ctx.closeSession(4403, "token '" + principal.get().name() + "' is not an agent token");
                 return;
             }

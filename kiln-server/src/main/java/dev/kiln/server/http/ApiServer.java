@@ -1,12 +1,18 @@
 package dev.kiln.server.http;
 
-import dev.kiln.server.auth.Role;
+import dev.kiln.server.core.Role;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.protocol.Json;
 import dev.kiln.server.fleet.AgentState;
 import dev.kiln.server.core.IllegalTransitionException;
+import dev.kiln.server.artifacts.ArtifactFiles;
+import dev.kiln.server.auth.TokenService;
+import dev.kiln.server.fleet.FleetRegistry;
 import dev.kiln.server.jobs.JobEngine;
+import dev.kiln.server.live.ActivityTracker;
+import dev.kiln.server.live.LiveHub;
+import dev.kiln.server.scheduler.QueueReport;
 import dev.kiln.server.core.NotFoundException;
 import dev.kiln.server.core.ValidationException;
 import dev.kiln.server.store.Store;
@@ -32,26 +38,26 @@ public final class ApiServer implements AutoCloseable {
 
     private final Javalin app;
     private final List<Route> routes = new ArrayList<>();
-    private final JobEngine engine;
-    private final Store store;
     private final LiveApi live;
 
     private final java.util.Map<String, Role> roleByRoute = new java.util.HashMap<>();
 
-    public ApiServer(JobEngine engine, Store store, dev.kiln.server.artifacts.ArtifactFiles artifactFiles,
-                     dev.kiln.server.auth.TokenService tokens, dev.kiln.server.live.LiveHub hub,
-                     dev.kiln.server.live.ActivityTracker activity) {
-        this.engine = engine;
-        this.store = store;
+    /** What the HTTP edge serves: the services the composition root built. */
+    public record Services(JobEngine engine, FleetRegistry fleet, QueueReport queue, Store store,
+                           ArtifactFiles artifactFiles, TokenService tokens, LiveHub hub, ActivityTracker activity) {}
+
+    public ApiServer(Services services, boolean virtualThreads) {
+        JobEngine engine = services.engine();
+        Store store = services.store();
         ObjectMapper mapper = Json.newMapper().setSerializationInclusion(JsonInclude.Include.ALWAYS)
                 .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        var auth = new Authenticator(tokens);
+        var auth = new Authenticator(services.tokens());
         var agentSocket = new AgentSocket(engine, auth);
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             // Streams hold a request open per client: virtual threads make hundreds of them cheap.
-            config.useVirtualThreads = Boolean.parseBoolean(System.getProperty("kiln.virtualThreads", "true"));
+            config.useVirtualThreads = virtualThreads;
             config.jsonMapper(new JavalinJackson(mapper, false));
             config.http.maxRequestSize = Requests.MAX_BODY_BYTES;
             config.jetty.modifyWebSocketServletFactory(f -> {
@@ -67,14 +73,15 @@ public final class ApiServer implements AutoCloseable {
         });
         // One place decides access: the role each route declared.
         app.beforeMatched(ctx -> auth.check(ctx, roleByRoute.getOrDefault(ctx.method().name() + " " + ctx.endpointHandlerPath(), Role.PUBLIC)));
-        var sessions = new AuthApi(tokens, auth, mapper);
+        var sessions = new AuthApi(services.tokens(), auth, mapper);
+        var fleet = new FleetApi(services.fleet(), services.queue(), store);
         route(HandlerType.POST, "/api/v1/session", Role.PUBLIC, sessions::signIn);
         route(HandlerType.GET, "/api/v1/session", Role.PUBLIC, sessions::whoAmI);
         route(HandlerType.DELETE, "/api/v1/session", Role.PUBLIC, sessions::signOut);
         route(HandlerType.POST, "/api/v1/tokens", Role.ADMIN, sessions::create);
         route(HandlerType.GET, "/api/v1/tokens", Role.ADMIN, sessions::list);
         route(HandlerType.DELETE, "/api/v1/tokens/{id}", Role.ADMIN, sessions::revoke);
-        var jobs = new JobsApi(engine, store, mapper);
+        var jobs = new JobsApi(engine, services.queue(), fleet, store, mapper);
         route(HandlerType.POST, "/api/v1/jobs", Role.OPERATOR, jobs::submit);
         route(HandlerType.GET, "/api/v1/jobs", Role.VIEWER, jobs::list);
         route(HandlerType.GET, "/api/v1/jobs/{id}", Role.VIEWER, jobs::get);
@@ -85,23 +92,23 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.POST, "/api/v1/jobs/{id}/cancel", Role.OPERATOR, jobs::cancel);
         route(HandlerType.PUT, "/api/v1/jobs/{id}/cancel", Role.OPERATOR, jobs::cancel);
         route(HandlerType.POST, "/api/v1/jobs/{id}/rerun", Role.OPERATOR, jobs::rerun);
-        this.live = new LiveApi(hub, activity, store, mapper, auth);
+        this.live = new LiveApi(services.hub(), services.activity(), store, mapper, auth);
         route(HandlerType.GET, "/api/v1/stream", Role.VIEWER, live::stream);
         route(HandlerType.GET, "/api/v1/jobs/{id}/logs/stream", Role.VIEWER, live::logStream);
         route(HandlerType.GET, "/api/v1/activity", Role.VIEWER, live::activity);
         app.ws("/api/v1/jobs/{id}/events/ws", live::configureJobSocket);
-        var artifacts = new ArtifactsApi(store, artifactFiles);
+        var artifacts = new ArtifactsApi(store, services.artifactFiles());
         route(HandlerType.GET, "/api/v1/jobs/{id}/artifacts", Role.VIEWER, artifacts::list);
         route(HandlerType.GET, "/api/v1/jobs/{id}/artifacts/<name>", Role.VIEWER, artifacts::download);
         route(HandlerType.PUT, "/api/v1/agent/jobs/{id}/artifacts", Role.AGENT, artifacts::upload);
-        route(HandlerType.GET, "/api/v1/queue", Role.VIEWER, this::queue);
-        route(HandlerType.GET, "/api/v1/workers", Role.VIEWER, this::workers);
-        route(HandlerType.GET, "/api/v1/workers/{id}", Role.VIEWER, ctx -> ctx.json(Views.agent(engine.agent(ctx.pathParam("id")))));
-        route(HandlerType.POST, "/api/v1/workers/{id}/drain", Role.OPERATOR, ctx -> agentState(ctx, AgentState.DRAINING));
-        route(HandlerType.POST, "/api/v1/workers/{id}/resume", Role.OPERATOR, ctx -> agentState(ctx, AgentState.ONLINE));
-        route(HandlerType.POST, "/api/v1/workers/{id}/disable", Role.ADMIN, ctx -> agentState(ctx, AgentState.DISABLED));
+        route(HandlerType.GET, "/api/v1/queue", Role.VIEWER, fleet::queue);
+        route(HandlerType.GET, "/api/v1/workers", Role.VIEWER, fleet::workers);
+        route(HandlerType.GET, "/api/v1/workers/{id}", Role.VIEWER, fleet::worker);
+        route(HandlerType.POST, "/api/v1/workers/{id}/drain", Role.OPERATOR, fleet::drain);
+        route(HandlerType.POST, "/api/v1/workers/{id}/resume", Role.OPERATOR, fleet::resume);
+        route(HandlerType.POST, "/api/v1/workers/{id}/disable", Role.ADMIN, fleet::disable);
         route(HandlerType.GET, "/health/live", Role.PUBLIC, ctx -> ctx.json(java.util.Map.of("status", "up")));
-        route(HandlerType.GET, "/health/ready", Role.PUBLIC, this::ready);
+        route(HandlerType.GET, "/health/ready", Role.PUBLIC, fleet::ready);
         app.ws("/api/v1/agent/ws", agentSocket::configure);
 
         app.exception(ValidationException.class, (e, ctx) -> {
@@ -177,57 +184,6 @@ public final class ApiServer implements AutoCloseable {
 
     public int port() {
         return app.port();
-    }
-
-    private void queue(Context ctx) {
-        int head = (int) Requests.longParam(ctx, "limit", 50, 0, 1000);
-        var q = engine.queueSummary(head);
-        var names = new LinkedHashMap<String, String>();
-        engine.agents().forEach(a -> names.put(a.id(), a.name()));
-        var body = new LinkedHashMap<String, Object>();
-        body.put("total_queued", q.totalQueued());
-        body.put("total_building", q.totalRunning() + q.totalAssigned());
-        body.put("total_running", q.totalRunning());
-        body.put("jobs_by_architecture", q.byArchitecture());
-        body.put("jobs_by_label", q.byLabel());
-        body.put("capacity", java.util.Map.of("online_slots", q.onlineCapacity(), "in_use", q.slotsInUse()));
-        Long wait = q.head().isEmpty() ? Long.valueOf(0) : null;
-        var head2 = new ArrayList<Object>();
-        for (var e : q.head()) {
-            var info = engine.queueInfo(e.job().id());
-            var m = Views.job(e.job(), id -> names.getOrDefault(id, id));
-            m.put("position", e.position());
-            m.put("waiting_reason", Views.reason(e.waitingReason()));
-            m.put("estimated_wait_seconds", info == null ? null : info.estimatedWaitSeconds());
-            if (info != null && info.estimatedWaitSeconds() != null) wait = Math.max(wait == null ? 0 : wait, info.estimatedWaitSeconds());
-            head2.add(m);
-        }
-        body.put("estimated_wait_time_seconds", wait);
-        body.put("head", head2);
-        ctx.json(body);
-    }
-
-    private void workers(Context ctx) {
-        ctx.json(java.util.Map.of("workers", engine.agents().stream().map(Views::agent).toList()));
-    }
-
-    private void agentState(Context ctx, AgentState target) {
-        ctx.json(Views.agent(engine.setAgentState(ctx.pathParam("id"), target)));
-    }
-
-    private void ready(Context ctx) {
-        var body = new LinkedHashMap<String, Object>();
-        try {
-            store.countByStatus();
-            body.put("store", "ok");
-        } catch (RuntimeException e) {
-            body.put("store", e.getMessage());
-            ctx.status(503);
-        }
-        long online = engine.agents().stream().filter(a -> a.state().equals("online")).count();
-        body.put("agents_online", online);
-        body.put("status", ctx.status().getCode() == 503 ? "down" : "ready");
-        ctx.json(body);
     }
 
     private static void problem(Context ctx, Problem p) {

@@ -1,6 +1,6 @@
 package dev.kiln.server.http;
 
-import dev.kiln.server.auth.Role;
+import dev.kiln.server.core.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.server.auth.Principal;

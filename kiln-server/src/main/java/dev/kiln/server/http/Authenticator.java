@@ -1,6 +1,6 @@
 package dev.kiln.server.http;
 
-import dev.kiln.server.auth.Role;
+import dev.kiln.server.core.Role;
 import dev.kiln.server.auth.Principal;
 import dev.kiln.server.auth.TokenService;
 import io.javalin.http.Context;

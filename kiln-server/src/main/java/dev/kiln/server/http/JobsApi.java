@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.server.core.Attempt;
 import dev.kiln.server.core.Job;
 import dev.kiln.server.jobs.JobEngine;
+import dev.kiln.server.scheduler.QueueReport;
 import dev.kiln.server.core.JobIds;
 import dev.kiln.server.jobs.JobSpecParser;
 import dev.kiln.server.core.JobStatus;
@@ -30,12 +31,16 @@ final class JobsApi {
     static final int MAX_LOG_PAGE = 10_000;
 
     private final JobEngine engine;
+    private final QueueReport queue;
+    private final FleetApi fleet;
     private final Store store;
     private final ObjectMapper mapper;
     private final FinishedJobCache finished = new FinishedJobCache(10_000);
 
-    JobsApi(JobEngine engine, Store store, ObjectMapper mapper) {
+    JobsApi(JobEngine engine, QueueReport queue, FleetApi fleet, Store store, ObjectMapper mapper) {
         this.engine = engine;
+        this.queue = queue;
+        this.fleet = fleet;
         this.store = store;
         this.mapper = mapper;
     }
@@ -107,8 +112,8 @@ final class JobsApi {
 
     void status(Context ctx) {
         Job job = job(ctx);
-        var queue = job.status() == JobStatus.QUEUED ? engine.queueInfo(job.id()) : null;
-        ctx.json(Views.status(job, queue, agentNames()));
+        var queueInfo = job.status() == JobStatus.QUEUED ? queue.info(job.id()) : null;
+        ctx.json(Views.status(job, queueInfo, agentNames()));
     }
 
     void logs(Context ctx) {
@@ -210,8 +215,7 @@ final class JobsApi {
     }
 
     java.util.function.Function<String, String> agentNames() {
-        Map<String, String> names = new HashMap<>();
-        engine.agents().forEach(a -> names.put(a.id(), a.name()));
+        Map<String, String> names = fleet.agentNames();
         return id -> names.getOrDefault(id, id);
     }
 

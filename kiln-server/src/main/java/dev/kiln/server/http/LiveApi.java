@@ -1,6 +1,6 @@
 package dev.kiln.server.http;
 
-import dev.kiln.server.auth.Role;
+import dev.kiln.server.core.Role;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.RawValue;
@@ -8,6 +8,7 @@ import dev.kiln.server.events.Event;
 import dev.kiln.server.core.Job;
 import dev.kiln.server.core.JobIds;
 import dev.kiln.server.live.ActivityTracker;
+import dev.kiln.server.live.EventFeed;
 import dev.kiln.server.live.JobFeed;
 import dev.kiln.server.live.LiveHub;
 import dev.kiln.server.logs.NumberedLine;
@@ -62,32 +63,19 @@ final class LiveApi implements AutoCloseable {
                 : Arrays.stream(ctx.queryParam("kinds").split(",")).map(String::strip).filter(k -> !k.isEmpty()).toList();
         Predicate<Event> wanted = e -> (job == null || job.equals(e.jobId()))
                 && (kinds.isEmpty() || kinds.stream().anyMatch(k -> e.kind().startsWith(k)));
-        try (var sub = hub.events(e -> e.id() == 0 ? job == null && wanted.test(e) : wanted.test(e))) {
+        boolean wantsActivity = job == null && (kinds.isEmpty() || kinds.stream().anyMatch("activity"::startsWith));
+        try (var feed = new EventFeed(hub, store, after, wanted, job == null)) {
             var sse = new SseWriter(ctx, mapper);
-            long last = after;
-            // stored first (what the client missed), then live; the subscription already collects the live ones
-            List<Event> page;
-            do {
-                page = store.events(last, 1000);
-                for (Event e : page) {
-                    last = e.id();
-                    if (wanted.test(e)) sse.event(Long.toString(e.id()), e.kind(), Views.event(e));
-                }
-                sse.flush();
-            } while (page.size() == 1000 && !closing);
-            if (job == null && (kinds.isEmpty() || kinds.stream().anyMatch("activity"::startsWith))) {
-                sse.event(null, "activity", activity.current());
-                sse.flush();
-            }
-            while (!closing && !sub.overflowed()) {
-                Event e = sub.poll(WAKE_MS);
-                while (e != null) {
+            boolean activitySent = !wantsActivity;
+            while (!closing && !feed.overflowed()) {
+                for (Event e : feed.next(WAKE_MS)) {
                     if (e.id() == 0) sse.event(null, e.kind(), e.data());
-                    else if (e.id() > last) {
-                        last = e.id();
-                        sse.event(Long.toString(e.id()), e.kind(), Views.event(e));
-                    }
-                    e = sub.pollNow();
+                    else sse.event(Long.toString(e.id()), e.kind(), Views.event(e));
+                }
+                if (!activitySent && feed.caughtUp()) {
+                    // what is busy now, right after the replay: a header indicator needs no second request
+                    sse.event(null, "activity", activity.current());
+                    activitySent = true;
                 }
                 sse.flushOrPing(PING_MS);
             }

@@ -6,7 +6,7 @@ import dev.kiln.server.fleet.AgentSession;
 import dev.kiln.server.core.Attempt;
 import dev.kiln.server.core.Job;
 import dev.kiln.server.core.JobSpec;
-import dev.kiln.server.jobs.QueueInfo;
+import dev.kiln.server.scheduler.QueueInfo;
 import dev.kiln.server.logs.NumberedLine;
 import dev.kiln.server.scheduler.WaitingReason;
 import java.time.Duration;

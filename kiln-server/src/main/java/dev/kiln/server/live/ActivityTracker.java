@@ -3,7 +3,9 @@ package dev.kiln.server.live;
 import dev.kiln.server.events.Clock;
 import dev.kiln.server.events.Event;
 import dev.kiln.server.events.EventBus;
-import dev.kiln.server.jobs.JobEngine;
+import dev.kiln.server.core.Job;
+import java.util.List;
+import java.util.function.Supplier;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -17,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ActivityTracker implements AutoCloseable {
     static final long DEBOUNCE_MS = 100;
-    private final JobEngine engine;
+    private final Supplier<List<Job>> activeJobs;
     private final LiveHub hub;
     private final AtomicBoolean dirty = new AtomicBoolean();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -27,8 +29,9 @@ public final class ActivityTracker implements AutoCloseable {
     });
     private volatile Map<String, Object> last;
 
-    public ActivityTracker(EventBus bus, JobEngine engine, LiveHub hub) {
-        this.engine = engine;
+    /** {@code activeJobs}: the unfinished jobs as the engine holds them now. */
+    public ActivityTracker(EventBus bus, Supplier<List<Job>> activeJobs, LiveHub hub) {
+        this.activeJobs = activeJobs;
         this.hub = hub;
         bus.subscribe(e -> {
             if (e.kind().startsWith("job.") && dirty.compareAndSet(false, true)) {
@@ -38,7 +41,7 @@ public final class ActivityTracker implements AutoCloseable {
     }
 
     public Map<String, Object> current() {
-        return Activity.snapshot(engine.activeJobsSnapshot());
+        return Activity.snapshot(activeJobs.get());
     }
 
     private void recompute() {

@@ -2,7 +2,9 @@ package dev.kiln.server.live;
 
 import dev.kiln.server.events.Event;
 import dev.kiln.server.events.EventBus;
-import dev.kiln.server.jobs.JobEngine;
+import dev.kiln.protocol.LogLine;
+import dev.kiln.server.logs.LogListener;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,7 +14,7 @@ import java.util.function.Predicate;
  * Fans committed events and stored log lines out to live clients. Producers (the store's threads) only offer to
  * bounded inboxes; a client that cannot keep up loses its subscription, never slows anyone else.
  */
-public final class LiveHub {
+public final class LiveHub implements LogListener {
     public static final int EVENT_INBOX = 20_000;
     public static final int LINE_INBOX = 256; // batches (shared, not copied): a stalled client pins at most 256 chunks
 
@@ -21,14 +23,17 @@ public final class LiveHub {
     private final Set<EventSub> eventSubs = ConcurrentHashMap.newKeySet();
     private final Map<String, Set<Subscription<LineBatch>>> lineSubs = new ConcurrentHashMap<>();
 
-    public LiveHub(EventBus bus, JobEngine engine) {
+    public LiveHub(EventBus bus) {
         bus.subscribe(this::publish);
-        engine.addLogListener((jobId, attempt, first, lines) -> {
-            var subs = lineSubs.get(jobId);
-            if (subs == null) return;
-            var batch = new LineBatch(jobId, attempt, first, lines);
-            for (var s : subs) s.offer(batch);
-        });
+    }
+
+    /** Stored log lines, from the engine (wired by the composition root). */
+    @Override
+    public void onLines(String jobId, int attempt, long firstLine, List<LogLine> lines) {
+        var subs = lineSubs.get(jobId);
+        if (subs == null) return;
+        var batch = new LineBatch(jobId, attempt, firstLine, lines);
+        for (var s : subs) s.offer(batch);
     }
 
     private void publish(Event e) {

@@ -16,6 +16,12 @@ public final class Scheduler {
 
     public record Assignment(JobQueue.Entry entry, AgentSession agent) {}
 
+    /** Where a group of jobs with these needs stands against the fleet: an agent to run the next one, or why none. */
+    public sealed interface Verdict {
+        record Match(AgentSession agent) implements Verdict {}
+        record Wait(WaitingReason reason) implements Verdict {}
+    }
+
     /**
      * The next job to start: among the head of each group, the best one that some agent with a free slot can take,
      * given to the least loaded such agent. Null when nothing can start.
@@ -30,41 +36,50 @@ public final class Scheduler {
         }
         if (!anyFree) return null;
         for (var head : queue.heads()) {
-            AgentSession best = null;
-            for (var a : agents) {
-                if (!a.hasFreeSlot() || !canRun(head.needs(), a)) continue;
-                if (best == null || a.utilisation() < best.utilisation()) best = a;
-            }
-            if (best != null) return new Assignment(head, best);
+            if (evaluate(head.needs(), agents) instanceof Verdict.Match m) return new Assignment(head, m.agent());
         }
         return null;
     }
 
-    public static boolean canRun(JobQueue.Needs needs, AgentSession agent) {
-        if (needs.pinnedAgent() != null && !agent.matchesName(needs.pinnedAgent())) return false;
-        return LabelMatcher.satisfies(needs.requirements(), agent.labels());
+    /** Why {@code entry} is still queued: the same verdict that matching uses, so the two cannot disagree. */
+    public static WaitingReason reasonFor(JobQueue.Entry entry, JobQueue queue, Collection<AgentSession> agents) {
+        return switch (evaluate(entry.needs(), agents)) {
+            case Verdict.Wait w -> w.reason();
+            case Verdict.Match m -> new WaitingReason.BehindInQueue(queue.aheadInGroup(entry));
+        };
     }
 
-    /** Why {@code entry} is still queued. */
-    public static WaitingReason reasonFor(JobQueue.Entry entry, JobQueue queue, Collection<AgentSession> agents) {
-        var needs = entry.needs();
-        if (needs.pinnedAgent() != null) {
-            AgentSession pinned = null;
-            for (var a : agents) if (a.matchesName(needs.pinnedAgent())) pinned = a;
-            if (pinned == null) return new WaitingReason.PinnedAgentUnavailable(needs.pinnedAgent(), null);
-            if (!LabelMatcher.satisfies(needs.requirements(), pinned.labels())) {
-                return new WaitingReason.NoMatchingAgent(unmet(needs.requirements(), List.of(pinned)));
+    /** The one matching pass: the least loaded agent with a free slot that can run jobs with these needs, or why not. */
+    public static Verdict evaluate(JobQueue.Needs needs, Collection<AgentSession> agents) {
+        var candidates = new ArrayList<AgentSession>();
+        AgentSession pinned = null;
+        for (var a : agents) {
+            if (needs.pinnedAgent() != null) {
+                if (!a.matchesName(needs.pinnedAgent())) continue;
+                pinned = a;
             }
-            if (pinned.state() != AgentState.ONLINE || pinned.connection() == null) {
-                return new WaitingReason.PinnedAgentUnavailable(pinned.name(), pinned.state().wireName());
-            }
-            if (!pinned.hasFreeSlot()) {
-                return new WaitingReason.AllMatchingBusy(1, pinned.activeJobs().size(), pinned.capacity());
-            }
-            return new WaitingReason.BehindInQueue(queue.aheadInGroup(entry));
+            if (LabelMatcher.satisfies(needs.requirements(), a.labels())) candidates.add(a);
         }
-        var matching = new ArrayList<AgentSession>();
-        for (var a : agents) if (LabelMatcher.satisfies(needs.requirements(), a.labels())) matching.add(a);
+        AgentSession best = null;
+        for (var a : candidates) {
+            if (a.hasFreeSlot() && (best == null || a.utilisation() < best.utilisation())) best = a;
+        }
+        if (best != null) return new Verdict.Match(best);
+        return new Verdict.Wait(needs.pinnedAgent() != null ? pinnedReason(needs, pinned) : reason(needs, candidates, agents));
+    }
+
+    private static WaitingReason pinnedReason(JobQueue.Needs needs, AgentSession pinned) {
+        if (pinned == null) return new WaitingReason.PinnedAgentUnavailable(needs.pinnedAgent(), null);
+        if (!LabelMatcher.satisfies(needs.requirements(), pinned.labels())) {
+            return new WaitingReason.NoMatchingAgent(unmet(needs.requirements(), List.of(pinned)));
+        }
+        if (pinned.state() != AgentState.ONLINE || pinned.connection() == null) {
+            return new WaitingReason.PinnedAgentUnavailable(pinned.name(), pinned.state().wireName());
+        }
+        return new WaitingReason.AllMatchingBusy(1, pinned.activeJobs().size(), pinned.capacity());
+    }
+
+    private static WaitingReason reason(JobQueue.Needs needs, List<AgentSession> matching, Collection<AgentSession> agents) {
         var online = matching.stream().filter(a -> a.state() == AgentState.ONLINE && a.connection() != null).toList();
         if (online.isEmpty()) {
             var present = matching.stream().filter(a -> a.state() != AgentState.OFFLINE).toList();
@@ -76,14 +91,25 @@ public final class Scheduler {
             return new WaitingReason.NoMatchingAgent(unmet(needs.requirements(), connected));
         }
         int used = 0, capacity = 0;
-        boolean free = false;
         for (var a : online) {
             used += a.activeJobs().size();
             capacity += a.capacity();
-            free |= a.hasFreeSlot();
         }
-        if (!free) return new WaitingReason.AllMatchingBusy(online.size(), used, capacity);
-        return new WaitingReason.BehindInQueue(queue.aheadInGroup(entry));
+        return new WaitingReason.AllMatchingBusy(online.size(), used, capacity);
+    }
+
+    /** Agents that could run jobs with these needs, free or busy: the capacity an estimate counts on. */
+    public static int matchingCapacity(JobQueue.Needs needs, Collection<AgentSession> agents) {
+        int capacity = 0;
+        for (var a : agents) {
+            if (a.state() == AgentState.ONLINE && canRun(needs, a)) capacity += a.capacity();
+        }
+        return capacity;
+    }
+
+    public static boolean canRun(JobQueue.Needs needs, AgentSession agent) {
+        if (needs.pinnedAgent() != null && !agent.matchesName(needs.pinnedAgent())) return false;
+        return LabelMatcher.satisfies(needs.requirements(), agent.labels());
     }
 
     /** The requirements no single one of these agents meets, or all of them when each is met by someone. */

@@ -9,41 +9,41 @@ import org.junit.jupiter.api.Test;
 class RetryPolicyTest {
     @Test
     void noPolicyNeverRetries() {
-        assertThat(RetryPolicy.NONE.shouldRetry(1, new Outcome.Exited(1))).isFalse();
-        assertThat(RetryPolicy.NONE.shouldRetry(1, new Outcome.AgentLost())).isFalse();
+        assertThat(RetryPolicy.NONE.next(1, new Outcome.Exited(1), JobStatus.FAILED)).isEqualTo(JobStatus.FAILED);
+        assertThat(RetryPolicy.NONE.next(1, new Outcome.AgentLost(), JobStatus.FAILED)).isEqualTo(JobStatus.FAILED);
     }
 
     @Test
     void limitCountsRetriesAfterTheFirstAttempt() {
         var p = new RetryPolicy(2, Set.of(), true, false, false);
-        assertThat(p.shouldRetry(1, new Outcome.Exited(1))).isTrue();
-        assertThat(p.shouldRetry(2, new Outcome.Exited(1))).isTrue();
-        assertThat(p.shouldRetry(3, new Outcome.Exited(1))).isFalse();
+        assertThat(p.next(1, new Outcome.Exited(1), JobStatus.FAILED)).isEqualTo(JobStatus.QUEUED);
+        assertThat(p.next(2, new Outcome.Exited(1), JobStatus.FAILED)).isEqualTo(JobStatus.QUEUED);
+        assertThat(p.next(3, new Outcome.Exited(1), JobStatus.FAILED)).isEqualTo(JobStatus.FAILED);
     }
 
     @Test
     void exitCodesAreMatchedExactly() {
         var p = new RetryPolicy(3, Set.of(75, 137), false, false, false);
-        assertThat(p.shouldRetry(1, new Outcome.Exited(75))).isTrue();
-        assertThat(p.shouldRetry(1, new Outcome.Exited(1))).isFalse();
-        assertThat(p.shouldRetry(1, new Outcome.Exited(0))).isFalse();
+        assertThat(p.next(1, new Outcome.Exited(75), JobStatus.FAILED)).isEqualTo(JobStatus.QUEUED);
+        assertThat(p.next(1, new Outcome.Exited(1), JobStatus.FAILED)).isEqualTo(JobStatus.FAILED);
+        assertThat(p.next(1, new Outcome.Exited(0), JobStatus.FAILED)).isEqualTo(JobStatus.FAILED);
     }
 
     @Test
     void timeoutAndAgentLossAreSeparateConditions() {
         var p = new RetryPolicy(1, Set.of(), false, true, false);
-        assertThat(p.shouldRetry(1, new Outcome.TimedOut())).isTrue();
-        assertThat(p.shouldRetry(1, new Outcome.AgentLost())).isFalse();
+        assertThat(p.next(1, new Outcome.TimedOut(), JobStatus.FAILED)).isEqualTo(JobStatus.QUEUED);
+        assertThat(p.next(1, new Outcome.AgentLost(), JobStatus.FAILED)).isEqualTo(JobStatus.FAILED);
         var q = new RetryPolicy(1, Set.of(), false, false, true);
-        assertThat(q.shouldRetry(1, new Outcome.AgentLost())).isTrue();
-        assertThat(q.shouldRetry(1, new Outcome.TimedOut())).isFalse();
+        assertThat(q.next(1, new Outcome.AgentLost(), JobStatus.FAILED)).isEqualTo(JobStatus.QUEUED);
+        assertThat(q.next(1, new Outcome.TimedOut(), JobStatus.FAILED)).isEqualTo(JobStatus.FAILED);
     }
 
     @Test
     void successAndStartFailuresAreNeverRetried() {
         var p = new RetryPolicy(5, Set.of(), true, true, true);
-        assertThat(p.shouldRetry(1, new Outcome.Exited(0))).isFalse();
-        assertThat(p.shouldRetry(1, new Outcome.FailedToStart())).isFalse();
+        assertThat(p.next(1, new Outcome.Exited(0), JobStatus.FAILED)).isEqualTo(JobStatus.FAILED);
+        assertThat(p.next(1, new Outcome.FailedToStart(), JobStatus.FAILED)).isEqualTo(JobStatus.FAILED);
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.kiln.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.server.http.ApiServer;
-import dev.kiln.server.auth.Role;
+import dev.kiln.server.core.Role;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;

@@ -183,17 +183,17 @@ class FleetIT {
         Process agent = null;
         try (var server = ServerProcess.launch(dir.resolve("server"), 0)) {
             Api api = server.api();
-            agent = AgentProcess.launch(server.api(), "leaving", "role=leaving", 2, dir.resolve("agent"));
+            agent = AgentProcess.launch(server.api(), "departing", "role=leaving", 2, dir.resolve("agent"));
             awaitAgents(api, 1);
             String running = api.submit(Map.of("command", "sleep 3; echo finished", "labels", Map.of("role", "leaving"))).get("id").asText();
             api.awaitStatus(running, Duration.ofSeconds(20), "running");
             agent.destroy(); // SIGTERM
             await().atMost(Duration.ofSeconds(10)).until(() ->
-                    api.get("/api/v1/workers").json().get("workers").get(0).get("state").asText().equals("draining"));
+                    api.get("/api/v1/workers").json().get("workers").get(0).get("state").asText().equals("leaving"));
             String later = api.submit(Map.of("command", "true", "labels", Map.of("role", "leaving"))).get("id").asText();
             JsonNode status = api.get("/api/v1/jobs/" + later + "/status").json();
             assertThat(status.get("queue_info").get("waiting_reason").get("message").asText())
-                    .isEqualTo("the only matching agent, leaving, is draining");
+                    .isEqualTo("the only matching agent, departing, is leaving");
             JsonNode done = api.awaitStatus(running, Duration.ofSeconds(20), "succeeded", "failed", "lost", "cancelled");
             assertThat(done.get("status").asText()).isEqualTo("succeeded");
             assertThat(agent.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();

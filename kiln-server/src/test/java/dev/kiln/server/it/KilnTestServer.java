@@ -2,7 +2,7 @@ package dev.kiln.server.it;
 
 import dev.kiln.server.KilnServer;
 import dev.kiln.server.ServerConfig;
-import dev.kiln.server.jobs.JobEngine;
+import dev.kiln.server.fleet.FleetRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -19,8 +19,8 @@ public final class KilnTestServer implements AutoCloseable {
 
     public static KilnTestServer start(Path dataDir, int agentCapacity) {
         var config = new ServerConfig(dataDir, "127.0.0.1", 0, true, "embedded", agentCapacity, Map.of(),
-                new JobEngine.Config(Duration.ofSeconds(3), Duration.ofSeconds(6)));
-        return new KilnTestServer(KilnServer.start(config));
+                new FleetRegistry.Timing(Duration.ofSeconds(3), Duration.ofSeconds(6)), true);
+        return new KilnTestServer(KilnServer.start(config, new TestEmbeddedAgent()));
     }
 
     @Override

@@ -2,7 +2,7 @@ package dev.kiln.server.it;
 
 import dev.kiln.server.KilnServer;
 import dev.kiln.server.ServerConfig;
-import dev.kiln.server.jobs.JobEngine;
+import dev.kiln.server.fleet.FleetRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +24,8 @@ public final class ServerProcess {
         int heartbeat = args.length > 3 ? Integer.parseInt(args[3]) : 6;
         int port = args.length > 4 ? Integer.parseInt(args[4]) : 0;
         var config = new ServerConfig(dataDir, "127.0.0.1", port, capacity > 0, "embedded", capacity, Map.of(),
-                new JobEngine.Config(Duration.ofSeconds(lostAfter), Duration.ofSeconds(heartbeat)));
-        KilnServer server = KilnServer.start(config);
+                new FleetRegistry.Timing(Duration.ofSeconds(lostAfter), Duration.ofSeconds(heartbeat)), true);
+        KilnServer server = KilnServer.start(config, new TestEmbeddedAgent());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         Path tmp = dataDir.resolve("port.tmp");
         Files.writeString(tmp, Integer.toString(server.port()));

@@ -1,6 +1,5 @@
-package dev.kiln.server.jobs;
+package dev.kiln.server.scheduler;
 
-import dev.kiln.server.scheduler.WaitingReason;
 
 /** Where a queued job stands: 1-based position, queue length, why it waits, and a wait estimate (may be null). */
 public record QueueInfo(int position, int totalQueued, WaitingReason waitingReason, Long estimatedWaitSeconds) {}

@@ -1,7 +1,6 @@
-package dev.kiln.server.jobs;
+package dev.kiln.server.scheduler;
 
 import dev.kiln.server.core.Job;
-import dev.kiln.server.scheduler.WaitingReason;
 import java.util.List;
 import java.util.Map;
 

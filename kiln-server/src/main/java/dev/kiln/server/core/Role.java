@@ -1,4 +1,4 @@
-package dev.kiln.server.auth;
+package dev.kiln.server.core;
 
 /** Who may call a route: roles are ordered, a stronger role may do what a weaker one may. */
 public enum Role {

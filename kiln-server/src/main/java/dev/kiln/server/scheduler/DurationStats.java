@@ -1,4 +1,4 @@
-package dev.kiln.server.jobs;
+package dev.kiln.server.scheduler;
 
 import dev.kiln.server.store.Store;
 import java.util.ArrayDeque;
@@ -11,16 +11,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * Recent run durations per job type, for estimated waits: the mean of the last {@value #WINDOW} successful runs.
  * Seeded from the store the first time a type is asked about.
  */
-final class DurationStats {
+public final class DurationStats {
     private static final int WINDOW = 20;
     private final Store store;
     private final Map<String, Deque<Long>> byType = new ConcurrentHashMap<>();
 
-    DurationStats(Store store) {
+    public DurationStats(Store store) {
         this.store = store;
     }
 
-    void record(String type, long millis) {
+    public void record(String type, long millis) {
         var window = window(type);
         synchronized (window) {
             window.addFirst(millis);
@@ -41,7 +41,7 @@ final class DurationStats {
      * Seconds until a job with {@code ahead} jobs before it starts, when {@code capacity} slots can run it: each
      * "round" of {@code capacity} jobs takes about one mean duration. Null when it cannot be estimated.
      */
-    Long estimateWaitSeconds(String type, int ahead, int capacity) {
+    public Long estimateWaitSeconds(String type, int ahead, int capacity) {
         Long mean = meanMs(type);
         if (mean == null || capacity <= 0) return null;
         long rounds = (ahead / capacity) + 1;

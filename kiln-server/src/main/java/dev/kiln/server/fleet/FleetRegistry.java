@@ -1,0 +1,207 @@
+package dev.kiln.server.fleet;
+
+import dev.kiln.protocol.AgentMessage;
+import dev.kiln.protocol.ServerMessage;
+import dev.kiln.server.core.AgentRecord;
+import dev.kiln.server.core.EngineLock;
+import dev.kiln.server.core.NotFoundException;
+import dev.kiln.server.events.Event;
+import dev.kiln.server.fleet.AgentTransitions.Fact;
+import dev.kiln.server.store.Store;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Agents coming, going and being steered: hello and goodbye, heartbeats and the timer that notices silence, the
+ * timer that gives a vanished agent's jobs up, and an operator's drain, resume and disable. Every state change goes
+ * through {@link AgentTransitions} and is stored with its event; each runs under the {@link EngineLock}.
+ */
+public final class FleetRegistry {
+    /** {@code lostAfter}: how long a disconnected agent's jobs wait for it; {@code heartbeatTimeout}: silence allowed. */
+    public record Timing(Duration lostAfter, Duration heartbeatTimeout) {}
+
+    private final EngineLock lock;
+    private final Fleet fleet;
+    private final Store store;
+    private final Timing timing;
+    private final AgentJobs jobs;
+    private final Runnable wakeDispatcher;
+    private final ScheduledExecutorService timers;
+
+    public FleetRegistry(EngineLock lock, Fleet fleet, Store store, Timing timing, AgentJobs jobs,
+                         Runnable wakeDispatcher, ScheduledExecutorService timers) {
+        this.lock = lock;
+        this.fleet = fleet;
+        this.store = store;
+        this.timing = timing;
+        this.jobs = jobs;
+        this.wakeDispatcher = wakeDispatcher;
+        this.timers = timers;
+        long period = Math.max(200, timing.heartbeatTimeout().toMillis() / 3);
+        timers.scheduleWithFixedDelay(this::closeSilentConnections, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** At start: every agent the store knows, offline until it says hello (a disabled one stays disabled). */
+    public void recover(List<AgentRecord> agents) {
+        synchronized (lock) {
+            for (AgentRecord a : agents) {
+                AgentState state = a.state().equals(AgentState.DISABLED.wireName()) ? AgentState.DISABLED : AgentState.OFFLINE;
+                fleet.remember(new AgentSession(a.id(), a.name(), a.labels(), a.capacity(), a.version(), state,
+                        a.lastSeen()));
+            }
+        }
+    }
+
+    public void connected(AgentMessage.Hello hello, AgentConnection connection) {
+        Instant now = Instant.now();
+        synchronized (lock) {
+            AgentSession agent = fleet.get(hello.agentId());
+            if (agent == null) {
+                agent = new AgentSession(hello.agentId(), hello.name(), hello.labels(), hello.capacity(),
+                        hello.version(), AgentState.OFFLINE, now);
+                fleet.remember(agent);
+            } else if (agent.connection() != null && agent.connection() != connection) {
+                agent.connection().close(4409, "replaced by a newer connection of the same agent");
+            }
+            agent.connected(hello.name(), hello.labels(), hello.capacity(), hello.version(), connection, now);
+            agent.setState(AgentTransitions.next(agent.name(), agent.state(), new Fact.Connected()));
+            connection.send(new ServerMessage.Welcome(agent.id(), Math.max(1000, timing.heartbeatTimeout().toMillis() / 3)));
+            jobs.reconcile(agent, hello);
+            var rec = record(agent);
+            storeAgent(rec, AgentEvents.connected(rec));
+        }
+        wakeDispatcher.run();
+    }
+
+    public void disconnected(String agentId, AgentConnection connection) {
+        synchronized (lock) {
+            AgentSession agent = fleet.get(agentId);
+            if (agent == null || agent.connection() != connection) return;
+            agent.disconnected();
+            agent.setState(AgentTransitions.next(agent.name(), agent.state(), new Fact.Disconnected()));
+            var rec = record(agent);
+            storeAgent(rec, AgentEvents.disconnected(rec));
+            if (!agent.activeJobs().isEmpty()) scheduleLostCheck(agentId);
+        }
+    }
+
+    public void heartbeat(String agentId, AgentMessage.Heartbeat hb) {
+        synchronized (lock) {
+            AgentSession a = fleet.get(agentId);
+            if (a == null) return;
+            a.heartbeat(hb.load(), hb.memoryUsedBytes(), hb.memoryTotalBytes(), Instant.now());
+            if (hb.draining()) change(a, new Fact.Leaving(), "the agent is shutting down");
+        }
+    }
+
+    /** Under the lock: the agent said something, so it is alive. Null for an agent the server does not know. */
+    public AgentSession touch(String agentId) {
+        AgentSession a = fleet.get(agentId);
+        if (a != null) a.seen(Instant.now());
+        return a;
+    }
+
+    /** An operator's drain, resume or disable. */
+    public AgentSession.AgentView command(String idOrName, Fact command) {
+        AgentSession.AgentView view;
+        CompletableFuture<Void> stored;
+        synchronized (lock) {
+            AgentSession a = find(idOrName);
+            Fact fact = command instanceof Fact.Resume ? new Fact.Resume(a.connection() != null) : command;
+            stored = change(a, fact, "by an operator");
+            view = a.view();
+        }
+        stored.join();
+        wakeDispatcher.run();
+        return view;
+    }
+
+    public List<AgentSession.AgentView> views() {
+        synchronized (lock) {
+            return fleet.all().stream().map(AgentSession::view).toList();
+        }
+    }
+
+    public AgentSession.AgentView view(String idOrName) {
+        synchronized (lock) {
+            return find(idOrName).view();
+        }
+    }
+
+    /** At start: a job the store says runs on this (remote) agent, which has {@code lostAfter} to come back with it. */
+    public void expectBack(String agentId, String jobId) {
+        synchronized (lock) {
+            AgentSession agent = fleet.get(agentId);
+            if (agent != null) agent.activeJobs().add(jobId);
+            scheduleLostCheck(agentId);
+        }
+    }
+
+    /** Under the lock: the agent's connection, or null when it is not connected. */
+    public AgentConnection connectionOf(String agentId) {
+        AgentSession agent = fleet.get(agentId);
+        return agent == null ? null : agent.connection();
+    }
+
+    /** Gives the agent's jobs up if it is not back within {@code lostAfter}. */
+    private void scheduleLostCheck(String agentId) {
+        timers.schedule(() -> loseJobsIfGone(agentId), timing.lostAfter().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void loseJobsIfGone(String agentId) {
+        synchronized (lock) {
+            AgentSession agent = fleet.get(agentId);
+            if (agent != null && agent.connection() != null) return; // it came back
+            jobs.lose(agentId, "agent " + (agent == null ? agentId : agent.name()) + " did not come back within "
+                    + timing.lostAfter().toSeconds() + " s");
+        }
+        wakeDispatcher.run();
+    }
+
+    private void closeSilentConnections() {
+        Instant cutoff = Instant.now().minus(timing.heartbeatTimeout());
+        List<AgentConnection> silent = new ArrayList<>();
+        synchronized (lock) {
+            for (var a : fleet.all()) {
+                if (a.connection() != null && a.lastSeen() != null && a.lastSeen().isBefore(cutoff)) {
+                    silent.add(a.connection());
+                }
+            }
+        }
+        // Closing makes the connection's close handler report the disconnect: one path for both cases.
+        silent.forEach(c -> c.close(4408, "no heartbeat within " + timing.heartbeatTimeout().toSeconds() + " s"));
+    }
+
+    /** Under the lock: applies a fact; a new state is stored with its event. */
+    private CompletableFuture<Void> change(AgentSession a, Fact fact, String reason) {
+        AgentState next = AgentTransitions.next(a.name(), a.state(), fact);
+        if (next == a.state()) return CompletableFuture.completedFuture(null);
+        a.setState(next);
+        var rec = record(a);
+        return storeAgent(rec, AgentEvents.state(rec, reason));
+    }
+
+    private CompletableFuture<Void> storeAgent(AgentRecord rec, Event event) {
+        return store.write(tx -> {
+            tx.upsertAgent(rec);
+            tx.appendEvent(event);
+            return null;
+        });
+    }
+
+    private AgentSession find(String idOrName) {
+        AgentSession a = fleet.find(idOrName);
+        if (a == null) throw new NotFoundException("no agent '" + idOrName + "'");
+        return a;
+    }
+
+    private static AgentRecord record(AgentSession a) {
+        Instant seen = a.lastSeen() == null ? Instant.now() : a.lastSeen();
+        return new AgentRecord(a.id(), a.name(), a.labels(), a.capacity(), a.version(), a.state().wireName(), seen, seen);
+    }
+}

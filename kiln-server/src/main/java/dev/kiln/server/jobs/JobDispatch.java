@@ -1,0 +1,58 @@
+package dev.kiln.server.jobs;
+
+import dev.kiln.protocol.JobAssignment;
+import dev.kiln.protocol.ServerMessage;
+import dev.kiln.server.core.EngineLock;
+import dev.kiln.server.core.Job;
+import dev.kiln.server.core.JobSpec;
+import dev.kiln.server.core.JobStatus;
+import dev.kiln.server.fleet.AgentSession;
+import dev.kiln.server.fleet.Fleet;
+import dev.kiln.server.scheduler.Scheduler;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One dispatch pass: while the scheduler finds a queued job and an agent with a free slot for it, assign it and send
+ * it. Run by the {@link dev.kiln.server.scheduler.Dispatcher}'s thread whenever something may have freed up.
+ */
+public final class JobDispatch implements Runnable {
+    private final EngineLock lock;
+    private final ActiveJobs active;
+    private final Fleet fleet;
+    private final JobLedger ledger;
+
+    public JobDispatch(EngineLock lock, ActiveJobs active, Fleet fleet, JobLedger ledger) {
+        this.lock = lock;
+        this.active = active;
+        this.fleet = fleet;
+        this.ledger = ledger;
+    }
+
+    @Override
+    public void run() {
+        synchronized (lock) {
+            Scheduler.Assignment next;
+            while ((next = Scheduler.next(active.queue(), fleet.all())) != null) {
+                var entry = next.entry();
+                AgentSession agent = next.agent();
+                active.queue().remove(entry.jobId());
+                ActiveJob aj = active.get(entry.jobId());
+                if (aj == null || aj.job.status() != JobStatus.QUEUED) continue;
+                aj.pendingFinish = null;
+                agent.activeJobs().add(aj.id());
+                ledger.apply(aj, JobTransitions.assign(aj.job, agent.id(), agent.name(), Instant.now()));
+                // Sent without waiting for the commit (send-before-commit): the single writer is FIFO, so whatever
+                // the agent reports next is stored after this assignment. If the server dies before the commit, the
+                // job is still queued on restart, and the agent's hello names a job the server then cancels.
+                agent.connection().send(new ServerMessage.Assign(toAssignment(aj.job, aj.attempt.number(), aj.secrets)));
+            }
+        }
+    }
+
+    private static JobAssignment toAssignment(Job job, int attempt, Map<String, String> secrets) {
+        JobSpec s = job.spec();
+        return new JobAssignment(job.id(), attempt, s.command(), s.sourceRepository(), s.branch(), s.commitHash(),
+                s.env(), secrets, s.timeoutSeconds(), s.cancelGraceSeconds(), s.artifacts());
+    }
+}

@@ -1,0 +1,62 @@
+package dev.kiln.server.jobs;
+
+import dev.kiln.protocol.LogLine;
+import dev.kiln.protocol.LogStream;
+import dev.kiln.server.core.Attempt;
+import dev.kiln.server.core.Job;
+import dev.kiln.server.events.Clock;
+import dev.kiln.server.logs.LogListener;
+import dev.kiln.server.store.Store;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Applies a {@link JobTransitions.Decision}: the job in memory and in the queue, the store (state, attempt, SYSTEM
+ * lines and events in one transaction), and, once committed, the log listeners. Called under the
+ * {@link dev.kiln.server.core.EngineLock}, so decisions reach the single writer in the order they were taken.
+ */
+public final class JobLedger {
+    private final ActiveJobs active;
+    private final Store store;
+    private final LogListener lines;
+
+    public JobLedger(ActiveJobs active, Store store, LogListener lines) {
+        this.active = active;
+        this.store = store;
+        this.lines = lines;
+    }
+
+    CompletableFuture<Job> apply(ActiveJob aj, JobTransitions.Decision d) {
+        Job job = d.job();
+        aj.job = job;
+        Attempt attempt = d.attempt();
+        List<LogLine> added = List.of();
+        long firstLine = 0;
+        if (attempt != null) {
+            if (!d.systemLines().isEmpty()) {
+                added = d.systemLines().stream().map(t -> new LogLine(Clock.nowNs(), LogStream.SYSTEM, "[kiln] " + t)).toList();
+                firstLine = attempt.lineCount() + 1;
+                attempt = attempt.withLog(attempt.logSeq(), attempt.lineCount() + added.size());
+            }
+            aj.attempt = attempt;
+        }
+        if (d.requeued()) active.enqueue(job);
+        else if (job.status().isTerminal()) active.forget(job.id());
+        Attempt storedAttempt = attempt;
+        List<LogLine> storedLines = added;
+        long first = firstLine;
+        return store.write(tx -> {
+            tx.updateJob(job);
+            if (storedAttempt != null) {
+                if (d.newAttempt()) tx.insertAttempt(storedAttempt);
+                else tx.updateAttempt(storedAttempt);
+            }
+            if (!storedLines.isEmpty()) tx.appendLogChunk(job.id(), storedAttempt.number(), first, storedLines);
+            d.events().forEach(tx::appendEvent);
+            return job;
+        }).thenApply(j -> {
+            if (!storedLines.isEmpty()) lines.onLines(j.id(), storedAttempt.number(), first, storedLines);
+            return j;
+        });
+    }
+}

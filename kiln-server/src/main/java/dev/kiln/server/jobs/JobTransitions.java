@@ -1,0 +1,150 @@
+package dev.kiln.server.jobs;
+
+import dev.kiln.protocol.AgentMessage;
+import dev.kiln.server.core.Attempt;
+import dev.kiln.server.core.IllegalTransitionException;
+import dev.kiln.server.core.Job;
+import dev.kiln.server.core.JobStatus;
+import dev.kiln.server.core.RetryPolicy.Outcome;
+import dev.kiln.server.events.Event;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The job state machine's decisions, as pure functions: from a job, its current attempt and what happened, to the
+ * job and attempt after it, the events to append and the SYSTEM lines to add to the attempt's log. {@link JobStatus}
+ * holds the table of legal moves; this class decides which move a fact causes. The engine applies decisions and
+ * never decides on its own.
+ */
+public final class JobTransitions {
+    private JobTransitions() {}
+
+    public static final String CANCELLED_BY_USER = "Cancelled by user";
+
+    /**
+     * What to apply. {@code attempt} is null when the job has none. {@code newAttempt}: the attempt is to be
+     * inserted, not updated. {@code systemLines} go to the attempt's log before it is stored.
+     */
+    public record Decision(Job job, Attempt attempt, boolean newAttempt, List<Event> events, List<String> systemLines) {
+        public boolean requeued() {
+            return job.status() == JobStatus.QUEUED;
+        }
+    }
+
+    /** A queued job goes to an agent: a new attempt. */
+    public static Decision assign(Job job, String agentId, String agentName, Instant now) {
+        Job assigned = job.assigned(agentId, now);
+        Attempt attempt = Attempt.assigned(job.id(), assigned.attempt(), agentId, now);
+        return new Decision(assigned, attempt, true, List.of(JobEvents.assigned(attempt, agentName)),
+                List.of("assigned to agent " + agentName + " (attempt " + attempt.number() + ")"));
+    }
+
+    /** The agent started the process. A job cancelled meanwhile stays cancelling. */
+    public static Decision started(Job job, Attempt attempt, long pid, long processStartedNs, Instant now) {
+        Job running = job.started(now);
+        Attempt started = attempt.started(pid, now);
+        return new Decision(running, started, false,
+                List.of(JobEvents.started(started, pid, processStartedNs)), List.of());
+    }
+
+    /**
+     * A user cancels. Queued: cancelled at once. On an agent: cancelling until the agent reports the end. Already
+     * cancelling: nothing changes (null). Anything else: illegal.
+     */
+    public static Decision cancel(Job job, Attempt attempt, Instant now) {
+        return switch (job.status()) {
+            case QUEUED -> {
+                Job cancelled = job.finished(JobStatus.CANCELLED, null, CANCELLED_BY_USER, now);
+                yield new Decision(cancelled, null, false, List.of(JobEvents.cancelledWhileQueued(cancelled)), List.of());
+            }
+            case ASSIGNED, RUNNING -> {
+                Attempt cancelling = attempt.withStatus(JobStatus.CANCELLING);
+                yield new Decision(job.withStatus(JobStatus.CANCELLING, now), cancelling, false,
+                        List.of(JobEvents.cancelling(cancelling)), List.of("cancel requested by user"));
+            }
+            case CANCELLING -> null;
+            default -> throw new IllegalTransitionException("job " + job.id() + " is " + job.status().wireName()
+                    + "; only queued or running jobs can be cancelled");
+        };
+    }
+
+    /**
+     * The agent reported the end of the attempt. A cancelling job is cancelled, a stopping service stopped;
+     * otherwise the way it ended decides the status, and the job's retry policy whether it queues again.
+     */
+    public static Decision attemptEnded(Job job, Attempt attempt, AgentMessage.JobFinished report, Instant now) {
+        String error = report.error();
+        JobStatus ended;
+        Outcome outcome = null;
+        if (job.status() == JobStatus.CANCELLING) {
+            ended = JobStatus.CANCELLED;
+            error = CANCELLED_BY_USER;
+        } else if (job.status() == JobStatus.STOPPING) {
+            ended = JobStatus.STOPPED;
+        } else {
+            switch (report.reason()) {
+                case EXITED -> {
+                    int code = report.exitCode() == null ? -1 : report.exitCode();
+                    // exit 0 with an error: the job ran but Kiln could not finish its part (artifact upload)
+                    ended = code == 0 && error == null ? JobStatus.SUCCEEDED : JobStatus.FAILED;
+                    if (code != 0 && error == null) {
+                        error = report.signal() != null ? "killed by signal " + report.signal() : "exit code " + code;
+                    }
+                    outcome = new Outcome.Exited(code);
+                }
+                case TIMED_OUT -> {
+                    ended = JobStatus.TIMED_OUT;
+                    if (error == null) error = "timed out after " + job.spec().timeoutSeconds() + " s";
+                    outcome = new Outcome.TimedOut();
+                }
+                case CANCELLED -> {
+                    ended = JobStatus.CANCELLED;
+                    if (error == null) error = "Cancelled";
+                }
+                default -> {
+                    ended = JobStatus.FAILED;
+                    if (error == null) error = "the job could not be started";
+                    outcome = new Outcome.FailedToStart();
+                }
+            }
+        }
+        Job finished = job.finished(ended, report.exitCode(), error, now);
+        Attempt attemptEnded = attempt.finished(ended, report.exitCode(), report.signal(), error, now);
+        var events = new ArrayList<Event>();
+        events.add(JobEvents.finished(finished, attemptEnded, report.signal(), error));
+        Job next = finished;
+        if (outcome != null && job.spec().retry().next(attempt.number(), outcome, ended) == JobStatus.QUEUED) {
+            next = finished.requeued(now);
+            events.add(JobEvents.retrying(finished, ended));
+        }
+        return new Decision(next, attemptEnded, false, events, List.of());
+    }
+
+    /**
+     * The job's agent is gone (did not come back in time, came back without the job, or was the embedded agent of a
+     * server that died). A cancelling job is cancelled: nobody wants it retried. Otherwise the attempt is lost; a job
+     * that never started has had no side effects and queues again whatever its policy, a started one as its retry
+     * policy says.
+     */
+    public static Decision agentGone(Job job, Attempt attempt, String why, Instant now) {
+        if (job.status() == JobStatus.CANCELLING) {
+            Job cancelled = job.finished(JobStatus.CANCELLED, null, CANCELLED_BY_USER, now);
+            Attempt ended = attempt == null ? null : attempt.finished(JobStatus.CANCELLED, null, null, why, now);
+            return new Decision(cancelled, ended, false, List.of(JobEvents.finished(cancelled, null, null, why)),
+                    List.of());
+        }
+        boolean neverStarted = job.status() == JobStatus.ASSIGNED;
+        Job lost = job.finished(JobStatus.LOST, null, why, now);
+        Attempt ended = attempt == null ? null : attempt.finished(JobStatus.LOST, null, null, why, now);
+        var events = new ArrayList<Event>();
+        events.add(JobEvents.lost(job, why));
+        Job next = lost;
+        if (neverStarted || job.spec().retry().next(job.attempt(), new Outcome.AgentLost(), JobStatus.LOST)
+                == JobStatus.QUEUED) {
+            next = lost.requeued(now);
+            events.add(JobEvents.retrying(lost, JobStatus.LOST));
+        }
+        return new Decision(next, ended, false, events, attempt == null ? List.of() : List.of("attempt lost: " + why));
+    }
+}

@@ -1,0 +1,80 @@
+package dev.kiln.server.scheduler;
+
+import dev.kiln.server.core.EngineLock;
+import dev.kiln.server.core.Job;
+import dev.kiln.server.core.JobStatus;
+import dev.kiln.server.fleet.AgentSession;
+import dev.kiln.server.fleet.AgentState;
+import dev.kiln.server.fleet.Fleet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** The queue as people see it: a job's position, why it waits and how long it may wait; the queue at a glance. */
+public final class QueueReport {
+    private final EngineLock lock;
+    private final JobQueue queue;
+    private final Fleet fleet;
+    private final DurationStats durations;
+    private final Function<String, Job> activeJob;
+    private final Supplier<Iterable<Job>> activeJobs;
+
+    /** {@code activeJob} and {@code activeJobs} read the engine's unfinished jobs (under the lock). */
+    public QueueReport(EngineLock lock, JobQueue queue, Fleet fleet, DurationStats durations,
+                       Function<String, Job> activeJob, Supplier<Iterable<Job>> activeJobs) {
+        this.lock = lock;
+        this.queue = queue;
+        this.fleet = fleet;
+        this.durations = durations;
+        this.activeJob = activeJob;
+        this.activeJobs = activeJobs;
+    }
+
+    /** Where a queued job stands; null if it is not queued. */
+    public QueueInfo info(String jobId) {
+        JobQueue.Entry entry;
+        int position, total, ahead, capacity;
+        WaitingReason reason;
+        synchronized (lock) {
+            entry = queue.get(jobId);
+            if (entry == null) return null;
+            position = queue.position(entry);
+            total = queue.size();
+            ahead = queue.aheadInGroup(entry);
+            reason = Scheduler.reasonFor(entry, queue, fleet.all());
+            capacity = Scheduler.matchingCapacity(entry.needs(), fleet.all());
+        }
+        // outside the lock: the first estimate for a type reads recent durations from the store
+        return new QueueInfo(position, total, reason, durations.estimateWaitSeconds(entry.type(), ahead, capacity));
+    }
+
+    public QueueSummary summary(int headSize) {
+        synchronized (lock) {
+            var byArch = new LinkedHashMap<String, Integer>();
+            var byLabel = new LinkedHashMap<String, Integer>();
+            queue.groupSizes().forEach((needs, n) -> {
+                byArch.merge(needs.requirements().getOrDefault("arch", "any"), n, Integer::sum);
+                needs.requirements().forEach((k, v) -> byLabel.merge(k + "=" + v, n, Integer::sum));
+            });
+            int running = 0, assigned = 0;
+            for (Job job : activeJobs.get()) {
+                if (job.status() == JobStatus.RUNNING) running++;
+                else if (job.status().isOnAgent()) assigned++;
+            }
+            var head = new ArrayList<QueueSummary.Queued>();
+            int pos = 1;
+            for (var e : queue.head(headSize)) {
+                head.add(new QueueSummary.Queued(activeJob.apply(e.jobId()), pos++, Scheduler.reasonFor(e, queue, fleet.all())));
+            }
+            int capacity = 0, used = 0;
+            for (AgentSession a : fleet.all()) {
+                if (a.state() == AgentState.ONLINE) {
+                    capacity += a.capacity();
+                    used += a.activeJobs().size();
+                }
+            }
+            return new QueueSummary(queue.size(), running, assigned, byArch, byLabel, capacity, used, head);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.kiln.server.jobs;
+
+import static dev.kiln.server.core.JobStatus.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kiln.protocol.AgentMessage;
+import dev.kiln.protocol.AgentMessage.FinishReason;
+import dev.kiln.server.core.Attempt;
+import dev.kiln.server.core.IllegalTransitionException;
+import dev.kiln.server.core.Job;
+import dev.kiln.server.core.JobSpec;
+import dev.kiln.server.core.JobStatus;
+import dev.kiln.server.core.RetryPolicy;
+import dev.kiln.server.events.Event;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Every decision of the job state machine, tried from every status: where the table allows the move the decision
+ * gives the expected status and events; everywhere else it refuses with an {@link IllegalTransitionException}.
+ * (Expected outcomes are written out per decision; they are not read back from {@link JobStatus}'s table.)
+ */
+class JobTransitionsTest {
+    static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
+    static final RetryPolicy NO_RETRY = RetryPolicy.NONE;
+    static final RetryPolicy RETRY_ALL = new RetryPolicy(2, Set.of(), true, true, true);
+
+    static Job job(JobStatus status, RetryPolicy retry) {
+        var spec = new JobSpec("j", "build", "true", null, null, null, null, null, Map.of(), Map.of(), Map.of(), 0,
+                60, 10, retry, List.of(), false);
+        int attempt = status == QUEUED ? 0 : 1;
+        return new Job("0190a5f0-0000-7000-8000-000000000001", 1, spec, status, attempt, status == QUEUED ? null : "agent-1",
+                NOW, NOW, NOW, status == ASSIGNED || status == QUEUED ? null : NOW, null, null, null, null, Map.of());
+    }
+
+    static Attempt attempt(Job job) {
+        if (job.attempt() == 0) return null;
+        return Attempt.assigned(job.id(), 1, "agent-1", NOW).withStatus(job.status());
+    }
+
+    static AgentMessage.JobFinished report(FinishReason reason, Integer exitCode) {
+        return new AgentMessage.JobFinished("j", 1, exitCode, null, reason, null, 0, 0);
+    }
+
+    /** Runs {@code decide} from every status; {@code expected} lists the statuses it may start from and where it leads. */
+    static void walk(RetryPolicy retry, Function<Job, JobTransitions.Decision> decide, Map<JobStatus, JobStatus> expected) {
+        for (JobStatus from : JobStatus.values()) {
+            Job job = job(from, retry);
+            if (expected.containsKey(from)) {
+                JobTransitions.Decision d = decide.apply(job);
+                JobStatus to = expected.get(from);
+                if (to == null) {
+                    assertThat(d).as("from %s: nothing changes", from).isNull();
+                } else {
+                    assertThat(d.job().status()).as("from %s", from).isEqualTo(to);
+                }
+            } else {
+                assertThatThrownBy(() -> decide.apply(job)).as("from %s", from)
+                        .isInstanceOf(IllegalTransitionException.class);
+            }
+        }
+    }
+
+    static Map<JobStatus, JobStatus> moves(Object... fromTo) {
+        var m = new EnumMap<JobStatus, JobStatus>(JobStatus.class);
+        for (int i = 0; i < fromTo.length; i += 2) m.put((JobStatus) fromTo[i], (JobStatus) fromTo[i + 1]);
+        return m;
+    }
+
+    @Test
+    void assignTakesAQueuedJobToANewAttempt() {
+        walk(NO_RETRY, j -> JobTransitions.assign(j, "agent-2", "build-2", NOW), moves(QUEUED, ASSIGNED));
+        var d = JobTransitions.assign(job(QUEUED, NO_RETRY), "agent-2", "build-2", NOW);
+        assertThat(d.newAttempt()).isTrue();
+        assertThat(d.attempt().number()).isEqualTo(1);
+        assertThat(d.attempt().agentId()).isEqualTo("agent-2");
+        assertThat(kinds(d)).containsExactly("job.assigned");
+        assertThat(d.systemLines()).containsExactly("assigned to agent build-2 (attempt 1)");
+    }
+
+    @Test
+    void startedMovesAnAssignedJobToRunningAndKeepsACancellingOneCancelling() {
+        walk(NO_RETRY, j -> JobTransitions.started(j, attempt(j), 42, 7, NOW),
+                moves(ASSIGNED, RUNNING, CANCELLING, CANCELLING));
+    }
+
+    @Test
+    void cancel() {
+        walk(NO_RETRY, j -> JobTransitions.cancel(j, attempt(j), NOW),
+                moves(QUEUED, CANCELLED, ASSIGNED, CANCELLING, RUNNING, CANCELLING, CANCELLING, null));
+        var queued = JobTransitions.cancel(job(QUEUED, NO_RETRY), null, NOW);
+        assertThat(kinds(queued)).containsExactly("job.cancelled");
+        assertThat(queued.job().error()).isEqualTo("Cancelled by user");
+        var running = JobTransitions.cancel(job(RUNNING, NO_RETRY), attempt(job(RUNNING, NO_RETRY)), NOW);
+        assertThat(running.attempt().status()).isEqualTo(CANCELLING);
+        assertThat(running.systemLines()).containsExactly("cancel requested by user");
+    }
+
+    @Test
+    void exitZeroSucceedsAndNeverRetries() {
+        walk(RETRY_ALL, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 0), NOW),
+                moves(RUNNING, SUCCEEDED, CANCELLING, CANCELLED, STOPPING, STOPPED));
+    }
+
+    @Test
+    void aFailureFailsOrQueuesAgainAsThePolicySays() {
+        walk(NO_RETRY, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 1), NOW),
+                moves(ASSIGNED, FAILED, RUNNING, FAILED, CANCELLING, CANCELLED, STOPPING, STOPPED));
+        walk(RETRY_ALL, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 1), NOW),
+                moves(ASSIGNED, QUEUED, RUNNING, QUEUED, CANCELLING, CANCELLED, STOPPING, STOPPED));
+        var retried = JobTransitions.attemptEnded(job(RUNNING, RETRY_ALL), attempt(job(RUNNING, RETRY_ALL)),
+                report(FinishReason.EXITED, 3), NOW);
+        assertThat(kinds(retried)).containsExactly("job.finished", "job.retrying");
+        assertThat(retried.attempt().status()).isEqualTo(FAILED);
+        assertThat(retried.job().error()).isEqualTo("exit code 3");
+    }
+
+    @Test
+    void aTimeoutTimesOutOrQueuesAgain() {
+        walk(NO_RETRY, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.TIMED_OUT, null), NOW),
+                moves(RUNNING, TIMED_OUT, CANCELLING, CANCELLED, STOPPING, STOPPED));
+        walk(RETRY_ALL, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.TIMED_OUT, null), NOW),
+                moves(RUNNING, QUEUED, CANCELLING, CANCELLED, STOPPING, STOPPED));
+    }
+
+    @Test
+    void aJobThatCouldNotStartFailsWhateverThePolicy() {
+        walk(RETRY_ALL, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.FAILED_TO_START, null), NOW),
+                moves(ASSIGNED, FAILED, RUNNING, FAILED, CANCELLING, CANCELLED, STOPPING, STOPPED));
+    }
+
+    @Test
+    void agentGoneLosesTheAttemptRequeuesWhatNeverStartedAndCancelsWhatWasCancelling() {
+        walk(NO_RETRY, j -> JobTransitions.agentGone(j, attempt(j), "gone", NOW),
+                moves(ASSIGNED, QUEUED, RUNNING, LOST, CANCELLING, CANCELLED, STOPPING, LOST));
+        walk(RETRY_ALL, j -> JobTransitions.agentGone(j, attempt(j), "gone", NOW),
+                moves(ASSIGNED, QUEUED, RUNNING, QUEUED, CANCELLING, CANCELLED, STOPPING, QUEUED));
+        var lost = JobTransitions.agentGone(job(RUNNING, NO_RETRY), attempt(job(RUNNING, NO_RETRY)), "gone", NOW);
+        assertThat(kinds(lost)).containsExactly("job.lost");
+        assertThat(lost.attempt().status()).isEqualTo(LOST);
+        assertThat(lost.systemLines()).containsExactly("attempt lost: gone");
+    }
+
+    @ParameterizedTest
+    @EnumSource(JobStatus.class)
+    void everyDecisionLandsOnAStatusTheTableAllows(JobStatus from) {
+        // the decisions never invent a move: whatever they return is in the table (or a retry through it)
+        Job job = job(from, RETRY_ALL);
+        for (Function<Job, JobTransitions.Decision> decide : List.<Function<Job, JobTransitions.Decision>>of(
+                j -> JobTransitions.cancel(j, attempt(j), NOW),
+                j -> JobTransitions.agentGone(j, attempt(j), "gone", NOW),
+                j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 1), NOW))) {
+            try {
+                var d = decide.apply(job);
+                if (d == null || d.job().status() == from) continue;
+                JobStatus to = d.job().status();
+                assertThat(from.canMoveTo(to) || (to == QUEUED && d.events().size() == 2)).as("%s -> %s", from, to).isTrue();
+            } catch (IllegalTransitionException refused) {
+                // refused is fine: the walks above say where
+            }
+        }
+    }
+
+    static List<String> kinds(JobTransitions.Decision d) {
+        return d.events().stream().map(Event::kind).toList();
+    }
+}
