@@ -7,7 +7,15 @@ import dev.kiln.server.core.EngineLock;
 import dev.kiln.server.events.EventBus;
 import dev.kiln.server.fleet.Fleet;
 import dev.kiln.server.fleet.FleetRegistry;
+import dev.kiln.server.http.AgentSocket;
 import dev.kiln.server.http.ApiServer;
+import dev.kiln.server.http.ArtifactsApi;
+import dev.kiln.server.http.AuthApi;
+import dev.kiln.server.http.Authenticator;
+import dev.kiln.server.http.FinishedJobCache;
+import dev.kiln.server.http.FleetApi;
+import dev.kiln.server.http.JobsApi;
+import dev.kiln.server.http.LiveApi;
 import dev.kiln.server.jobs.ActiveJobs;
 import dev.kiln.server.jobs.AgentReports;
 import dev.kiln.server.jobs.JobDispatch;
@@ -79,8 +87,22 @@ public final class KilnServer implements AutoCloseable {
         var queueReport = new QueueReport(lock, queue, agents, durations, active::job, active::jobs);
 
         this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, hub);
-        this.api = new ApiServer(new ApiServer.Services(engine, fleet, queueReport, store,
-                new ArtifactFiles(config.dataDir().resolve("artifacts")), tokens, hub, activity), config.virtualThreads());
+        this.api = buildApi(queueReport, hub);
+    }
+
+    /** The HTTP edge and its handlers. */
+    private ApiServer buildApi(QueueReport queueReport, LiveHub hub) {
+        var mapper = ApiServer.newMapper();
+        var auth = new Authenticator(tokens);
+        var fleetApi = new FleetApi(fleet, queueReport, store);
+        return new ApiServer(new ApiServer.Handlers(
+                auth,
+                new AuthApi(tokens, auth, mapper),
+                new JobsApi(engine, queueReport, fleetApi, store, mapper, new FinishedJobCache(10_000)),
+                new LiveApi(hub, activity, store, mapper, auth),
+                new ArtifactsApi(store, new ArtifactFiles(config.dataDir().resolve("artifacts"))),
+                fleetApi,
+                new AgentSocket(engine, auth)), mapper, config.virtualThreads());
     }
 
     /** Starts a server; {@code embeddedAgent} may be null when the config asks for none. */

@@ -18,14 +18,14 @@ import org.slf4j.LoggerFactory;
  * The server's end of the agent protocol. The first message must be {@code hello}; after it, messages go to the
  * engine as they come. Each connection has its own sender thread so the engine never waits on a socket.
  */
-final class AgentSocket {
+public final class AgentSocket {
     private static final Logger log = LoggerFactory.getLogger(AgentSocket.class);
     private final JobEngine engine;
     private final Map<String, Connection> bySession = new ConcurrentHashMap<>();
 
     private final Authenticator auth;
 
-    AgentSocket(JobEngine engine, Authenticator auth) {
+    public AgentSocket(JobEngine engine, Authenticator auth) {
         this.engine = engine;
         this.auth = auth;
     }

@@ -17,14 +17,14 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /** Artifact upload (agents) and listing and download (people). */
-final class ArtifactsApi {
+public final class ArtifactsApi {
     static final long MAX_ARTIFACT_BYTES = 50L * 1024 * 1024 * 1024;
     private static final Pattern NAME = Pattern.compile("[^\\p{Cntrl}\\\\]{1,512}");
 
     private final Store store;
     private final ArtifactFiles files;
 
-    ArtifactsApi(Store store, ArtifactFiles files) {
+    public ArtifactsApi(Store store, ArtifactFiles files) {
         this.store = store;
         this.files = files;
     }

@@ -17,12 +17,12 @@ import java.util.List;
 import java.util.Map;
 
 /** Browser sessions (a cookie holding the token) and token management for admins. */
-final class AuthApi {
+public final class AuthApi {
     private final TokenService tokens;
     private final Authenticator auth;
     private final ObjectMapper mapper;
 
-    AuthApi(TokenService tokens, Authenticator auth, ObjectMapper mapper) {
+    public AuthApi(TokenService tokens, Authenticator auth, ObjectMapper mapper) {
         this.tokens = tokens;
         this.auth = auth;
         this.mapper = mapper;

@@ -8,11 +8,11 @@ import io.javalin.websocket.WsContext;
 import java.util.Optional;
 
 /** Finds the caller's token: {@code Authorization: Bearer}, else the session cookie (else, for WebSockets, ?token=). */
-final class Authenticator {
+public final class Authenticator {
     static final String COOKIE = "kiln_session";
     private final TokenService tokens;
 
-    Authenticator(TokenService tokens) {
+    public Authenticator(TokenService tokens) {
         this.tokens = tokens;
     }
 

@@ -8,10 +8,10 @@ import java.util.Map;
  * once and served from memory: the job page of a finished build costs a map lookup, not two queries and a render.
  * Least recently used entries go first past {@code capacity}.
  */
-final class FinishedJobCache {
+public final class FinishedJobCache {
     private final Map<String, byte[]> entries;
 
-    FinishedJobCache(int capacity) {
+    public FinishedJobCache(int capacity) {
         this.entries = new LinkedHashMap<>(capacity, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {

@@ -10,12 +10,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The queue and workers endpoints, and readiness: what waits, why, and who runs things. */
-final class FleetApi {
+public final class FleetApi {
     private final FleetRegistry fleet;
     private final QueueReport queue;
     private final Store store;
 
-    FleetApi(FleetRegistry fleet, QueueReport queue, Store store) {
+    public FleetApi(FleetRegistry fleet, QueueReport queue, Store store) {
         this.fleet = fleet;
         this.queue = queue;
         this.store = store;

@@ -26,7 +26,7 @@ import java.util.Map;
 import java.util.Set;
 
 /** The jobs endpoints: thin handlers that read parameters, call the engine or the store, and render views. */
-final class JobsApi {
+public final class JobsApi {
     static final int MAX_PAGE = 500;
     static final int MAX_LOG_PAGE = 10_000;
 
@@ -35,10 +35,13 @@ final class JobsApi {
     private final FleetApi fleet;
     private final Store store;
     private final ObjectMapper mapper;
-    private final FinishedJobCache finished = new FinishedJobCache(10_000);
+    private final FinishedJobCache finished;
 
-    JobsApi(JobEngine engine, QueueReport queue, FleetApi fleet, Store store, ObjectMapper mapper) {
+    /** {@code finished}: rendered views of finished jobs, which never change again. */
+    public JobsApi(JobEngine engine, QueueReport queue, FleetApi fleet, Store store, ObjectMapper mapper,
+                   FinishedJobCache finished) {
         this.engine = engine;
+        this.finished = finished;
         this.queue = queue;
         this.fleet = fleet;
         this.store = store;

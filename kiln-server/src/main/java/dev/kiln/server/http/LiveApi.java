@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * The live endpoints: the global event stream and a job's log stream (SSE), a job's WebSocket (lines, events and a
  * closing sentinel), and what is busy now. Each client has its own (virtual) thread and a bounded inbox.
  */
-final class LiveApi implements AutoCloseable {
+public final class LiveApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LiveApi.class);
     static final long PING_MS = 15_000;
     private static final long WAKE_MS = 500;
@@ -43,7 +43,7 @@ final class LiveApi implements AutoCloseable {
     private final Map<String, Thread> sockets = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
-    LiveApi(LiveHub hub, ActivityTracker activity, Store store, ObjectMapper mapper, Authenticator auth) {
+    public LiveApi(LiveHub hub, ActivityTracker activity, Store store, ObjectMapper mapper, Authenticator auth) {
         this.hub = hub;
         this.activity = activity;
         this.store = store;

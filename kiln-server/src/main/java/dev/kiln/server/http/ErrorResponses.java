@@ -1,0 +1,88 @@
+package dev.kiln.server.http;
+
+import dev.kiln.server.core.IllegalTransitionException;
+import dev.kiln.server.core.NotFoundException;
+import dev.kiln.server.core.ValidationException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every failure a request can meet, as problem+json (RFC 9457) with a detail a person can act on: validation 400,
+ * unknown 404, illegal transition 409, and Javalin's own errors. GET of a dashboard route that is not a file is
+ * answered with the dashboard's single page.
+ */
+final class ErrorResponses {
+    private static final Logger log = LoggerFactory.getLogger(ErrorResponses.class);
+
+    private ErrorResponses() {}
+
+    static void install(Javalin app) {
+        app.exception(ValidationException.class, (e, ctx) -> problem(ctx,
+                new Problem("https://kiln.dev/problems/validation", "Invalid job", 400, e.getMessage(), ctx.path(), e.errors())));
+        app.exception(NotFoundException.class, (e, ctx) -> problem(ctx, Problem.of(404, "Not found", e.getMessage())));
+        app.exception(IllegalTransitionException.class, (e, ctx) -> problem(ctx, Problem.of(409, "Conflict", e.getMessage())));
+        app.exception(ApiException.class, (e, ctx) -> {
+            if (e.status() == 401) ctx.header("WWW-Authenticate", "Bearer");
+            problem(ctx, Problem.of(e.status(), e.title(), e.getMessage()));
+        });
+        app.exception(HttpResponseException.class, (e, ctx) -> {
+            String detail = e.getStatus() == 404 && e.getMessage().startsWith("Endpoint ") ? noSuchEndpoint(ctx) : e.getMessage();
+            problem(ctx, Problem.of(e.getStatus(), titleFor(e.getStatus()), detail));
+        });
+        app.exception(CompletionException.class, (e, ctx) -> {
+            Throwable cause = e.getCause();
+            if (cause instanceof IllegalTransitionException ite) problem(ctx, Problem.of(409, "Conflict", ite.getMessage()));
+            else if (cause instanceof NotFoundException nfe) problem(ctx, Problem.of(404, "Not found", nfe.getMessage()));
+            else internal(ctx, cause);
+        });
+        app.exception(Exception.class, (e, ctx) -> internal(ctx, e));
+        app.error(404, ctx -> {
+            if (isDashboardRoute(ctx)) {
+                // the dashboard's own routes (/jobs/…, /queue, /submit, /login) are answered by its single page
+                ctx.status(200).contentType("text/html; charset=utf-8").result(DashboardPage.indexHtml());
+                return;
+            }
+            if (ctx.result() == null || ctx.result().isEmpty()) problem(ctx, Problem.of(404, "Not found", noSuchEndpoint(ctx)));
+        });
+        app.error(405, ctx -> problem(ctx, Problem.of(405, "Method not allowed", ctx.method() + " is not allowed on " + ctx.path())));
+    }
+
+    private static String noSuchEndpoint(Context ctx) {
+        return "no such endpoint: " + ctx.method() + " " + ctx.path() + " (the API lives under /api/v1)";
+    }
+
+    private static boolean isDashboardRoute(Context ctx) {
+        String p = ctx.path();
+        return ctx.method() == HandlerType.GET && !p.startsWith("/api/") && !p.startsWith("/webjars/")
+                && !p.startsWith("/health/") && !p.contains(".");
+    }
+
+    static void problem(Context ctx, Problem p) {
+        Problem withInstance = p.instance() == null
+                ? new Problem(p.type(), p.title(), p.status(), p.detail(), ctx.path(), p.errors()) : p;
+        ctx.status(p.status()).json(withInstance).contentType(Problem.CONTENT_TYPE);
+    }
+
+    private static void internal(Context ctx, Throwable e) {
+        log.error("{} {} failed", ctx.method(), ctx.path(), e);
+        problem(ctx, Problem.of(500, "Internal error", "the server failed to handle this request; the server log has the details"));
+    }
+
+    private static String titleFor(int status) {
+        return switch (status) {
+            case 400 -> "Bad request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not found";
+            case 405 -> "Method not allowed";
+            case 413 -> "Content too large";
+            case 415 -> "Unsupported media type";
+            default -> "Error";
+        };
+    }
+}
