@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
@@ -26,16 +27,19 @@ class JobRunnerTest {
     Path dir;
     final List<AgentMessage> sent = new CopyOnWriteArrayList<>();
     final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1);
+    final ExecutorService runners = Executors.newCachedThreadPool();
 
     @AfterEach
     void stop() {
         timer.shutdownNow();
+        runners.shutdownNow();
     }
 
     JobRunner run(String command, Map<String, String> secrets, long timeout) {
         var job = new JobAssignment("job-" + System.nanoTime(), 1, command, null, null, null, Map.of("GREETING", "hi"),
                 secrets, timeout, 1, List.of());
-        var runner = new JobRunner(job, "agent-test-" + ProcessHandle.current().pid(), dir, sent::add, timer, r -> { }, null);
+        var services = new RunnerServices("agent-test-" + ProcessHandle.current().pid(), dir, sent::add, timer, runners, null);
+        var runner = new JobRunner(job, services, r -> { });
         runner.start();
         return runner;
     }
@@ -97,6 +101,23 @@ class JobRunnerTest {
         var f = finished(run("trap '' TERM; sleep 30 & sleep 30", Map.of(), 1), Duration.ofSeconds(10));
         assertThat(f.reason()).isEqualTo(AgentMessage.FinishReason.TIMED_OUT);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void cancelStopsTheJobAndReportsTheSignal() {
+        var r = run("sleep 60", Map.of(), 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sent.stream().anyMatch(m -> m instanceof AgentMessage.JobStarted));
+        r.cancel(5);
+        r.cancel(0); // a second cancel changes nothing
+        var f = finished(r, Duration.ofSeconds(30));
+        assertThat(f.reason()).isEqualTo(AgentMessage.FinishReason.CANCELLED);
+        assertThat(f.exitCode()).isEqualTo(143);
+        assertThat(f.signal()).isEqualTo(15);
+        assertThat(f.error()).isNull();
+        assertThat(texts(LogStream.SYSTEM))
+                .anySatisfy(t -> assertThat(t).contains("cancel requested: sending SIGTERM").contains("(grace 5 s)"))
+                .anySatisfy(t -> assertThat(t).contains("cancelled (exit code 143)"))
+                .noneSatisfy(t -> assertThat(t).contains("SIGKILL"));
     }
 
     @Test

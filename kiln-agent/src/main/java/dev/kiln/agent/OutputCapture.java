@@ -1,0 +1,77 @@
+package dev.kiln.agent;
+
+import dev.kiln.protocol.LogStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * Copies a process's stdout and stderr into the job's log, line by line as they come. A line without an end is cut
+ * every {@value #MAX_LINE_CHARS} characters, so a job printing no newlines cannot fill the agent's heap.
+ */
+final class OutputCapture {
+    static final int MAX_LINE_CHARS = 64 * 1024;
+
+    private final BiConsumer<LogStream, String> sink;
+    private final CountDownLatch ended = new CountDownLatch(2);
+
+    OutputCapture(BiConsumer<LogStream, String> sink) {
+        this.sink = sink;
+    }
+
+    /** Reads both of the process's streams on {@code readers} until they end; {@code name} names the threads. */
+    void start(Process p, Executor readers, String name) {
+        readers.execute(NamedTask.named(name + "-stdout", () -> copyAndCountDown(p.getInputStream(), LogStream.STDOUT)));
+        readers.execute(NamedTask.named(name + "-stderr", () -> copyAndCountDown(p.getErrorStream(), LogStream.STDERR)));
+    }
+
+    /** True when both streams ended within {@code wait}. */
+    boolean awaitEnd(Duration wait) throws InterruptedException {
+        return ended.await(wait.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void copyAndCountDown(InputStream in, LogStream stream) {
+        try {
+            copy(in, stream);
+        } finally {
+            ended.countDown();
+        }
+    }
+
+    /** Copies {@code in} to the sink until it ends; a trailing {@code \r} (CRLF output) is dropped from each line. */
+    void copy(InputStream in, LogStream stream) {
+        var line = new StringBuilder(128);
+        try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+            char[] buf = new char[8192];
+            int n;
+            while ((n = reader.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    char c = buf[i];
+                    if (c == '\n') {
+                        emit(stream, line);
+                    } else {
+                        line.append(c);
+                        if (line.length() >= MAX_LINE_CHARS) emit(stream, line);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // the pipe closed under us (the tree was killed): what was read is kept
+        }
+        if (!line.isEmpty()) emit(stream, line);
+    }
+
+    private void emit(LogStream stream, StringBuilder line) {
+        int len = line.length();
+        if (len > 0 && line.charAt(len - 1) == '\r') line.setLength(len - 1);
+        sink.accept(stream, line.toString());
+        line.setLength(0);
+    }
+}

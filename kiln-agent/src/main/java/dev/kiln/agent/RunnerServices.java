@@ -1,0 +1,15 @@
+package dev.kiln.agent;
+
+import dev.kiln.protocol.AgentMessage;
+import java.nio.file.Path;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+
+/**
+ * What the job runners of one agent share. {@code out} takes every message for the server; {@code timer} runs short
+ * timed tasks (log flushes, control-file polls, timeouts) and nothing that blocks; {@code runners} runs each job and
+ * its output readers, so it must not bound its threads; {@code uploader} is null when nothing may be uploaded.
+ */
+record RunnerServices(String agentId, Path workDir, Consumer<AgentMessage> out, ScheduledExecutorService timer,
+                      Executor runners, ArtifactUploader uploader) {}

@@ -1,0 +1,142 @@
+package dev.kiln.agent;
+
+import dev.kiln.protocol.AgentMessage;
+import dev.kiln.protocol.ServerMessage;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's link to the server: one WebSocket at a time, reconnected with back-off for as long as the link is
+ * open, and an outbox sent in order whenever there is a connection. Every new connection first carries the
+ * greeting (the hello, then whatever the server may have missed), before anything from the outbox.
+ */
+final class ServerLink implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ServerLink.class);
+    private static final long MAX_RECONNECT_DELAY_MS = 5000;
+
+    private final AgentConfig config;
+    private final Supplier<Iterator<AgentMessage>> greeting;
+    private final Consumer<ServerMessage> handler;
+    private final Runnable onDisconnect;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final LinkedBlockingDeque<AgentMessage> outbox = new LinkedBlockingDeque<>();
+    /** Guards {@link #connection}: a send never interleaves with a greeting, and waits for a connection on it. */
+    private final Object lock = new Object();
+    private ServerConnection connection; // guarded by lock; null while disconnected
+    private volatile boolean closed;
+    private Thread connector;
+    private Thread sender;
+
+    /**
+     * {@code greeting} gives the messages every new connection starts with; {@code handler} takes what the server
+     * sends; {@code onDisconnect} runs whenever a connection is lost.
+     */
+    ServerLink(AgentConfig config, Supplier<Iterator<AgentMessage>> greeting, Consumer<ServerMessage> handler,
+               Runnable onDisconnect) {
+        this.config = config;
+        this.greeting = greeting;
+        this.handler = handler;
+        this.onDisconnect = onDisconnect;
+    }
+
+    void start() {
+        connector = Thread.ofPlatform().daemon().name("kiln-agent-connector").start(this::connectLoop);
+        sender = Thread.ofPlatform().daemon().name("kiln-agent-sender").start(this::sendLoop);
+    }
+
+    /** Queues a message; it goes out when there is a connection. */
+    void send(AgentMessage m) {
+        outbox.addLast(m);
+    }
+
+    boolean connected() {
+        synchronized (lock) {
+            return connection != null;
+        }
+    }
+
+    private void connectLoop() {
+        long delay = config.reconnectDelay().toMillis();
+        while (!closed) {
+            ServerConnection c = null;
+            try {
+                c = ServerConnection.open(http, config.serverUri(), config.token(), handler);
+                synchronized (lock) {
+                    for (Iterator<AgentMessage> it = greeting.get(); it.hasNext(); ) c.send(it.next());
+                    connection = c;
+                    lock.notifyAll();
+                }
+                log.info("agent {} connected to {}", config.name(), config.serverUri());
+                delay = config.reconnectDelay().toMillis();
+                c.awaitEnd();
+                log.info("agent {} lost its connection; reconnecting", config.name());
+            } catch (Exception e) {
+                if (!closed) log.debug("connecting to {} failed: {}", config.serverUri(), e.toString());
+            } finally {
+                if (c != null) disconnect(c); // e.g. the greeting could not be sent: start over cleanly
+            }
+            if (closed) return;
+            try {
+                Thread.sleep(delay); // back-off between attempts, not a wait for a state change
+            } catch (InterruptedException e) {
+                return;
+            }
+            delay = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);
+        }
+    }
+
+    /** Takes messages from the outbox and sends them in order, waiting while there is no connection. */
+    private void sendLoop() {
+        while (!closed) {
+            try {
+                AgentMessage m = outbox.takeFirst();
+                synchronized (lock) {
+                    while (connection == null && !closed) lock.wait();
+                    if (closed) return;
+                    sendOrDisconnect(connection, m);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void sendOrDisconnect(ServerConnection c, AgentMessage m) {
+        try {
+            c.send(m);
+        } catch (Exception e) {
+            // Chunks and finishes are resent from their stores in the next greeting; the rest waits for it.
+            if (!(m instanceof AgentMessage.Log) && !(m instanceof AgentMessage.JobFinished)) outbox.addFirst(m);
+            disconnect(c); // wakes the connect loop, which reconnects
+        }
+    }
+
+    private void disconnect(ServerConnection c) {
+        boolean wasCurrent;
+        synchronized (lock) {
+            wasCurrent = connection == c;
+            if (wasCurrent) connection = null;
+        }
+        c.abort();
+        if (wasCurrent) onDisconnect.run();
+    }
+
+    /** Says goodbye to the server, if connected, and stops reconnecting. Messages still in the outbox are dropped. */
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (lock) {
+            if (connection != null) connection.closeNormally();
+            connection = null;
+            lock.notifyAll();
+        }
+        if (connector != null) connector.interrupt();
+        if (sender != null) sender.interrupt();
+    }
+}

@@ -1,0 +1,31 @@
+package dev.kiln.agent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+
+/** Gives an attempt an empty workspace, and clears its control files before the run and after it. */
+final class WorkspacePreparation {
+    private WorkspacePreparation() {}
+
+    /** Anything left by an earlier run of this very attempt (an agent restart) is deleted first. */
+    static void prepare(JobPaths paths, JobLog log) throws StartFailure {
+        try {
+            Directories.deleteRecursively(paths.workspace());
+            deleteControlFiles(paths, log);
+            Files.createDirectories(paths.workspace());
+            Files.createDirectories(paths.outputFile().getParent());
+        } catch (IOException e) {
+            throw new StartFailure("cannot prepare workspace " + paths.workspace() + ": " + e.getMessage());
+        }
+        log.system("workspace " + paths.workspace());
+    }
+
+    static void deleteControlFiles(JobPaths paths, JobLog log) {
+        try {
+            Files.deleteIfExists(paths.outputFile());
+            Files.deleteIfExists(paths.eventsFile());
+        } catch (IOException e) {
+            log.system("warning: could not delete " + paths.outputFile().getParent() + " files of this job: " + e.getMessage());
+        }
+    }
+}
