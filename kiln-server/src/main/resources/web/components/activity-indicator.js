@@ -1,54 +1,37 @@
 import { LitElement, html } from 'lit';
-import { api } from '../api.js';
+import { api } from '../lib/api-client.js';
+import { onLiveState, subscribe } from '../lib/live.js';
+import { poll } from '../lib/schedule.js';
 
 /**
  * The header's indicator of background work (seed 003): idle, or busy with the most relevant label and a +N badge.
- * Fed by the global event stream's `activity` events; polls /api/v1/activity every 5 s while the stream is down,
- * never while the tab is hidden. Shows nothing when signed out.
+ * Fed by the live connection's `activity` events; while that connection is being retried, /api/v1/activity is
+ * polled every 5 s instead (never in a hidden tab).
  */
 class ActivityIndicator extends LitElement {
-  static properties = { activity: { state: true }, signedIn: { type: Boolean } };
+  static properties = { activity: { state: true } };
   createRenderRoot() { return this; }
 
   connectedCallback() {
     super.connectedCallback();
     this.activity = null;
-    this.onVisibility = () => (document.hidden ? this.stop() : this.start());
-    document.addEventListener('visibilitychange', this.onVisibility);
-    this.start();
+    this.unsubscribe = subscribe({ kinds: ['activity'] }, (e) => { this.activity = e.data; });
+    this.offState = onLiveState((state) => {
+      if (state === 'retrying' && !this.stopPolling) {
+        this.stopPolling = poll(async () => { this.activity = await api('/api/v1/activity'); }, 5000);
+      } else if (state !== 'retrying') {
+        this.stopPolling?.();
+        this.stopPolling = null;
+      }
+    });
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
-    document.removeEventListener('visibilitychange', this.onVisibility);
-    this.stop();
-  }
-
-  start() {
-    if (this.source || document.hidden) return;
-    this.source = new EventSource('/api/v1/stream?kinds=activity');
-    this.source.addEventListener('activity', (e) => { this.activity = JSON.parse(e.data); this.stopPolling(); });
-    this.source.onerror = () => this.startPolling();
-  }
-
-  stop() {
-    this.source?.close();
-    this.source = null;
-    this.stopPolling();
-  }
-
-  startPolling() {
-    if (this.timer || document.hidden) return;
-    const tick = async () => {
-      try { this.activity = await api('/api/v1/activity'); } catch (e) { /* signed out or down */ }
-    };
-    tick();
-    this.timer = setInterval(tick, 5000);
-  }
-
-  stopPolling() {
-    clearInterval(this.timer);
-    this.timer = null;
+    this.unsubscribe();
+    this.offState();
+    this.stopPolling?.();
+    this.stopPolling = null;
   }
 
   render() {

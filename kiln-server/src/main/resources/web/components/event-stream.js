@@ -1,5 +1,6 @@
 import { LitElement, html } from 'lit';
-import { shortDuration } from '../api.js';
+import { shortDuration } from '../lib/format.js';
+import { retryDelay } from '../lib/schedule.js';
 
 const MAX_EVENTS = 500;
 const NO_LINES = Number.MAX_SAFE_INTEGER; // this panel wants events only: start the line cursor past any log
@@ -13,10 +14,19 @@ export function toneOf(e) {
   return '';
 }
 
+/** Close codes the server means for good: the same request would be refused again, so there is no retry. */
+const REFUSED = {
+  4400: 'The server did not accept where this stream should resume.',
+  4401: 'Sign in to see live events.',
+  4403: 'Your token may not watch this job.',
+  4404: 'No such job.',
+};
+
 /**
  * The live event list of seed 004 over the job's WebSocket: connection indicator, tone-coded kinds, short durations,
- * at most 500 events kept. One reconnect with the cursor after an unexpected close; 4401/4403 are shown and not
- * retried; the job.closed sentinel ends it.
+ * at most 500 events kept. A connection lost for any other reason is opened again from the last event seen
+ * (after_event), as often as it takes, waiting longer after each failure; the job.closed sentinel ends it.
+ * Each event is also dispatched as a bubbling `job-event` for the page (tables for the leaderboard).
  */
 class EventStream extends LitElement {
   static properties = { jobId: {}, events: { state: true }, state: { state: true }, message: { state: true } };
@@ -33,7 +43,9 @@ class EventStream extends LitElement {
       this.close();
       this.events = [];
       this.lastId = 0;
-      this.retried = false;
+      this.failures = 0;
+      this.sawClosed = false;
+      this.message = null;
       this.connect();
     }
   }
@@ -44,18 +56,19 @@ class EventStream extends LitElement {
   }
 
   close() {
-    this.closedByUs = true;
-    this.ws?.close();
-    this.ws = null;
+    clearTimeout(this.retryTimer);
+    const ws = this.ws;
+    this.ws = null; // first, so its onclose knows it was us
+    ws?.close();
   }
 
   connect() {
-    this.closedByUs = false;
-    this.state = 'connecting';
+    this.state = this.failures ? 'reconnecting' : 'connecting';
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(`${proto}//${location.host}/api/v1/jobs/${this.jobId}/events/ws?after_line=${NO_LINES}&after_event=${this.lastId}`);
+    const ws = new WebSocket(`${proto}//${location.host}/api/v1/jobs/${encodeURIComponent(this.jobId)}/events/ws`
+      + `?after_line=${NO_LINES}&after_event=${this.lastId}`);
     this.ws = ws;
-    ws.onopen = () => { this.state = 'live'; };
+    ws.onopen = () => { this.state = 'live'; this.failures = 0; };
     ws.onmessage = (m) => {
       const msg = JSON.parse(m.data);
       if (msg.type === 'event') {
@@ -68,17 +81,16 @@ class EventStream extends LitElement {
       }
     };
     ws.onclose = (e) => {
-      if (this.closedByUs) return;
-      if (e.code === 4401) { this.state = 'error'; this.message = 'Sign in to see live events.'; return; }
-      if (e.code === 4403) { this.state = 'error'; this.message = 'Your token may not watch this job.'; return; }
-      if (e.code === 4404) { this.state = 'error'; this.message = 'No such job.'; return; }
-      if (this.sawClosed) { this.state = 'closed'; return; }
-      if (!this.retried) {
-        this.retried = true;
-        setTimeout(() => this.connect(), 500);
-      } else {
+      if (ws !== this.ws) return;
+      this.ws = null;
+      if (REFUSED[e.code]) {
         this.state = 'error';
-        this.message = 'Live events disconnected. Reload to try again.';
+        this.message = REFUSED[e.code];
+      } else if (this.sawClosed) {
+        this.state = 'closed';
+      } else {
+        this.state = 'reconnecting';
+        this.retryTimer = setTimeout(() => this.connect(), retryDelay(this.failures++));
       }
     };
   }

@@ -1,11 +1,5 @@
 import { LitElement, html } from 'lit';
-
-/** Seed 004's number rule: integers bare, floats with 4 decimals, tiny values in exponent form. */
-export function formatNumber(x) {
-  if (Number.isInteger(x)) return String(x);
-  if (x !== 0 && Math.abs(x) < 1e-4) return x.toExponential(2);
-  return x.toFixed(4);
-}
+import { tableNumber } from '../lib/format.js';
 
 /**
  * Any table a job emits ({"kind":"table","rows":[...]}) as a sortable leaderboard: columns in the order of the first
@@ -38,7 +32,7 @@ class Leaderboard extends LitElement {
       <div style="overflow-x:auto"><table>
         <thead><tr>${cols.map((c) => html`<th style="cursor:pointer" @click=${() => this.sort(c)}>${c}${this.sortBy === c ? (this.asc ? ' ▲' : ' ▼') : ''}</th>`)}</tr></thead>
         <tbody>${shown.map((r) => html`<tr>${cols.map((c) => typeof r[c] === 'number'
-          ? html`<td class="num">${formatNumber(r[c])}</td>` : html`<td>${r[c] ?? ''}</td>`)}</tr>`)}</tbody>
+          ? html`<td class="num">${tableNumber(r[c])}</td>` : html`<td>${r[c] ?? ''}</td>`)}</tr>`)}</tbody>
       </table></div></div>`;
   }
 }

@@ -1,5 +1,6 @@
 import { LitElement, html } from 'lit';
-import { api } from '../api.js';
+import { api } from '../lib/api-client.js';
+import { resumableSource } from '../lib/resumable-source.js';
 import { ansi } from './ansi.js';
 
 const ROW = 18;      // px per line: fixed, so line n sits at (n - 1) * ROW
@@ -8,8 +9,8 @@ const OVERSCAN = 30;
 
 /**
  * A virtualised log: only the rows in view exist in the DOM, and pages of 1,000 lines are fetched by line range as
- * they come into view, so a million-line log opens at once. Live lines arrive by SSE and are drawn once per
- * animation frame. Auto-scroll pins to the bottom until the user scrolls up, and resumes when they scroll back down.
+ * they come into view, so a million-line log opens at once. Live lines arrive by SSE (follow). Auto-scroll pins to
+ * the bottom until the user scrolls up, and resumes when they scroll back down.
  */
 class LogViewer extends LitElement {
   static properties = {
@@ -48,30 +49,37 @@ class LogViewer extends LitElement {
     this.total = 0;
     this.pinned = true;
     if (!this.attempt) return;
+    const shown = `${this.jobId}/${this.attempt}`;
     const head = await api(`/api/v1/jobs/${this.jobId}/logs?attempt=${this.attempt}&limit=1&after=0`);
+    if (shown !== `${this.jobId}/${this.attempt}`) return; // another job or attempt came meanwhile: its reset follows it
     this.total = head.total_lines;
     this.follow(this.total);
     this.requestUpdate();
   }
 
-  /** Live lines after {@code after}; EventSource resumes from the last id by itself after a drop. */
+  /**
+   * Live lines after line `after`, by SSE whose event ids are line numbers: a dropped stream resumes after the last
+   * line received, however often it drops. Lines are drawn once per animation frame, not once per batch.
+   */
   follow(after) {
     if (!this.live) return;
-    this.source = new EventSource(`/api/v1/jobs/${this.jobId}/logs/stream?attempt=${this.attempt}&after=${after}`);
     let queued = [];
     let frame = 0;
-    this.source.addEventListener('lines', (e) => {
-      queued.push(...JSON.parse(e.data).lines);
-      if (!frame) frame = requestAnimationFrame(() => {
-        frame = 0;
-        for (const l of queued) this.put(l);
-        queued = [];
-        this.requestUpdate();
-      });
-    });
-    this.source.addEventListener('end', () => {
-      this.source.close();
-      this.dispatchEvent(new CustomEvent('log-end'));
+    const url = (from) => `/api/v1/jobs/${this.jobId}/logs/stream?attempt=${this.attempt}&after=${from}`;
+    this.source = resumableSource(url, after, {
+      lines: (batch) => {
+        queued.push(...batch.lines);
+        if (!frame) frame = requestAnimationFrame(() => {
+          frame = 0;
+          for (const l of queued) this.put(l);
+          queued = [];
+          this.requestUpdate();
+        });
+      },
+      end: () => {
+        this.source.close();
+        this.dispatchEvent(new CustomEvent('log-end'));
+      },
     });
   }
 

@@ -1,117 +1,77 @@
 import { LitElement, html } from 'lit';
-import { api, navigate, since, shortDuration, typeIcon } from '../api.js';
+import { api } from '../lib/api-client.js';
+import { shortDuration, timeAgo } from '../lib/format.js';
+import { subscribe } from '../lib/live.js';
+import { navigate } from '../lib/router.js';
+import { coalesce } from '../lib/schedule.js';
+import { ACTIVE, JOB_STATUSES } from '../lib/status.js';
+import '../components/counts.js';
+import '../components/paged-list.js';
+import '../components/status-badge.js';
+import { typeIcon } from '../components/type-icon.js';
 
-const STATUSES = ['queued', 'assigned', 'running', 'cancelling', 'succeeded', 'failed', 'timed_out', 'cancelled', 'lost'];
+const FILTERS = [
+  { name: 'status', label: 'Status', options: [['', 'any status'], [ACTIVE.join(','), 'active'], ...JOB_STATUSES.map((s) => [s, s])] },
+  { name: 'type', placeholder: 'type (build, test…)' },
+  { name: 'label', placeholder: 'label, e.g. arch=arm64' },
+  { name: 'text', placeholder: 'search name, command, id' },
+];
+const COLUMNS = ['Status', 'Job', 'Type', 'Agent', 'Created', 'Duration'];
 
-/** Recent activity: running, queued and recent jobs, live; filters; paging through any number of jobs. */
+const jobRow = (j) => html`
+  <tr class="clickable" @click=${(e) => { if (!e.target.closest('a')) navigate('/jobs/' + j.id); }}>
+    <td><kiln-status-badge .status=${j.status}></kiln-status-badge></td>
+    <td><a href="/jobs/${j.id}">${j.name}</a> <span class="muted mono small">${j.short_id}</span></td>
+    <td>${typeIcon(j.type)} ${j.type}</td>
+    <td>${j.agent_name || html`<span class="muted">—</span>`}</td>
+    <td title=${j.created_at}>${timeAgo(j.created_at)}</td>
+    <td class="num">${j.duration_seconds != null ? shortDuration(j.duration_seconds * 1000) : ''}</td>
+  </tr>`;
+
+/** Recent activity: how much runs and waits, and every job, newest first, filtered and paged; live. */
 class HomePage extends LitElement {
-  static properties = { jobs: { state: true }, queue: { state: true }, error: { state: true }, cursors: { state: true }, next: { state: true } };
+  static properties = { queue: { state: true }, error: { state: true } };
   createRenderRoot() { return this; }
 
   connectedCallback() {
     super.connectedCallback();
-    const q = new URLSearchParams(location.search);
-    this.filters = { status: q.get('status') || '', type: q.get('type') || '', label: q.get('label') || '', text: q.get('text') || '' };
-    this.cursors = [];
-    this.load();
-    this.source = new EventSource('/api/v1/stream?kinds=job.');
-    this.source.onmessage = () => {};
-    for (const kind of ['job.queued', 'job.started', 'job.finished', 'job.cancelled', 'job.assigned']) {
-      this.source.addEventListener(kind, () => this.soon());
-    }
-    this.onVisibility = () => { if (!document.hidden) this.load(); };
-    document.addEventListener('visibilitychange', this.onVisibility);
+    this.loadCounts();
+    // Any job's news: the counts and the newest page change (bursts folded into one reload).
+    this.refresh = coalesce(() => {
+      this.loadCounts();
+      this.querySelector('kiln-paged-list')?.refreshIfAtStart();
+    }, 500);
+    this.unsubscribe = subscribe({ kinds: ['job.'] }, this.refresh);
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
-    this.source?.close();
-    document.removeEventListener('visibilitychange', this.onVisibility);
-    clearTimeout(this.pending);
+    this.unsubscribe();
+    this.refresh.cancel();
   }
 
-  /** Live updates arrive in bursts: reload the first page at most every 500 ms, never while hidden. */
-  soon() {
-    if (this.pending || document.hidden || this.cursors.length) return;
-    this.pending = setTimeout(() => { this.pending = null; this.load(); }, 500);
-  }
-
-  query(cursor) {
-    const p = new URLSearchParams({ limit: '25' });
-    for (const [k, v] of Object.entries(this.filters)) if (v) p.set(k, v);
-    if (cursor) p.set('cursor', cursor);
-    return p;
-  }
-
-  async load() {
+  async loadCounts() {
     try {
-      const cursor = this.cursors[this.cursors.length - 1];
-      const [page, queue] = await Promise.all([api('/api/v1/jobs?' + this.query(cursor)), api('/api/v1/queue?limit=0')]);
-      this.jobs = page.jobs;
-      this.next = page.next_cursor;
-      this.queue = queue;
+      this.queue = await api('/api/v1/queue?limit=0');
       this.error = null;
     } catch (e) {
       this.error = e.message;
     }
   }
 
-  applyFilters(e) {
-    e.preventDefault();
-    const f = new FormData(e.target);
-    this.filters = { status: f.get('status'), type: f.get('type').trim(), label: f.get('label').trim(), text: f.get('text').trim() };
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(this.filters)) if (v) q.set(k, v);
-    history.replaceState({}, '', '/' + (q.toString() ? '?' + q : ''));
-    this.cursors = [];
-    this.load();
-  }
-
-  older() { this.cursors = [...this.cursors, this.next]; this.load(); }
-  newer() { this.cursors = this.cursors.slice(0, -1); this.load(); }
-
   render() {
     const q = this.queue;
     return html`
       <h1>Recent activity</h1>
-      ${q ? html`<div class="counts">
-        <div class="count" data-testid="count-running"><b>${q.total_running}</b><span class="muted">running</span></div>
-        <div class="count" data-testid="count-queued"><b>${q.total_queued}</b><span class="muted">queued</span></div>
-        <div class="count"><b>${q.capacity.in_use}/${q.capacity.online_slots}</b><span class="muted">agent slots in use</span></div>
-      </div>` : ''}
-      <form class="filters" @submit=${this.applyFilters}>
-        <select name="status" aria-label="Status">
-          <option value="">any status</option>
-          <option value="queued,assigned,running,cancelling" ?selected=${this.filters.status === 'queued,assigned,running,cancelling'}>active</option>
-          ${STATUSES.map((s) => html`<option value=${s} ?selected=${this.filters.status === s}>${s}</option>`)}
-        </select>
-        <input name="type" placeholder="type (build, test…)" .value=${this.filters.type}>
-        <input name="label" placeholder="label, e.g. arch=arm64" .value=${this.filters.label}>
-        <input name="text" placeholder="search name, command, id" .value=${this.filters.text}>
-        <button type="submit">Filter</button>
-      </form>
+      ${q ? html`<kiln-counts .items=${[
+        { key: 'running', value: q.total_running, label: 'running', status: 'running' },
+        { key: 'queued', value: q.total_queued, label: 'queued', status: 'queued' },
+        { key: 'slots', value: `${q.capacity.in_use}/${q.capacity.online_slots}`, label: 'agent slots in use' },
+      ]}></kiln-counts>` : ''}
       ${this.error ? html`<p class="error-box">${this.error}</p>` : ''}
-      <div class="panel" style="padding: 0; overflow-x: auto;">
-        <table data-testid="jobs-table">
-          <thead><tr><th>Status</th><th>Job</th><th>Type</th><th>Agent</th><th>Created</th><th>Duration</th></tr></thead>
-          <tbody>
-            ${(this.jobs || []).map((j) => html`
-              <tr class="clickable" @click=${() => navigate('/jobs/' + j.id)}>
-                <td><span class="badge ${j.status}">${j.status}</span></td>
-                <td><a href="/jobs/${j.id}">${j.name}</a> <span class="muted mono small">${j.short_id}</span></td>
-                <td>${typeIcon(j.type)} ${j.type}</td>
-                <td>${j.agent_name || html`<span class="muted">—</span>`}</td>
-                <td title=${j.created_at}>${since(j.created_at)}</td>
-                <td class="num">${j.duration_seconds != null ? shortDuration(j.duration_seconds * 1000) : ''}</td>
-              </tr>`)}
-            ${this.jobs && !this.jobs.length ? html`<tr><td colspan="6" class="muted">No jobs match. <a href="/submit">Submit one</a>.</td></tr>` : ''}
-          </tbody>
-        </table>
-      </div>
-      <div class="pager">
-        <button @click=${this.newer} ?disabled=${!this.cursors.length}>← Newer</button>
-        <button @click=${this.older} ?disabled=${!this.next}>Older →</button>
-      </div>`;
+      <kiln-paged-list .source=${'/api/v1/jobs'} .itemsKey=${'jobs'} .filters=${FILTERS} .columns=${COLUMNS} .row=${jobRow}
+        .empty=${html`No jobs match. <a href="/submit">Submit one</a>.`} .pageLabels=${['← Newer', 'Older →']}
+        .tableTestId=${'jobs-table'}></kiln-paged-list>`;
   }
 }
 customElements.define('kiln-home-page', HomePage);

@@ -1,8 +1,14 @@
 import { LitElement, html } from 'lit';
-import { api, navigate, poll, shortDuration, time, typeIcon, TERMINAL } from '../api.js';
-import '../components/log-viewer.js';
+import { api } from '../lib/api-client.js';
+import { byteSize, dateTime, shortDuration } from '../lib/format.js';
+import { watchJob } from '../lib/job-watch.js';
+import { navigate } from '../lib/router.js';
+import { CANCELLABLE, TERMINAL } from '../lib/status.js';
 import '../components/event-stream.js';
 import '../components/leaderboard.js';
+import '../components/log-viewer.js';
+import '../components/status-badge.js';
+import { typeIcon } from '../components/type-icon.js';
 
 const BANNERS = {
   succeeded: () => '✓ Succeeded',
@@ -12,10 +18,13 @@ const BANNERS = {
   cancelled: () => 'Cancelled by user',
 };
 
-/** The job page of seed 002 with seed 004's event panel and leaderboard. */
+/**
+ * The job page of seed 002 with seed 004's event panel and leaderboard. What the job is doing comes from one watch
+ * (lib/job-watch.js): each status it reports that differs from the one shown reloads the job's details.
+ */
 class JobPage extends LitElement {
   static properties = { jobId: {}, job: { state: true }, attempt: { state: true }, error: { state: true }, now: { state: true },
-    tables: { state: true }, artifacts: { state: true }, acting: { state: true } };
+    queueInfo: { state: true }, tables: { state: true }, artifacts: { state: true }, acting: { state: true } };
   createRenderRoot() { return this; }
 
   constructor() {
@@ -25,34 +34,42 @@ class JobPage extends LitElement {
 
   connectedCallback() {
     super.connectedCallback();
+    // the running duration counts up between status changes
     this.ticker = setInterval(() => { if (this.job && !TERMINAL.has(this.job.status)) this.now = Date.now(); }, 1000);
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
     clearInterval(this.ticker);
-    this.stopPolling?.();
+    this.stopWatching?.();
   }
 
   updated(changed) {
     if (changed.has('jobId')) {
       this.job = null;
       this.attempt = null;
+      this.queueInfo = null;
+      this.artifacts = null;
       this.tables = new Map();
-      this.stopPolling?.();
+      this.stopWatching?.();
       this.load();
-      // Light status every 3 s until the job ends (seed 002); paused while the tab is hidden.
-      this.stopPolling = poll(async () => {
-        if (this.job && TERMINAL.has(this.job.status)) { this.stopPolling(); return; }
-        const s = await api(`/api/v1/jobs/${this.jobId}/status`);
-        if (!this.job || s.status !== this.job.status || s.attempt !== this.job.attempt) await this.load();
-      }, 3000);
+      // A missing job is load()'s to say; any other failure is passing, and the next check tries again.
+      this.stopWatching = watchJob(this.jobId, (s, news) => this.onStatus(s, news), (e) => { if (e.status === 404) this.stopWatching(); });
     }
   }
 
+  onStatus(s, news) {
+    this.queueInfo = s.queue_info;
+    if (!this.job) return; // the first load() is under way
+    const moved = s.status !== this.job.status || s.attempt !== this.job.attempt;
+    if (moved || news.has('job.output') || news.has('job.artifact')) this.load();
+  }
+
   async load() {
+    const asked = this.jobId;
     try {
-      const job = await api(`/api/v1/jobs/${encodeURIComponent(this.jobId)}`);
+      const job = await api(`/api/v1/jobs/${encodeURIComponent(asked)}`);
+      if (asked !== this.jobId) return; // the page moved on to another job meanwhile
       const followLatest = this.attempt == null || this.attempt === this.job?.attempt;
       this.job = job;
       if (followLatest) this.attempt = job.attempt;
@@ -63,14 +80,11 @@ class JobPage extends LitElement {
     }
   }
 
+  /** Tables a job emits become leaderboards; the job's status is the watch's business, not the event panel's. */
   onJobEvent(e) {
     const ev = e.detail;
     if (ev.kind === 'table' && Array.isArray(ev.data?.rows)) {
       this.tables = new Map(this.tables).set(ev.data.name || 'Table', ev.data.rows);
-    }
-    if (ev.kind.startsWith('job.')) {
-      clearTimeout(this.reload);
-      this.reload = setTimeout(() => this.load(), 100);
     }
   }
 
@@ -116,11 +130,11 @@ class JobPage extends LitElement {
     const j = this.job;
     if (!j) return html`<p class="muted">Loading…</p>`;
     const terminal = TERMINAL.has(j.status);
-    const active = ['queued', 'assigned', 'running'].includes(j.status);
+    const active = CANCELLABLE.has(j.status);
     return html`
       <div class="job-head">
         <span class="title">${typeIcon(j.type)} <span class="muted small">${j.type}</span> ${j.name}</span>
-        <span class="badge ${j.status}" data-testid="status">${j.status}</span>
+        <kiln-status-badge .status=${j.status} data-testid="status"></kiln-status-badge>
         <span class="spacer" style="flex:1"></span>
         ${active ? html`<button class="danger" @click=${this.cancel} ?disabled=${this.acting} data-testid="cancel">Cancel</button>` : ''}
         ${terminal ? html`<button @click=${this.rerun} ?disabled=${this.acting} data-testid="rerun">Re-run</button>` : ''}
@@ -129,12 +143,12 @@ class JobPage extends LitElement {
         <span title="duration" data-testid="duration">duration ${this.duration(j) || '—'}</span>
         <span class="mono" title=${j.id}>${j.short_id} <button class="small" @click=${this.copyId} title="Copy the full id">${this.copied ? 'copied' : 'copy'}</button></span>
         <span>agent: ${j.agent_name || '—'}</span>
-        <span>created ${time(j.created_at)}</span>
+        <span>created ${dateTime(j.created_at)}</span>
         ${j.rerun_of ? html`<span>re-run of <a href="/jobs/${j.rerun_of}">${j.rerun_of.slice(0, 8)}</a></span>` : ''}
       </div>
       ${terminal && BANNERS[j.status] ? html`<div class="banner ${j.status}" data-testid="banner">${BANNERS[j.status](j)}</div>` : ''}
       ${this.error ? html`<p class="error-box">${this.error}</p>` : ''}
-      ${j.status === 'queued' ? html`<kiln-queue-reason .jobId=${j.id}></kiln-queue-reason>` : ''}
+      ${j.status === 'queued' ? queueReason(this.queueInfo) : ''}
       <div class="job-layout">
         <div>
           ${j.attempts.length > 1 ? html`<div style="margin-bottom:6px">Attempt
@@ -147,8 +161,8 @@ class JobPage extends LitElement {
           <div class="panel" style="margin-top:16px">
             <details open><summary>Job details</summary><div class="grid2">
               ${[['ID', j.id], ['Type', j.type], ['Status', j.status], ['Priority', j.priority], ['Agent', j.agent_name || '—'],
-                 ['Attempt', j.attempt], ['Created', time(j.created_at)], ['Queued', time(j.queued_at)], ['Started', time(j.started_at)],
-                 ['Completed', time(j.completed_at)], ['Repository', j.source_repository || '—'], ['Branch', j.branch || '—'],
+                 ['Attempt', j.attempt], ['Created', dateTime(j.created_at)], ['Queued', dateTime(j.queued_at)], ['Started', dateTime(j.started_at)],
+                 ['Completed', dateTime(j.completed_at)], ['Repository', j.source_repository || '—'], ['Branch', j.branch || '—'],
                  ['Commit', j.commit_hash || '—'], ['Requirements', Object.entries(j.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '—']]
                 .map(([k, v]) => html`<span class="muted">${k}</span><span class="mono">${v}</span>`)}
             </div></details>
@@ -162,7 +176,7 @@ class JobPage extends LitElement {
               <h2 style="margin-top:10px">Outputs</h2><pre class="json">${JSON.stringify(j.outputs, null, 2)}</pre>
               <h2>Attempts</h2><pre class="json">${JSON.stringify(j.attempts, null, 2)}</pre>
               ${this.artifacts?.length ? html`<h2>Artifacts</h2><ul>${this.artifacts.map((a) => html`<li>
-                <a href=${a.download_url} download>${a.name}</a> <span class="muted small">${a.size.toLocaleString()} bytes · sha256 ${a.sha256.slice(0, 12)}…</span></li>`)}</ul>` : ''}
+                <a href=${a.download_url} download>${a.name}</a> <span class="muted small" title="${a.size.toLocaleString()} bytes">${byteSize(a.size)} · sha256 ${a.sha256.slice(0, 12)}…</span></li>`)}</ul>` : ''}
             </details>
           </div>
         </div>
@@ -172,20 +186,9 @@ class JobPage extends LitElement {
 }
 customElements.define('kiln-job-page', JobPage);
 
-/** Why a queued job waits, refreshed every 3 s while visible. */
-class QueueReason extends LitElement {
-  static properties = { jobId: {}, info: { state: true } };
-  createRenderRoot() { return this; }
-  connectedCallback() {
-    super.connectedCallback();
-    this.stop = poll(async () => { this.info = (await api(`/api/v1/jobs/${this.jobId}/status`)).queue_info; }, 3000);
-  }
-  disconnectedCallback() { super.disconnectedCallback(); this.stop?.(); }
-  render() {
-    const q = this.info;
-    if (!q) return html``;
-    return html`<div class="panel" data-testid="waiting">Queued — position ${q.position} of ${q.total_queued}:
-      <b>${q.waiting_reason.message}</b>${q.estimated_wait_seconds != null ? html` · about ${shortDuration(q.estimated_wait_seconds * 1000)}` : ''}</div>`;
-  }
+/** Why a queued job waits: its place in the queue, the reason and the likely wait (from the watch's /status). */
+function queueReason(q) {
+  if (!q) return '';
+  return html`<div class="panel" data-testid="waiting">Queued — position ${q.position} of ${q.total_queued}:
+    <b>${q.waiting_reason.message}</b>${q.estimated_wait_seconds != null ? html` · about ${shortDuration(q.estimated_wait_seconds * 1000)}` : ''}</div>`;
 }
-customElements.define('kiln-queue-reason', QueueReason);

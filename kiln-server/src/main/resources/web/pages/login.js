@@ -1,5 +1,5 @@
 import { LitElement, html } from 'lit';
-import { api } from '../api.js';
+import { api } from '../lib/api-client.js';
 
 /** Sign in with a token. A one-time URL /login#token=… signs in by itself (the fragment never reaches a log). */
 class LoginPage extends LitElement {

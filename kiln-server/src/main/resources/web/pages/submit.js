@@ -1,5 +1,6 @@
 import { LitElement, html } from 'lit';
-import { api, navigate } from '../api.js';
+import { api } from '../lib/api-client.js';
+import { navigate } from '../lib/router.js';
 
 const pairs = (text) => Object.fromEntries(text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean).map((s) => {
   const i = s.indexOf('=');

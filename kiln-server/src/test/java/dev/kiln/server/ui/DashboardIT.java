@@ -242,6 +242,121 @@ class DashboardIT {
         assertThat(page.getByTestId("conn")).containsText("error");
     }
 
+    /** Keeps every EventSource and WebSocket the page opens in window.__sources / window.__sockets, for the test to see. */
+    static final String RECORD_CONNECTIONS = """
+            window.__sources = []; window.__sockets = [];
+            const ES = window.EventSource, WS = window.WebSocket;
+            window.EventSource = class extends ES { constructor(...a) { super(...a); window.__sources.push(this); } };
+            window.WebSocket = class extends WS { constructor(...a) { super(...a); window.__sockets.push(this); } };
+            """;
+    static final String STREAMS = "window.__sources.filter(s => s.url.includes('/api/v1/stream'))";
+
+    static long afterOf(String url) {
+        var m = Pattern.compile("after(?:_event)?=(\\d+)").matcher(url);
+        assertThat(m.find()).as("a cursor in " + url).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    void setHidden(boolean hidden) {
+        page.evaluate("h => { Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });"
+                + " document.dispatchEvent(new Event('visibilitychange')); }", hidden);
+    }
+
+    @Test
+    void oneLiveConnectionPerTabResumesFromItsCursorAndRestsWhileHidden() {
+        page.addInitScript(RECORD_CONNECTIONS);
+        signIn();
+        page.locator("a[href='/queue']").click();
+        assertThat(page.getByTestId("workers-table")).isVisible();
+        page.locator("header a[href='/']").last().click();
+        String id = api.submit(Map.of("command", "echo started; sleep 60", "name", "watched live", "cancel_grace_seconds", 1)).get("id").asText();
+        try {
+            // the list shows the new job by itself (a live event refreshes the first page), and it opens client-side
+            page.getByTestId("jobs-table").locator("a", new Locator.LocatorOptions().setHasText("watched live")).click();
+            assertThat(page.getByTestId("status")).hasText("running", new LocatorAssertions.HasTextOptions().setTimeout(15_000));
+            assertThat(page.evaluate("() => " + STREAMS + ".length")).as("streams opened across three pages").isEqualTo(1);
+
+            // a stream the browser gave up on comes back, from the last event it saw
+            page.evaluate("() => { const s = " + STREAMS + "[0]; s.close(); s.dispatchEvent(new Event('error')); }");
+            page.waitForFunction("() => " + STREAMS + ".length === 2 && " + STREAMS + "[1].readyState === 1");
+            long cursor = afterOf((String) page.evaluate("() => " + STREAMS + "[1].url"));
+            assertThat(cursor).as("resumed after an event id").isPositive();
+
+            // hidden: the stream is closed and nothing is polled
+            List<String> requests = new CopyOnWriteArrayList<>();
+            page.onRequest(r -> requests.add(r.url()));
+            setHidden(true);
+            assertThat(page.evaluate("() => " + STREAMS + "[1].readyState")).isEqualTo(2);
+            requests.clear();
+            page.waitForTimeout(3_500); // longer than the job page's 3 s status poll
+            assertThat(requests).as("requests from a hidden tab").isEmpty();
+
+            // shown again: the stream reopens from where it stopped, and the status is asked at once
+            setHidden(false);
+            page.waitForFunction("() => " + STREAMS + ".length === 3 && " + STREAMS + "[2].readyState === 1");
+            assertThat(afterOf((String) page.evaluate("() => " + STREAMS + "[2].url"))).isGreaterThanOrEqualTo(cursor);
+            assertThat(requests.stream().anyMatch(u -> u.endsWith("/api/v1/jobs/" + id + "/status"))).isTrue();
+
+            page.getByTestId("cancel").click();
+            assertThat(page.getByTestId("banner")).hasText("Cancelled by user", new LocatorAssertions.HasTextOptions().setTimeout(10_000));
+            assertThat(page.locator(".indicator.idle")).isVisible(within(10));
+        } finally {
+            api.post("/api/v1/jobs/" + id + "/cancel", "");
+        }
+    }
+
+    @Test
+    void theJobsEventSocketReconnectsFromItsCursorAsOftenAsItDrops() {
+        page.addInitScript(RECORD_CONNECTIONS);
+        signIn();
+        String id = api.submit(Map.of("command", "sleep 6", "name", "dropping socket")).get("id").asText();
+        api.awaitStatus(id, Duration.ofSeconds(10), "running");
+        page.navigate(kiln.server.baseUrl() + "/jobs/" + id);
+        Locator events = page.getByTestId("events");
+        assertThat(events.locator("text=job.started")).isVisible();
+        for (int drop = 1; drop <= 3; drop++) {
+            page.evaluate("() => window.__sockets.at(-1).close()");
+            page.waitForFunction("n => window.__sockets.length === n + 1 && window.__sockets.at(-1).readyState === 1", drop);
+            assertThat(page.getByTestId("conn")).containsText("live");
+        }
+        assertThat(afterOf((String) page.evaluate("() => window.__sockets.at(-1).url"))).as("after_event").isPositive();
+        assertThat(events.locator(".ev", new Locator.LocatorOptions().setHasText("job.started"))).hasCount(1);
+        assertThat(events.locator(".tone-green", new Locator.LocatorOptions().setHasText("job.finished")))
+                .isVisible(within(15));
+        assertThat(page.getByTestId("conn")).containsText("closed");
+        assertThat(page.getByTestId("events-error")).hasCount(0);
+    }
+
+    @Test
+    void theJobsListPagesByCursorAndKeepsItsFiltersInTheAddress() {
+        List<String> ids = new java.util.ArrayList<>();
+        try {
+            // s390x: no agent takes them, so 26 jobs cost nothing
+            for (int i = 1; i <= 26; i++) {
+                ids.add(api.submit(Map.of("command", "true", "target_architecture", "s390x", "name", "pager-" + i)).get("id").asText());
+            }
+            signIn();
+            page.navigate(kiln.server.baseUrl() + "/?text=pager-");
+            Locator rows = page.getByTestId("jobs-table").locator("tbody tr");
+            assertThat(rows).hasCount(25);
+            assertThat(rows.first()).containsText("pager-26");
+            page.locator("button", new Page.LocatorOptions().setHasText("Older")).click();
+            assertThat(rows).hasCount(1);
+            assertThat(rows.first()).containsText("pager-1");
+            page.locator("button", new Page.LocatorOptions().setHasText("Newer")).click();
+            assertThat(rows).hasCount(25);
+            page.locator("select[name=status]").selectOption("succeeded");
+            page.locator("button", new Page.LocatorOptions().setHasText("Filter")).click();
+            assertThat(rows.first()).containsText("No jobs match");
+            assertThat(page).hasURL(Pattern.compile(".*/\\?status=succeeded&text=pager-$"));
+            page.reload();
+            assertThat(page.locator("select[name=status]")).hasValue("succeeded");
+            assertThat(page.locator("input[name=text]")).hasValue("pager-");
+        } finally {
+            ids.forEach(id -> api.post("/api/v1/jobs/" + id + "/cancel", ""));
+        }
+    }
+
     @Test
     void onAPhoneThePagesStillRead() {
         context.close();
