@@ -19,7 +19,7 @@ const KINDS = {
   activity: ['activity'],
   'job.': ['job.queued', 'job.assigned', 'job.started', 'job.finished', 'job.retrying', 'job.cancelling',
     'job.cancelled', 'job.lost', 'job.output', 'job.artifact'],
-  'agent.': ['agent.connected', 'agent.disconnected', 'agent.online', 'agent.draining', 'agent.offline', 'agent.disabled'],
+  'agent.': ['agent.connected', 'agent.disconnected', 'agent.online', 'agent.draining', 'agent.leaving', 'agent.offline', 'agent.disabled'],
 };
 
 const subscribers = new Set();

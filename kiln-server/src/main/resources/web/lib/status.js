@@ -17,6 +17,7 @@ const STATUSES = {
   // workers
   online: { color: '--st-succeeded' },
   draining: { color: '--st-cancelling' },
+  leaving: { color: '--st-cancelling', label: 'leaving (shutting down)' },
   offline: { color: '--st-cancelled' },
   disabled: { color: '--st-cancelled' },
 };
