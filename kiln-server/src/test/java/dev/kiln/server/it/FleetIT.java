@@ -105,16 +105,13 @@ class FleetIT {
             JsonNode running = api.awaitStatus(id, Duration.ofSeconds(20), "running");
             String first = running.get("agent_name").asText();
             Process victim = first.equals("first") ? a : b;
-            long killedAt = System.nanoTime();
             victim.destroyForcibly().waitFor();
             JsonNode done = api.awaitStatus(id, Duration.ofSeconds(30), "succeeded", "failed", "lost");
             assertThat(done.get("status").asText()).isEqualTo("succeeded");
             assertThat(done.get("attempts")).hasSize(2);
             assertThat(done.get("attempts").get(0).get("status").asText()).isEqualTo("lost");
             assertThat(done.get("attempts").get(1).get("agent_name").asText()).isNotEqualTo(first);
-            Instant lostAt = Instant.parse(done.get("attempts").get(0).get("finished_at").asText());
-            assertThat(Duration.between(Instant.parse(running.get("started_at").asText()), lostAt)).isLessThan(Duration.ofSeconds(20));
-            assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).isLessThan(Duration.ofSeconds(25));
+            // how soon after the kill the attempt is lost and the retry done is a figure: kiln-bench --scenario agent-lost
             assertThat(api.get("/api/v1/jobs?status=running,assigned").json().get("jobs")).isEmpty();
         } finally {
             if (a != null) AgentProcess.stop(a);
