@@ -3,7 +3,10 @@ package dev.kiln.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -92,6 +95,15 @@ class StreamLoadIT {
         }
     }
 
+    static boolean listening(int port) {
+        try (var probe = new Socket()) {
+            probe.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+            return true;
+        } catch (IOException refused) {
+            return false;
+        }
+    }
+
     @Test
     void clientsReconnectAfterAServerRestartWithTheirCursorsAndMissNothing() throws Exception {
         Path data = dir.resolve("restart");
@@ -111,11 +123,13 @@ class StreamLoadIT {
                         }
                         return !stop.get();
                     });
-                } catch (Exception reconnect) {
+                } catch (Exception dropped) {
+                    // the server is gone (killed, not restarted yet): reconnect once it listens again
                     try {
-                        Thread.sleep(200);
-                    } catch (InterruptedException e) {
-                        return;
+                        await("server listening again").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                                .until(() -> stop.get() || listening(port));
+                    } catch (RuntimeException over) {
+                        return; // interrupted at the end of the test, or no server came back (the test fails on its own)
                     }
                 }
             }
