@@ -97,10 +97,9 @@ class JobRunnerTest {
 
     @Test
     void timeoutKillsTheTree() {
-        long start = System.nanoTime();
+        // the tree would live 30 s; how soon after its timeout it is gone is a figure: kiln-bench --scenario timeout
         var f = finished(run("trap '' TERM; sleep 30 & sleep 30", Map.of(), 1), Duration.ofSeconds(10));
         assertThat(f.reason()).isEqualTo(AgentMessage.FinishReason.TIMED_OUT);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test

@@ -43,10 +43,14 @@ import java.util.function.Consumer;
  * through the public HTTP API and streams, and prints one line of figures. The machine's own limit (bare process
  * spawns from Java) is measured in the same run so results read as ratios on a noisy shared machine.
  *
+ * <p>Scenarios whose figures tests used to assert (heap, how soon something happens) live in classes of their own:
+ * {@link StreamWatchersScenario}, {@link ArtifactUploadScenario}, {@link TimeoutScenario}, {@link AgentLostScenario},
+ * {@link LogOpenScenario}. The heavy ones run in full mode, or in quick mode when named with {@code --scenario}.
+ *
  * <pre>java -jar kiln-bench/target/kiln-bench.jar [--quick] [--scenario NAME]</pre>
  */
 public final class Bench {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
     private final boolean quick;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final int cores = Runtime.getRuntime().availableProcessors();
@@ -72,12 +76,24 @@ public final class Bench {
         scenarios.put("ingest", bench::ingest);
         scenarios.put("api", bench::apiLatency);
         scenarios.put("scale", bench::scale);
+        scenarios.put("timeout", new TimeoutScenario(bench)::run);
+        scenarios.put("artifact", new ArtifactUploadScenario(bench)::run);
+        scenarios.put("watchers", new StreamWatchersScenario(bench)::run);
+        scenarios.put("agent-lost", new AgentLostScenario(bench)::run);
+        scenarios.put("log-open", new LogOpenScenario(bench)::run);
+        // too slow for quick mode's minute unless asked for by name
+        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open");
+        if (only != null && !scenarios.containsKey(only)) {
+            System.out.println("no scenario " + only + "; there are " + String.join(", ", scenarios.keySet()));
+            System.exit(2);
+        }
         for (var e : scenarios.entrySet()) {
             if (only != null && !only.equals(e.getKey())) continue;
+            if (only == null && quick && fullOnly.contains(e.getKey())) continue;
             try {
                 e.getValue().run();
             } catch (Exception ex) {
-                System.out.printf("%-12s FAILED: %s%n", e.getKey(), ex);
+                report(e.getKey(), "FAILED: " + ex);
             } finally {
                 bench.stopServer();
             }
@@ -369,15 +385,37 @@ public final class Bench {
 
     // ------------------------------------------------------------ plumbing
 
-    private void startServer(Integer capacity) throws IOException {
+    boolean quick() {
+        return quick;
+    }
+
+    HttpClient http() {
+        return http;
+    }
+
+    KilnServer server() {
+        return server;
+    }
+
+    String token() {
+        return token;
+    }
+
+    /** A server with its embedded agent ({@code capacity} slots, null = one per core), waiting until it is online. */
+    void startServer(Integer capacity) throws IOException {
         startServerOn(Files.createTempDirectory("kiln-bench"), capacity);
     }
 
     private void startServerOn(Path dir, Integer capacity) {
-        dataDir = dir;
-        server = KilnServer.start(ServerConfig.defaults(dir).withPort(0).withAgentCapacity(capacity == null ? 0 : capacity),
-                new EmbeddedAgentLauncher());
+        startServerWith(ServerConfig.defaults(dir).withPort(0).withAgentCapacity(capacity == null ? 0 : capacity));
+    }
+
+    /** A server as configured; with an embedded agent, waits (up to 10 s) until it is online. */
+    void startServerWith(ServerConfig config) {
+        dataDir = config.dataDir();
+        server = KilnServer.start(config, config.embeddedAgent() ? new EmbeddedAgentLauncher() : null);
         token = server.adminToken();
+        if (!config.embeddedAgent()) return;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             try {
@@ -390,7 +428,7 @@ public final class Bench {
     }
 
     /** Stops the server and deletes its data dir: a full run writes gigabytes that nobody reads afterwards. */
-    private void stopServer() {
+    void stopServer() {
         if (server != null) server.close();
         server = null;
         if (dataDir != null) {
@@ -403,29 +441,29 @@ public final class Bench {
         dataDir = null;
     }
 
-    private String base() {
+    String base() {
         return server.baseUrl();
     }
 
-    private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(base() + path)).header("Authorization", "Bearer " + token)
                 .timeout(Duration.ofSeconds(30));
     }
 
-    private JsonNode get(String path) throws IOException, InterruptedException {
+    JsonNode get(String path) throws IOException, InterruptedException {
         var r = http.send(request(path).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw new IOException("GET " + path + ": " + r.statusCode() + " " + r.body());
         return JSON.readTree(r.body());
     }
 
-    private JsonNode submit(Map<String, Object> spec) throws IOException, InterruptedException {
+    JsonNode submit(Map<String, Object> spec) throws IOException, InterruptedException {
         var r = http.send(request("/api/v1/jobs").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(spec))).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 201) throw new IOException("submit: " + r.statusCode() + " " + r.body());
         return JSON.readTree(r.body());
     }
 
-    private JsonNode awaitDone(String id) throws IOException, InterruptedException {
+    JsonNode awaitDone(String id) throws IOException, InterruptedException {
         while (true) {
             JsonNode s = get("/api/v1/jobs/" + id + "/status");
             String status = s.get("status").asText();
@@ -458,7 +496,7 @@ public final class Bench {
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
-    private static String memory() {
+    static String memory() {
         System.gc();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         long rss = 0;
@@ -472,7 +510,7 @@ public final class Bench {
         return String.format("  [rss %d MiB, heap %d MiB]", rss >> 20, heap >> 20);
     }
 
-    private static void report(String scenario, String figures) {
+    static void report(String scenario, String figures) {
         System.out.printf("%-12s %s%n", scenario, figures);
     }
 }

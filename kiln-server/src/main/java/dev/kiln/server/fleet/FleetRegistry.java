@@ -165,16 +165,21 @@ public final class FleetRegistry {
 
     private void closeSilentConnections() {
         Instant cutoff = Instant.now().minus(timing.heartbeatTimeout());
-        List<AgentConnection> silent = new ArrayList<>();
+        record Silent(String agentId, AgentConnection connection) {}
+        List<Silent> silent = new ArrayList<>();
         synchronized (lock) {
             for (var a : fleet.all()) {
                 if (a.connection() != null && a.lastSeen() != null && a.lastSeen().isBefore(cutoff)) {
-                    silent.add(a.connection());
+                    silent.add(new Silent(a.id(), a.connection()));
                 }
             }
         }
-        // Closing makes the connection's close handler report the disconnect: one path for both cases.
-        silent.forEach(c -> c.close(4408, "no heartbeat within " + timing.heartbeatTimeout().toSeconds() + " s"));
+        for (Silent s : silent) {
+            s.connection().close(4408, "no heartbeat within " + timing.heartbeatTimeout().toSeconds() + " s");
+            // Offline now, not when the close completes: a frozen agent never answers the close handshake, and
+            // the socket would linger until the idle timeout. The close handler's later report is then a no-op.
+            disconnected(s.agentId(), s.connection());
+        }
     }
 
     /** Under the lock: applies a fact; a new state is stored with its event. */

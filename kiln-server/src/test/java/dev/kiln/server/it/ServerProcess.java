@@ -1,5 +1,7 @@
 package dev.kiln.server.it;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.kiln.server.KilnServer;
 import dev.kiln.server.ServerConfig;
 import dev.kiln.server.fleet.FleetRegistry;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A Kiln server in a JVM of its own, so a test can kill it with SIGKILL. Arguments: data dir, embedded agent capacity
@@ -48,14 +51,14 @@ public final class ServerProcess {
                 Integer.toString(capacity), Integer.toString(lostAfter), Integer.toString(heartbeat), Integer.toString(port)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("server-" + System.nanoTime() + ".log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.exists(dataDir.resolve("port"))) {
-            if (!p.isAlive()) throw new IllegalStateException("server process exited with " + p.exitValue());
-            if (System.nanoTime() > deadline) {
-                p.destroyForcibly();
-                throw new IllegalStateException("server process did not start within 60 s");
-            }
-            Thread.sleep(50);
+        try {
+            await("server process writes its port").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                if (!p.isAlive()) throw new IllegalStateException("server process exited with " + p.exitValue());
+                return Files.exists(dataDir.resolve("port"));
+            });
+        } catch (ConditionTimeoutException notListening) {
+            p.destroyForcibly();
+            throw notListening;
         }
         int listening = Integer.parseInt(Files.readString(dataDir.resolve("port")).strip());
         String admin = Files.readString(dataDir.resolve("admin-token")).strip();

@@ -3,20 +3,20 @@ package dev.kiln.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,9 +33,6 @@ class StreamLoadIT {
     void fiveHundredClientsGetEverythingAndAStalledOneSlowsNobody() throws Exception {
         try (var kiln = KilnTestServer.start(dir.resolve("data"), 2)) {
             Api api = kiln.api;
-            var memory = ManagementFactory.getMemoryMXBean();
-            System.gc();
-            long heapBefore = memory.getHeapMemoryUsage().getUsed();
             String id = api.submit(Map.of("command", "sleep 3; seq 1 " + LINES, "name", "loud")).get("id").asText();
             String url = kiln.server.baseUrl() + "/api/v1/jobs/" + id + "/logs/stream?attempt=1";
 
@@ -51,7 +48,6 @@ class StreamLoadIT {
             var received = new AtomicLong();
             var reconnects = new AtomicLong();
             var done = new ArrayList<CompletableFuture<Void>>();
-            long peakHeap = 0;
             try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (int c = 0; c < CLIENTS; c++) {
                     int client = c;
@@ -87,29 +83,24 @@ class StreamLoadIT {
                         if (next[0] != LINES + 1) problems.add("client " + client + " ended at " + next[0]);
                     }, pool));
                 }
-                var all = CompletableFuture.allOf(done.toArray(CompletableFuture[]::new));
-                while (!all.isDone()) {
-                    peakHeap = Math.max(peakHeap, memory.getHeapMemoryUsage().getUsed());
-                    try {
-                        all.get(200, TimeUnit.MILLISECONDS);
-                    } catch (java.util.concurrent.TimeoutException more) {
-                        // keep sampling
-                    }
-                }
+                CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
             }
+            // every client got every line once, the stalled one still connected and unread all along; how much the
+            // watchers slow the job and what heap they leave behind are figures: kiln-bench --scenario watchers
             assertThat(problems).isEmpty();
             assertThat(received.get()).isEqualTo((long) CLIENTS * LINES);
-            var job = api.job(id);
-            Duration ran = Duration.between(Instant.parse(job.get("started_at").asText()), Instant.parse(job.get("completed_at").asText()));
-            System.gc();
-            long heapAfter = memory.getHeapMemoryUsage().getUsed();
-            System.out.printf("500 clients x %d lines: job ran %d ms; %d reconnects of slow clients; heap before %d MiB, peak %d MiB, after %d MiB%n",
-                    LINES, ran.toMillis(), reconnects.get(), heapBefore >> 20, peakHeap >> 20, heapAfter >> 20);
-            // `sleep 3` and 20,000 lines take ~3.2 s unwatched; each live batch is encoded once for all 500 clients, so
-            // they cost the job little (encoding per client made it ~19 s on two cores)
-            assertThat(ran).as("the job is not slowed by its watchers").isLessThan(Duration.ofSeconds(10));
-            assertThat(heapAfter - heapBefore).as("heap left behind").isLessThan(64L << 20);
+            assertThat(api.job(id).get("status").asText()).isEqualTo("succeeded");
+            System.out.printf("%d clients x %d lines: %d reconnects of slow clients%n", CLIENTS, LINES, reconnects.get());
             stalled.close();
+        }
+    }
+
+    static boolean listening(int port) {
+        try (var probe = new Socket()) {
+            probe.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+            return true;
+        } catch (IOException refused) {
+            return false;
         }
     }
 
@@ -132,11 +123,13 @@ class StreamLoadIT {
                         }
                         return !stop.get();
                     });
-                } catch (Exception reconnect) {
+                } catch (Exception dropped) {
+                    // the server is gone (killed, not restarted yet): reconnect once it listens again
                     try {
-                        Thread.sleep(200);
-                    } catch (InterruptedException e) {
-                        return;
+                        await("server listening again").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                                .until(() -> stop.get() || listening(port));
+                    } catch (RuntimeException over) {
+                        return; // interrupted at the end of the test, or no server came back (the test fails on its own)
                     }
                 }
             }

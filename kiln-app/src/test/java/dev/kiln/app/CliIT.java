@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The client commands against a real server. */
-class CliTest {
+class CliIT {
     @TempDir
     static Path dir;
     static KilnServer server;
