@@ -11,7 +11,7 @@ import dev.kiln.server.core.JobIds;
 import dev.kiln.server.core.JobSpec;
 import dev.kiln.server.core.JobStatus;
 import dev.kiln.server.core.RetryPolicy;
-import dev.kiln.server.store.SqliteStore;
+import dev.kiln.server.store.sqlite.SqliteStore;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -8,7 +8,7 @@ import dev.kiln.server.auth.Role;
 import dev.kiln.server.events.EventBus;
 import dev.kiln.server.http.ApiServer;
 import dev.kiln.server.jobs.JobEngine;
-import dev.kiln.server.store.SqliteStore;
+import dev.kiln.server.store.sqlite.SqliteStore;
 import dev.kiln.server.store.Store;
 import java.net.URI;
 import java.nio.file.Path;

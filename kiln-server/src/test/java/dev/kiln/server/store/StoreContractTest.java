@@ -27,7 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The contract every {@link Store} implementation passes (JobRunr's StorageProviderTest pattern). */
-abstract class StoreContractTest {
+public abstract class StoreContractTest {
     protected final EventBus bus = new EventBus();
     protected final List<Event> published = new CopyOnWriteArrayList<>();
     protected Store store;
@@ -35,13 +35,13 @@ abstract class StoreContractTest {
     protected abstract Store createStore(EventBus bus);
 
     @BeforeEach
-    void open() {
+    public void open() {
         bus.subscribe(published::add);
         store = createStore(bus);
     }
 
     @AfterEach
-    void shut() {
+    public void shut() {
         store.close();
     }
 
@@ -56,7 +56,7 @@ abstract class StoreContractTest {
     }
 
     @Test
-    void jobRoundTripsWithItsSpecAndSecretsKeptApart() {
+    public void jobRoundTripsWithItsSpecAndSecretsKeptApart() {
         Job job = Job.newlySubmitted(JobIds.next(), spec("a", Map.of("TOKEN", "s3cret")), null, Instant.now());
         Job stored = store.write(tx -> tx.insertJob(job)).join();
         assertThat(stored.seq()).isPositive();
@@ -69,7 +69,7 @@ abstract class StoreContractTest {
     }
 
     @Test
-    void stateChangeAndEventCommitTogetherOrNotAtAll() {
+    public void stateChangeAndEventCommitTogetherOrNotAtAll() {
         Job job = insert("b");
         CompletableFuture<Object> failing = store.write(tx -> {
             tx.updateJob(job.assigned("agent-1", Instant.now()));
@@ -85,7 +85,7 @@ abstract class StoreContractTest {
     }
 
     @Test
-    void manyConcurrentWritesAllCommitInSubmissionOrder() {
+    public void manyConcurrentWritesAllCommitInSubmissionOrder() {
         var futures = new ArrayList<CompletableFuture<Job>>();
         for (int i = 0; i < 500; i++) {
             Job job = Job.newlySubmitted(JobIds.next(), spec("j" + i, Map.of()), null, Instant.now());
@@ -101,7 +101,7 @@ abstract class StoreContractTest {
     }
 
     @Test
-    void pagesThroughJobsNewestFirstWithFilters() {
+    public void pagesThroughJobsNewestFirstWithFilters() {
         for (int i = 0; i < 25; i++) insert("job-" + i);
         var first = store.jobs(new JobQuery(Set.of(), null, null, null, 0, 10));
         assertThat(first.items()).hasSize(10);
@@ -118,7 +118,7 @@ abstract class StoreContractTest {
     }
 
     @Test
-    void logLinesAreReadByRangeAcrossChunks() {
+    public void logLinesAreReadByRangeAcrossChunks() {
         Job job = insert("logs");
         store.write(tx -> {
             tx.insertAttempt(Attempt.assigned(job.id(), 1, "a", Instant.now()));
@@ -154,7 +154,7 @@ abstract class StoreContractTest {
     }
 
     @Test
-    void eventsAreOrderedAndPublishedAfterCommit() {
+    public void eventsAreOrderedAndPublishedAfterCommit() {
         Job job = insert("events");
         for (int i = 0; i < 20; i++) {
             int n = i;
@@ -171,7 +171,7 @@ abstract class StoreContractTest {
     }
 
     @Test
-    void activeJobsAndAttemptsSurviveReopening() {
+    public void activeJobsAndAttemptsSurviveReopening() {
         Job job = insert("reopen");
         store.write(tx -> {
             tx.updateJob(job.assigned("agent-1", Instant.now()));

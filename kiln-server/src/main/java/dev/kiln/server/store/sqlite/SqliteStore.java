@@ -1,5 +1,9 @@
-package dev.kiln.server.store;
+package dev.kiln.server.store.sqlite;
 
+import dev.kiln.server.store.Store;
+import dev.kiln.server.store.StoreTx;
+import dev.kiln.server.store.JobQuery;
+import dev.kiln.server.store.Page;
 import dev.kiln.server.core.AgentRecord;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;

@@ -1,4 +1,4 @@
-package dev.kiln.server.store;
+package dev.kiln.server.store.sqlite;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

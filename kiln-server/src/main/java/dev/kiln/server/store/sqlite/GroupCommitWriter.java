@@ -1,5 +1,6 @@
-package dev.kiln.server.store;
+package dev.kiln.server.store.sqlite;
 
+import dev.kiln.server.store.StoreTx;
 import dev.kiln.server.events.Event;
 import dev.kiln.server.events.EventBus;
 import java.util.ArrayList;

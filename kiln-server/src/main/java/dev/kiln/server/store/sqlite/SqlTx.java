@@ -1,5 +1,6 @@
-package dev.kiln.server.store;
+package dev.kiln.server.store.sqlite;
 
+import dev.kiln.server.store.StoreTx;
 import dev.kiln.server.core.AgentRecord;
 import dev.kiln.protocol.LogLine;
 import dev.kiln.server.events.Clock;

@@ -1,5 +1,6 @@
-package dev.kiln.server.store;
+package dev.kiln.server.store.sqlite;
 
+import dev.kiln.server.store.Page;
 import dev.kiln.server.core.AgentRecord;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
