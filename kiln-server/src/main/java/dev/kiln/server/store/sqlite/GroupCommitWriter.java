@@ -34,7 +34,6 @@ final class GroupCommitWriter implements AutoCloseable {
     private final Handle handle;
     private final PreparedWrites writes;
     private final EventBus bus;
-    private final SqlTx.Ids ids;
     private final ExecutorService completions = Executors.newSingleThreadExecutor(r -> {
         var t = new Thread(r, "kiln-store-completions");
         t.setDaemon(true);
@@ -43,11 +42,10 @@ final class GroupCommitWriter implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    GroupCommitWriter(Handle handle, EventBus bus, SqlTx.Ids ids) {
+    GroupCommitWriter(Handle handle, EventBus bus) {
         this.handle = handle;
         this.writes = new PreparedWrites(handle.getConnection());
         this.bus = bus;
-        this.ids = ids;
         this.thread = new Thread(this::run, "kiln-store-writer");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -86,11 +84,10 @@ final class GroupCommitWriter implements AutoCloseable {
     private void commit(List<Task<?>> batch) {
         var done = new ArrayList<Done>(batch.size());
         var events = new ArrayList<Event>();
-        SqlTx.Ids checkpoint = ids.copy();
         try {
             handle.begin();
             for (Task<?> task : batch) {
-                var tx = new SqlTx(writes, ids);
+                var tx = new SqlTx(writes);
                 writes.update("SAVEPOINT w");
                 try {
                     Object result = task.work().apply(tx);
@@ -111,7 +108,6 @@ final class GroupCommitWriter implements AutoCloseable {
             } catch (RuntimeException ignored) {
                 // the connection is already out of its transaction
             }
-            ids.restore(checkpoint);
             completions.execute(() -> batch.forEach(t -> t.future().completeExceptionally(e)));
             return;
         }

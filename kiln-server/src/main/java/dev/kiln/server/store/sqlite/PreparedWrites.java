@@ -2,6 +2,7 @@ package dev.kiln.server.store.sqlite;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,13 +32,20 @@ final class PreparedWrites implements AutoCloseable {
     /** Runs {@code sql} with its {@code :name} parameters taken from {@code params}; returns the update count. */
     int update(String sql, Map<String, ?> params) {
         try {
-            Prepared p = prepared(sql);
-            for (int i = 0; i < p.names().size(); i++) {
-                String name = p.names().get(i);
-                if (!params.containsKey(name)) throw new IllegalArgumentException("no value for :" + name + " in " + sql);
-                p.statement().setObject(i + 1, params.get(name));
+            return bound(sql, params).executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage() + " [" + sql.strip().replaceAll("\\s+", " ") + "]", e);
+        }
+    }
+
+    /** Runs an {@code INSERT … RETURNING} of one generated id and returns it. */
+    long insertReturningId(String sql, Map<String, ?> params) {
+        try {
+            PreparedStatement statement = bound(sql, params);
+            try (ResultSet rs = statement.executeQuery()) {
+                if (!rs.next()) throw new IllegalStateException("no id returned by [" + sql + "]");
+                return rs.getLong(1);
             }
-            return p.statement().executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage() + " [" + sql.strip().replaceAll("\\s+", " ") + "]", e);
         }
@@ -45,6 +53,16 @@ final class PreparedWrites implements AutoCloseable {
 
     int update(String sql) {
         return update(sql, Map.of());
+    }
+
+    private PreparedStatement bound(String sql, Map<String, ?> params) throws SQLException {
+        Prepared p = prepared(sql);
+        for (int i = 0; i < p.names().size(); i++) {
+            String name = p.names().get(i);
+            if (!params.containsKey(name)) throw new IllegalArgumentException("no value for :" + name + " in " + sql);
+            p.statement().setObject(i + 1, params.get(name));
+        }
+        return p.statement();
     }
 
     private Prepared prepared(String sql) throws SQLException {

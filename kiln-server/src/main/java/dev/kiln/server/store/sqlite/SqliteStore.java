@@ -70,7 +70,7 @@ public final class SqliteStore implements Store {
 
         Handle writeHandle = Jdbi.create(writeSource).open();
         writeHandle.execute("PRAGMA wal_autocheckpoint=4000");
-        this.writer = new GroupCommitWriter(writeHandle, bus, SqlTx.nextIds(writeHandle));
+        this.writer = new GroupCommitWriter(writeHandle, bus);
     }
 
     @Override
