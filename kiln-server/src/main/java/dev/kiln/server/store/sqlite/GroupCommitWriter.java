@@ -32,7 +32,7 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     private final Handle handle;
-    private final PreparedWrites writes;
+    private final WriterSql writes;
     private final EventBus bus;
     private final ExecutorService completions = Executors.newSingleThreadExecutor(r -> {
         var t = new Thread(r, "kiln-store-completions");
@@ -44,7 +44,7 @@ final class GroupCommitWriter implements AutoCloseable {
 
     GroupCommitWriter(Handle handle, EventBus bus) {
         this.handle = handle;
-        this.writes = new PreparedWrites(handle.getConnection());
+        this.writes = new WriterSql(handle);
         this.bus = bus;
         this.thread = new Thread(this::run, "kiln-store-writer");
         this.thread.setDaemon(true);
@@ -88,15 +88,15 @@ final class GroupCommitWriter implements AutoCloseable {
             handle.begin();
             for (Task<?> task : batch) {
                 var tx = new SqlTx(writes);
-                writes.update("SAVEPOINT w");
+                writes.execute("SAVEPOINT w");
                 try {
                     Object result = task.work().apply(tx);
-                    writes.update("RELEASE SAVEPOINT w");
+                    writes.execute("RELEASE SAVEPOINT w");
                     done.add(new Done(task, result, null));
                     events.addAll(tx.events());
                 } catch (RuntimeException e) {
-                    writes.update("ROLLBACK TO SAVEPOINT w");
-                    writes.update("RELEASE SAVEPOINT w");
+                    writes.execute("ROLLBACK TO SAVEPOINT w");
+                    writes.execute("RELEASE SAVEPOINT w");
                     done.add(new Done(task, null, e));
                 }
             }
@@ -130,13 +130,13 @@ final class GroupCommitWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        writes.close();
         completions.shutdown();
         try {
             completions.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        writes.close();
         handle.close();
     }
 }

@@ -16,10 +16,10 @@ import java.util.Map;
 /** The writes of one transaction, in SQL that SQLite and PostgreSQL both accept. */
 final class SqlTx implements StoreTx {
 
-    private final PreparedWrites w;
+    private final WriterSql w;
     private final List<Event> events = new ArrayList<>();
 
-    SqlTx(PreparedWrites w) {
+    SqlTx(WriterSql w) {
         this.w = w;
     }
 

@@ -53,6 +53,8 @@ public final class SqliteStore implements Store {
         writeConfig.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         writeConfig.setBusyTimeout(10_000);
         writeConfig.setTempStore(SQLiteConfig.TempStore.MEMORY);
+        // Ids come back through INSERT … RETURNING; otherwise the driver runs SELECT last_insert_rowid() after every insert.
+        writeConfig.setGetGeneratedKeys(false);
         var writeSource = new SQLiteDataSource(writeConfig);
         writeSource.setUrl(url);
 

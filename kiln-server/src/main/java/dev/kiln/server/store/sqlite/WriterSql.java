@@ -1,0 +1,44 @@
+package dev.kiln.server.store.sqlite;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The writer's SQL on the writer's JDBI handle, each text prepared once ({@link PreparedWrite}) and reused. JDBI's
+ * own statements copy the handle's configuration and build a context per call, which measured at about twice the
+ * writer's time for a small write (docs/benchmarks.md, "JMH: hot paths"); the writes are few fixed texts, so they
+ * keep their prepared statements. Only the writer thread uses it.
+ */
+final class WriterSql implements AutoCloseable {
+    private final Handle handle;
+    private final Map<String, PreparedWrite> prepared = new HashMap<>();
+
+    WriterSql(Handle handle) {
+        this.handle = handle;
+    }
+
+    /** Runs {@code sql} with its {@code :name} parameters taken from {@code params}; returns the update count. */
+    int update(String sql, Map<String, ?> params) {
+        return statement(sql).update(params);
+    }
+
+    void execute(String sql) {
+        statement(sql).update(Map.of());
+    }
+
+    /** Runs an {@code INSERT … RETURNING} of one generated id and returns it. */
+    long insertReturningId(String sql, Map<String, ?> params) {
+        return statement(sql).returningLong(params);
+    }
+
+    private PreparedWrite statement(String sql) {
+        return prepared.computeIfAbsent(sql, text -> new PreparedWrite(handle, text));
+    }
+
+    @Override
+    public void close() {
+        prepared.values().forEach(PreparedWrite::close);
+        prepared.clear();
+    }
+}
