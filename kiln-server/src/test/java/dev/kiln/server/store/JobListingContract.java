@@ -99,6 +99,7 @@ public interface JobListingContract extends StoreFixture {
         insert(spec("x86", "build", "x86_64", Map.of("os", "linux", "pool", "gpu"), Map.of()));
         insert(spec("any-arch", "build", null, Map.of("os", "macos", "opts", "a=b"), Map.of()));
         insert(spec("arch-label", "build", null, Map.of("arch", "arm64"), Map.of()));
+        insert(spec("spaced", "build", null, Map.of("note", "two words"), Map.of()));
 
         assertThat(names(label("arch=arm64"))).containsExactly("arch-label", "arm");
         assertThat(names(label("arch=x86_64"))).containsExactly("x86");
@@ -112,6 +113,8 @@ public interface JobListingContract extends StoreFixture {
         assertThat(names(label("pool=linux"))).isEmpty();
         assertThat(names(label("o=linux"))).isEmpty();
         assertThat(names(label("opts=a"))).isEmpty();
+        assertThat(names(label("note=two"))).isEmpty();
+        assertThat(names(label("words=x"))).isEmpty();
         // LIKE wildcards are plain characters
         assertThat(names(label("os=l%"))).isEmpty();
         assertThat(names(label("os=_inux"))).isEmpty();

@@ -40,14 +40,18 @@ final class SqlTx implements StoreTx {
         p.putAll(params("id", job.id(), "name", job.spec().name(), "type", job.spec().type(),
                 "priority", job.spec().priority(), "spec", Rows.toJson(job.spec().snapshot()),
                 "secrets", job.spec().secrets().isEmpty() ? null : Rows.toJson(job.spec().secrets()),
-                "labels", Rows.labelsColumn(job.spec().requirements()), "created", Clock.toNs(job.createdAt()),
+                "created", Clock.toNs(job.createdAt()),
                 "rerun", job.rerunOf()));
         long seq = w.insertReturningId("""
-                INSERT INTO jobs (id, name, type, status, priority, spec, secrets, labels, attempt, agent_id,
+                INSERT INTO jobs (id, name, type, status, priority, spec, secrets, attempt, agent_id,
                   created_at, updated_at, queued_at, started_at, finished_at, exit_code, error, rerun_of, outputs)
-                VALUES (:id, :name, :type, :status, :priority, :spec, :secrets, :labels, :attempt, :agent,
+                VALUES (:id, :name, :type, :status, :priority, :spec, :secrets, :attempt, :agent,
                   :created, :updated, :queued, :started, :finished, :exit, :error, :rerun, :outputs)
                 RETURNING seq""", p);
+        for (var label : job.spec().requirements().entrySet()) {
+            w.update("INSERT INTO job_labels (job_seq, key, value) VALUES (:seq, :key, :value)",
+                    params("seq", seq, "key", label.getKey(), "value", label.getValue()));
+        }
         return job.withSeq(seq);
     }
 
