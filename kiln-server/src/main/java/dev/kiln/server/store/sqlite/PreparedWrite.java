@@ -54,8 +54,8 @@ final class PreparedWrite implements AutoCloseable {
         }
     }
 
-    /** Runs a statement that returns one number (an {@code INSERT … RETURNING id}) and returns it. */
-    long returningLong(Map<String, ?> params) {
+    /** Runs a query of one number (such as {@code SELECT last_insert_rowid()}) and returns it. */
+    long queryLong(Map<String, ?> params) {
         try {
             bind(params);
             try (ResultSet rs = statement.executeQuery()) {

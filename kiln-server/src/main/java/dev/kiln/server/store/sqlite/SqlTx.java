@@ -42,12 +42,11 @@ final class SqlTx implements StoreTx {
                 "secrets", job.spec().secrets().isEmpty() ? null : Rows.toJson(job.spec().secrets()),
                 "created", Clock.toNs(job.createdAt()),
                 "rerun", job.rerunOf()));
-        long seq = w.insertReturningId("""
+        long seq = w.insertGeneratingKey("""
                 INSERT INTO jobs (id, name, type, status, priority, spec, secrets, attempt, agent_id,
                   created_at, updated_at, queued_at, started_at, finished_at, exit_code, error, rerun_of, outputs)
                 VALUES (:id, :name, :type, :status, :priority, :spec, :secrets, :attempt, :agent,
-                  :created, :updated, :queued, :started, :finished, :exit, :error, :rerun, :outputs)
-                RETURNING seq""", p);
+                  :created, :updated, :queued, :started, :finished, :exit, :error, :rerun, :outputs)""", p);
         for (var label : job.spec().requirements().entrySet()) {
             w.update("INSERT INTO job_labels (job_seq, key, value) VALUES (:seq, :key, :value)",
                     params("seq", seq, "key", label.getKey(), "value", label.getValue()));
@@ -88,8 +87,8 @@ final class SqlTx implements StoreTx {
 
     @Override
     public Event appendEvent(Event draft) {
-        long id = w.insertReturningId(
-                "INSERT INTO events (job_id, kind, timestamp_ns, data) VALUES (:job, :kind, :ts, :data) RETURNING id",
+        long id = w.insertGeneratingKey(
+                "INSERT INTO events (job_id, kind, timestamp_ns, data) VALUES (:job, :kind, :ts, :data)",
                 params("job", draft.jobId(), "kind", draft.kind(), "ts", draft.timestampNs(),
                         "data", draft.data().isEmpty() ? null : Rows.toJson(draft.data())));
         Event e = draft.withId(id);

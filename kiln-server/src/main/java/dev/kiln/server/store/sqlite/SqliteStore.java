@@ -52,7 +52,8 @@ public final class SqliteStore implements Store {
         writeConfig.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         writeConfig.setBusyTimeout(10_000);
         writeConfig.setTempStore(SQLiteConfig.TempStore.MEMORY);
-        // Ids come back through INSERT … RETURNING; otherwise the driver runs SELECT last_insert_rowid() after every insert.
+        // The writer asks for generated keys itself (WriterSql); left on, the driver runs its own
+        // SELECT last_insert_rowid(), on a new statement, after every INSERT.
         writeConfig.setGetGeneratedKeys(false);
         var writeSource = new SQLiteDataSource(writeConfig);
         writeSource.setUrl(url);

@@ -27,9 +27,16 @@ final class WriterSql implements AutoCloseable {
         statement(sql).update(Map.of());
     }
 
-    /** Runs an {@code INSERT … RETURNING} of one generated id and returns it. */
-    long insertReturningId(String sql, Map<String, ?> params) {
-        return statement(sql).returningLong(params);
+    /**
+     * Runs an INSERT into a table whose key SQLite generates (INTEGER PRIMARY KEY AUTOINCREMENT) and returns that
+     * key. Not {@code INSERT … RETURNING}: in SQLite it runs under a statement journal, which inside the writer's
+     * savepoints (WAL, temp_store=MEMORY) cost more the bigger the write and the table (seeding 10,000 jobs per
+     * write: 22 µs a job at 10,000 jobs, 120 µs at 60,000). {@code last_insert_rowid()} on the same connection,
+     * right after, costs a cached statement step.
+     */
+    long insertGeneratingKey(String sql, Map<String, ?> params) {
+        statement(sql).update(params);
+        return statement("SELECT last_insert_rowid()").queryLong(Map.of());
     }
 
     private PreparedWrite statement(String sql) {
