@@ -12,7 +12,7 @@ import dev.kiln.server.core.JobIds;
 import dev.kiln.server.core.JobSpec;
 import dev.kiln.server.core.JobStatus;
 import dev.kiln.server.core.RetryPolicy;
-import dev.kiln.server.store.SqliteStore;
+import dev.kiln.server.store.sqlite.SqliteStore;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -342,6 +342,9 @@ public final class Bench {
         var results = new StringBuilder(String.format("%,d queued + %,d finished (seeded in %.0f s):", queued, finished, seedSecs));
         results.append(" submit ").append(Stats.ms(p99(() -> submit(Map.of("command", "true", "labels", Map.of("pool", "nobody"))))));
         results.append(" list ").append(Stats.ms(p99(() -> get("/api/v1/jobs?limit=50"))));
+        // by a label the queued jobs have, and by one no job has (the worst case for a filter that scans)
+        results.append(" list-label ").append(Stats.ms(p99(() -> get("/api/v1/jobs?label=pool=nobody&limit=50"))));
+        results.append(" list-label-none ").append(Stats.ms(p99(() -> get("/api/v1/jobs?label=arch=arm64&limit=50"))));
         results.append(" queue ").append(Stats.ms(p99(() -> get("/api/v1/queue"))));
         results.append(" status ").append(Stats.ms(p99(() -> get("/api/v1/jobs/" + someJob + "/status"))));
         results.append(" logs ").append(Stats.ms(p99(() -> get("/api/v1/jobs/" + logged + "/logs?after=2500&limit=1000"))));

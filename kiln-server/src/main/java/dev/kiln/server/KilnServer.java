@@ -1,5 +1,6 @@
 package dev.kiln.server;
 
+import dev.kiln.server.core.DaemonThreads;
 import dev.kiln.server.artifacts.ArtifactFiles;
 import dev.kiln.server.core.Role;
 import dev.kiln.server.auth.TokenService;
@@ -28,7 +29,7 @@ import dev.kiln.server.scheduler.Dispatcher;
 import dev.kiln.server.scheduler.DurationStats;
 import dev.kiln.server.scheduler.JobQueue;
 import dev.kiln.server.scheduler.QueueReport;
-import dev.kiln.server.store.SqliteStore;
+import dev.kiln.server.store.sqlite.SqliteStore;
 import dev.kiln.server.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,11 +52,7 @@ public final class KilnServer implements AutoCloseable {
     private final ServerConfig config;
     private final EmbeddedAgent embeddedAgent;
     private final EventBus bus = new EventBus();
-    private final ScheduledExecutorService fleetTimers = Executors.newSingleThreadScheduledExecutor(r -> {
-        var t = new Thread(r, "kiln-fleet-timers");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService fleetTimers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-fleet-timers"));
     private final Store store;
     private final JobEngine engine;
     private final FleetRegistry fleet;

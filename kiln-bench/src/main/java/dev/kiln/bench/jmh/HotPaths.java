@@ -14,7 +14,7 @@ import dev.kiln.server.fleet.AgentState;
 import dev.kiln.server.logs.LogChunkCodec;
 import dev.kiln.server.scheduler.JobQueue;
 import dev.kiln.server.scheduler.Scheduler;
-import dev.kiln.server.store.SqliteStore;
+import dev.kiln.server.store.sqlite.SqliteStore;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.kiln.server.live;
 
+import dev.kiln.server.core.DaemonThreads;
 import dev.kiln.server.events.Clock;
 import dev.kiln.server.events.Event;
 import dev.kiln.server.events.EventBus;
@@ -22,11 +23,7 @@ public final class ActivityTracker implements AutoCloseable {
     private final Supplier<List<Job>> activeJobs;
     private final LiveHub hub;
     private final AtomicBoolean dirty = new AtomicBoolean();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        var t = new Thread(r, "kiln-activity");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-activity"));
     private volatile Map<String, Object> last;
 
     /** {@code activeJobs}: the unfinished jobs as the engine holds them now. */

@@ -1,5 +1,6 @@
 package dev.kiln.server.scheduler;
 
+import dev.kiln.server.core.DaemonThreads;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -15,11 +16,7 @@ public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     private final Runnable pass;
     private final AtomicBoolean pending = new AtomicBoolean();
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-        var t = new Thread(r, "kiln-dispatcher");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(DaemonThreads.named("kiln-dispatcher"));
 
     public Dispatcher(Runnable pass) {
         this.pass = pass;

@@ -16,7 +16,9 @@ import java.util.function.Function;
 /**
  * Kiln's one storage contract. Writes are transactions: a state change and the events it causes commit together,
  * and the future completes once they are durable. Writes submitted in order commit in order. Committed events are
- * published to the event bus in commit order. Reads see committed data only.
+ * published to the event bus in commit order, their ids increasing in that order; a failed write publishes nothing.
+ * Reads see committed data only. Job seqs and event ids come from the database. The test-jar's StoreContractTest
+ * checks every store against this.
  */
 public interface Store extends AutoCloseable {
 

@@ -1,4 +1,4 @@
-package dev.kiln.server.store;
+package dev.kiln.server.store.sqlite;
 
 import dev.kiln.server.core.AgentRecord;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.ToLongFunction;
 import org.jdbi.v3.core.statement.StatementContext;
 
 /** Mapping between rows and records, shared by every SQL store. */
@@ -47,17 +46,6 @@ final class Rows {
 
     static Map<String, String> stringMap(String json) {
         return json == null ? Map.of() : fromJson(json, STRING_MAP);
-    }
-
-    /** Requirements as {@code " k=v k=v "} so a LIKE on {@code "% k=v %"} finds one exactly. */
-    static String labelsColumn(Map<String, String> requirements) {
-        var sb = new StringBuilder(" ");
-        requirements.forEach((k, v) -> sb.append(k).append('=').append(v).append(' '));
-        return sb.toString();
-    }
-
-    static String escapeLike(String s) {
-        return s.replace("!", "!!").replace("%", "!%").replace("_", "!_");
     }
 
     static Map<String, Object> mutableJobColumns(Job j) {
@@ -172,11 +160,5 @@ final class Rows {
         return new dev.kiln.server.core.TokenRecord(rs.getString("id"), rs.getString("name"),
                 dev.kiln.server.core.Role.valueOf(rs.getString("role").toUpperCase()), rs.getString("hash"),
                 instant(rs, "created_at"), instant(rs, "revoked_at"));
-    }
-
-    static <T> Page<T> page(List<T> rows, int limit, ToLongFunction<T> seq) {
-        if (rows.size() <= limit) return new Page<>(rows, null);
-        List<T> items = rows.subList(0, limit);
-        return new Page<>(List.copyOf(items), Long.toString(seq.applyAsLong(items.get(limit - 1))));
     }
 }

@@ -1,5 +1,6 @@
-package dev.kiln.server.store;
+package dev.kiln.server.store.sqlite;
 
+import dev.kiln.server.store.StoreTx;
 import dev.kiln.server.core.AgentRecord;
 import dev.kiln.protocol.LogLine;
 import dev.kiln.server.events.Clock;
@@ -11,44 +12,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.jdbi.v3.core.Handle;
 
 /** The writes of one transaction, in SQL that SQLite and PostgreSQL both accept. */
 final class SqlTx implements StoreTx {
 
-    /** Ids handed out by the single writer itself: no round trip to learn a generated key. */
-    static final class Ids {
-        long nextJobSeq;
-        long nextEventId;
-
-        Ids(long nextJobSeq, long nextEventId) {
-            this.nextJobSeq = nextJobSeq;
-            this.nextEventId = nextEventId;
-        }
-
-        Ids copy() {
-            return new Ids(nextJobSeq, nextEventId);
-        }
-
-        void restore(Ids from) {
-            nextJobSeq = from.nextJobSeq;
-            nextEventId = from.nextEventId;
-        }
-    }
-
-    static Ids nextIds(Handle h) {
-        long seq = h.createQuery("SELECT coalesce(max(seq), 0) FROM jobs").mapTo(Long.class).one();
-        long event = h.createQuery("SELECT coalesce(max(id), 0) FROM events").mapTo(Long.class).one();
-        return new Ids(seq + 1, event + 1);
-    }
-
-    private final PreparedWrites w;
-    private final Ids ids;
+    private final WriterSql w;
     private final List<Event> events = new ArrayList<>();
 
-    SqlTx(PreparedWrites w, Ids ids) {
+    SqlTx(WriterSql w) {
         this.w = w;
-        this.ids = ids;
     }
 
     /** Named parameters, nulls allowed: {@code params("id", id, "name", name)}. */
@@ -64,19 +36,22 @@ final class SqlTx implements StoreTx {
 
     @Override
     public Job insertJob(Job job) {
-        Job stored = job.withSeq(ids.nextJobSeq++);
-        var p = Rows.mutableJobColumns(stored);
-        p.putAll(params("seq", stored.seq(), "id", stored.id(), "name", stored.spec().name(), "type", stored.spec().type(),
-                "priority", stored.spec().priority(), "spec", Rows.toJson(stored.spec().snapshot()),
-                "secrets", stored.spec().secrets().isEmpty() ? null : Rows.toJson(stored.spec().secrets()),
-                "labels", Rows.labelsColumn(stored.spec().requirements()), "created", Clock.toNs(stored.createdAt()),
-                "rerun", stored.rerunOf()));
-        w.update("""
-                INSERT INTO jobs (seq, id, name, type, status, priority, spec, secrets, labels, attempt, agent_id,
+        var p = Rows.mutableJobColumns(job);
+        p.putAll(params("id", job.id(), "name", job.spec().name(), "type", job.spec().type(),
+                "priority", job.spec().priority(), "spec", Rows.toJson(job.spec().snapshot()),
+                "secrets", job.spec().secrets().isEmpty() ? null : Rows.toJson(job.spec().secrets()),
+                "created", Clock.toNs(job.createdAt()),
+                "rerun", job.rerunOf()));
+        long seq = w.insertGeneratingKey("""
+                INSERT INTO jobs (id, name, type, status, priority, spec, secrets, attempt, agent_id,
                   created_at, updated_at, queued_at, started_at, finished_at, exit_code, error, rerun_of, outputs)
-                VALUES (:seq, :id, :name, :type, :status, :priority, :spec, :secrets, :labels, :attempt, :agent,
+                VALUES (:id, :name, :type, :status, :priority, :spec, :secrets, :attempt, :agent,
                   :created, :updated, :queued, :started, :finished, :exit, :error, :rerun, :outputs)""", p);
-        return stored;
+        for (var label : job.spec().requirements().entrySet()) {
+            w.update("INSERT INTO job_labels (job_seq, key, value) VALUES (:seq, :key, :value)",
+                    params("seq", seq, "key", label.getKey(), "value", label.getValue()));
+        }
+        return job.withSeq(seq);
     }
 
     @Override
@@ -112,10 +87,11 @@ final class SqlTx implements StoreTx {
 
     @Override
     public Event appendEvent(Event draft) {
-        Event e = draft.withId(ids.nextEventId++);
-        w.update("INSERT INTO events (id, job_id, kind, timestamp_ns, data) VALUES (:id, :job, :kind, :ts, :data)",
-                params("id", e.id(), "job", e.jobId(), "kind", e.kind(), "ts", e.timestampNs(),
-                        "data", e.data().isEmpty() ? null : Rows.toJson(e.data())));
+        long id = w.insertGeneratingKey(
+                "INSERT INTO events (job_id, kind, timestamp_ns, data) VALUES (:job, :kind, :ts, :data)",
+                params("job", draft.jobId(), "kind", draft.kind(), "ts", draft.timestampNs(),
+                        "data", draft.data().isEmpty() ? null : Rows.toJson(draft.data())));
+        Event e = draft.withId(id);
         events.add(e);
         return e;
     }

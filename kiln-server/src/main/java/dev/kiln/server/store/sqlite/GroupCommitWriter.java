@@ -1,5 +1,7 @@
-package dev.kiln.server.store;
+package dev.kiln.server.store.sqlite;
 
+import dev.kiln.server.core.DaemonThreads;
+import dev.kiln.server.store.StoreTx;
 import dev.kiln.server.events.Event;
 import dev.kiln.server.events.EventBus;
 import java.util.ArrayList;
@@ -31,22 +33,16 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     private final Handle handle;
-    private final PreparedWrites writes;
+    private final WriterSql writes;
     private final EventBus bus;
-    private final SqlTx.Ids ids;
-    private final ExecutorService completions = Executors.newSingleThreadExecutor(r -> {
-        var t = new Thread(r, "kiln-store-completions");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService completions = Executors.newSingleThreadExecutor(DaemonThreads.named("kiln-store-completions"));
     private final Thread thread;
     private volatile boolean closed;
 
-    GroupCommitWriter(Handle handle, EventBus bus, SqlTx.Ids ids) {
+    GroupCommitWriter(Handle handle, EventBus bus) {
         this.handle = handle;
-        this.writes = new PreparedWrites(handle.getConnection());
+        this.writes = new WriterSql(handle);
         this.bus = bus;
-        this.ids = ids;
         this.thread = new Thread(this::run, "kiln-store-writer");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -85,20 +81,19 @@ final class GroupCommitWriter implements AutoCloseable {
     private void commit(List<Task<?>> batch) {
         var done = new ArrayList<Done>(batch.size());
         var events = new ArrayList<Event>();
-        SqlTx.Ids checkpoint = ids.copy();
         try {
             handle.begin();
             for (Task<?> task : batch) {
-                var tx = new SqlTx(writes, ids);
-                writes.update("SAVEPOINT w");
+                var tx = new SqlTx(writes);
+                writes.execute("SAVEPOINT w");
                 try {
                     Object result = task.work().apply(tx);
-                    writes.update("RELEASE SAVEPOINT w");
+                    writes.execute("RELEASE SAVEPOINT w");
                     done.add(new Done(task, result, null));
                     events.addAll(tx.events());
                 } catch (RuntimeException e) {
-                    writes.update("ROLLBACK TO SAVEPOINT w");
-                    writes.update("RELEASE SAVEPOINT w");
+                    writes.execute("ROLLBACK TO SAVEPOINT w");
+                    writes.execute("RELEASE SAVEPOINT w");
                     done.add(new Done(task, null, e));
                 }
             }
@@ -110,7 +105,6 @@ final class GroupCommitWriter implements AutoCloseable {
             } catch (RuntimeException ignored) {
                 // the connection is already out of its transaction
             }
-            ids.restore(checkpoint);
             completions.execute(() -> batch.forEach(t -> t.future().completeExceptionally(e)));
             return;
         }
@@ -133,13 +127,13 @@ final class GroupCommitWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        writes.close();
         completions.shutdown();
         try {
             completions.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        writes.close();
         handle.close();
     }
 }

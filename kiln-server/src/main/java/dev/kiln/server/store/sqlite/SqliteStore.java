@@ -1,5 +1,9 @@
-package dev.kiln.server.store;
+package dev.kiln.server.store.sqlite;
 
+import dev.kiln.server.store.Store;
+import dev.kiln.server.store.StoreTx;
+import dev.kiln.server.store.JobQuery;
+import dev.kiln.server.store.Page;
 import dev.kiln.server.core.AgentRecord;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -23,7 +27,6 @@ import java.util.function.Function;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Query;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -49,6 +52,9 @@ public final class SqliteStore implements Store {
         writeConfig.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         writeConfig.setBusyTimeout(10_000);
         writeConfig.setTempStore(SQLiteConfig.TempStore.MEMORY);
+        // The writer asks for generated keys itself (WriterSql); left on, the driver runs its own
+        // SELECT last_insert_rowid(), on a new statement, after every INSERT.
+        writeConfig.setGetGeneratedKeys(false);
         var writeSource = new SQLiteDataSource(writeConfig);
         writeSource.setUrl(url);
 
@@ -66,7 +72,7 @@ public final class SqliteStore implements Store {
 
         Handle writeHandle = Jdbi.create(writeSource).open();
         writeHandle.execute("PRAGMA wal_autocheckpoint=4000");
-        this.writer = new GroupCommitWriter(writeHandle, bus, SqlTx.nextIds(writeHandle));
+        this.writer = new GroupCommitWriter(writeHandle, bus);
     }
 
     @Override
@@ -82,26 +88,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public Page<Job> jobs(JobQuery q) {
-        var sql = new StringBuilder("SELECT * FROM jobs WHERE 1=1");
-        if (q.beforeSeq() > 0) sql.append(" AND seq < :before");
-        if (!q.statuses().isEmpty()) sql.append(" AND status IN (<statuses>)");
-        if (q.type() != null) sql.append(" AND type = :type");
-        if (q.label() != null) sql.append(" AND labels LIKE :label ESCAPE '!'");
-        if (q.text() != null) sql.append(" AND (name LIKE :text ESCAPE '!' OR id LIKE :prefix ESCAPE '!' OR spec LIKE :text ESCAPE '!')");
-        sql.append(" ORDER BY seq DESC LIMIT :limit");
-        List<Job> rows = readers.withHandle(h -> {
-            Query query = h.createQuery(sql.toString()).bind("limit", q.limit() + 1);
-            if (q.beforeSeq() > 0) query.bind("before", q.beforeSeq());
-            if (!q.statuses().isEmpty()) query.bindList("statuses", q.statuses().stream().map(JobStatus::wireName).toList());
-            if (q.type() != null) query.bind("type", q.type());
-            if (q.label() != null) query.bind("label", "% " + Rows.escapeLike(q.label()) + " %");
-            if (q.text() != null) {
-                query.bind("text", "%" + Rows.escapeLike(q.text()) + "%");
-                query.bind("prefix", Rows.escapeLike(q.text()) + "%");
-            }
-            return query.map(Rows::job).list();
-        });
-        return Rows.page(rows, q.limit(), Job::seq);
+        return readers.withHandle(h -> JobListing.page(h, q));
     }
 
     @Override
