@@ -1,25 +1,31 @@
 import { LitElement, html } from 'lit';
 import { api } from '../lib/api-client.js';
 
-/** Sign in with a token. A one-time URL /login#token=… signs in by itself (the fragment never reaches a log). */
+/**
+ * Sign in with a token, or by the one-time URL the server prints (/login#code=…, also from `kiln login-url`), which
+ * signs in by itself. The fragment never reaches the server's logs, and is wiped from the address bar and history.
+ * /login#token=… still works, for scripts that open the dashboard with a token.
+ */
 class LoginPage extends LitElement {
   static properties = { error: { state: true }, busy: { state: true } };
   createRenderRoot() { return this; }
 
   connectedCallback() {
     super.connectedCallback();
-    const m = location.hash.match(/token=([^&]+)/);
-    if (m) {
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    const code = fragment.get('code');
+    const token = fragment.get('token');
+    if (code || token) {
       history.replaceState({}, '', location.pathname + location.search);
-      this.signIn(decodeURIComponent(m[1]));
+      this.signIn(code ? { code } : { token });
     }
   }
 
-  async signIn(token) {
+  async signIn(credentials) {
     this.busy = true;
     this.error = null;
     try {
-      await api('/api/v1/session', { method: 'POST', body: { token } });
+      await api('/api/v1/session', { method: 'POST', body: credentials });
       const next = new URLSearchParams(location.search).get('next');
       // a fresh load, so every part of the page starts signed in
       location.assign(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
@@ -32,13 +38,14 @@ class LoginPage extends LitElement {
 
   submit(e) {
     e.preventDefault();
-    this.signIn(this.querySelector('#token').value.trim());
+    this.signIn({ token: this.querySelector('#token').value.trim() });
   }
 
   render() {
     return html`<div class="panel" style="max-width: 480px; margin: 40px auto;">
       <h1>Sign in to Kiln</h1>
-      <p class="muted">Paste an API token. The first start of the server wrote an admin token to
+      <p class="muted">Open the sign-in link the server printed at its first start, or get a fresh one with
+        <span class="mono">kiln login-url</span>. Or paste an API token: the first start wrote an admin token to
         <span class="mono">&lt;data dir&gt;/admin-token</span>; more are made with <span class="mono">kiln token create</span>.</p>
       <form @submit=${this.submit}>
         <div class="form-row"><label for="token">Token</label>

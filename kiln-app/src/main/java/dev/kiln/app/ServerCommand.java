@@ -42,13 +42,18 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--heartbeat-timeout", defaultValue = "15", description = "Seconds without a heartbeat before an agent counts as gone (default: ${DEFAULT-VALUE}).")
     int heartbeatTimeout;
 
+    @Option(names = "--session-days", defaultValue = "30", description = "Days a dashboard sign-in lasts, across browser restarts (default: ${DEFAULT-VALUE}).")
+    int sessionDays;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be between 0 and 65535");
         if (agentCapacity < 0) throw new IllegalArgumentException("--agent-capacity must be 0 (one per core) or more");
+        if (sessionDays < 1 || sessionDays > 3650) throw new IllegalArgumentException("--session-days must be between 1 and 3650");
         var config = new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity,
                 AgentConfig.parseLabels(agentLabels),
-                new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true);
+                new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true,
+                Duration.ofDays(sessionDays));
         var stopped = new CountDownLatch(1);
         KilnServer server = KilnServer.start(config, embeddedAgent ? new EmbeddedAgentLauncher() : null);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -56,12 +61,13 @@ final class ServerCommand implements Callable<Integer> {
             stopped.countDown();
         }, "kiln-shutdown"));
         System.out.println("Kiln is running at " + server.baseUrl() + "  (Ctrl-C to stop)");
-        if (server.newAdminToken() != null) {
+        if (server.firstSignInCode() != null) {
             System.out.println("First start: an admin token was written to " + dataDir.resolve("admin-token") + " (mode 0600).");
-            System.out.println("Sign in once with: " + server.baseUrl() + "/login#token=" + server.newAdminToken());
+            System.out.println("Sign in (the link works once, for 15 minutes): " + server.baseUrl() + "/login#code=" + server.firstSignInCode().code());
         } else {
             System.out.println("Admin token: " + dataDir.resolve("admin-token"));
         }
+        System.out.println("A fresh sign-in link at any time: kiln login-url");
         stopped.await();
         return 0;
     }

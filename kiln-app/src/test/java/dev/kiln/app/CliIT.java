@@ -104,6 +104,17 @@ class CliIT {
     }
 
     @Test
+    void loginUrlPrintsAOneTimeCodeNeverTheToken() {
+        Run r = kiln("login-url");
+        assertThat(r.code()).as(r.toString()).isZero();
+        String url = r.out().strip();
+        assertThat(url).startsWith(server.baseUrl() + "/login#code=").doesNotContain(server.adminToken());
+        String code = url.substring(url.indexOf("#code=") + 6);
+        assertThat(server.signInCodes().redeem(code)).hasValueSatisfying(p -> assertThat(p.name()).isEqualTo("admin"));
+        assertThat(server.signInCodes().redeem(code)).as("a code works once").isEmpty();
+    }
+
+    @Test
     void errorsArePlainMessages() {
         Run r = kiln("status", "not-a-job");
         assertThat(r.code()).isEqualTo(2);

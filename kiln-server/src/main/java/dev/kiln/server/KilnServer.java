@@ -3,6 +3,8 @@ package dev.kiln.server;
 import dev.kiln.server.core.DaemonThreads;
 import dev.kiln.server.artifacts.ArtifactFiles;
 import dev.kiln.server.core.Role;
+import dev.kiln.server.auth.SessionService;
+import dev.kiln.server.auth.SignInCodes;
 import dev.kiln.server.auth.TokenService;
 import dev.kiln.server.core.EngineLock;
 import dev.kiln.server.events.EventBus;
@@ -17,6 +19,7 @@ import dev.kiln.server.http.FinishedJobCache;
 import dev.kiln.server.http.FleetApi;
 import dev.kiln.server.http.JobsApi;
 import dev.kiln.server.http.LiveApi;
+import dev.kiln.server.http.SessionsApi;
 import dev.kiln.server.jobs.ActiveJobs;
 import dev.kiln.server.jobs.AgentReports;
 import dev.kiln.server.jobs.JobDispatch;
@@ -58,8 +61,10 @@ public final class KilnServer implements AutoCloseable {
     private final FleetRegistry fleet;
     private final ApiServer api;
     private final TokenService tokens;
+    private final SessionService sessions;
+    private final SignInCodes signInCodes;
     private final ActivityTracker activity;
-    private String newAdminToken;
+    private SignInCodes.Issued firstSignInCode;
     private AutoCloseable runningAgent;
 
     private KilnServer(ServerConfig given, EmbeddedAgent embeddedAgent) {
@@ -68,6 +73,8 @@ public final class KilnServer implements AutoCloseable {
         this.embeddedAgent = embeddedAgent;
         this.store = new SqliteStore(config.dataDir(), bus);
         this.tokens = new TokenService(store);
+        this.sessions = new SessionService(store, tokens, config.sessionLifetime());
+        this.signInCodes = new SignInCodes(store, tokens);
         var hub = new LiveHub(bus);
 
         var lock = new EngineLock();
@@ -90,11 +97,12 @@ public final class KilnServer implements AutoCloseable {
     /** The HTTP edge and its handlers. */
     private ApiServer buildApi(QueueReport queueReport, LiveHub hub) {
         var mapper = ApiServer.newMapper();
-        var auth = new Authenticator(tokens);
+        var auth = new Authenticator(tokens, sessions);
         var fleetApi = new FleetApi(fleet, queueReport, store);
         return new ApiServer(new ApiServer.Handlers(
                 auth,
-                new AuthApi(tokens, auth, mapper),
+                new AuthApi(tokens, sessions, signInCodes, auth, mapper),
+                new SessionsApi(sessions, signInCodes, tokens, auth),
                 new JobsApi(engine, queueReport, fleetApi, store, mapper, new FinishedJobCache(10_000)),
                 new LiveApi(hub, activity, store, mapper, auth),
                 new ArtifactsApi(store, new ArtifactFiles(config.dataDir().resolve("artifacts"))),
@@ -121,7 +129,9 @@ public final class KilnServer implements AutoCloseable {
         Path agentDir = config.dataDir().resolve("agent");
         String embeddedId = config.embeddedAgent() ? embeddedAgent.id(agentDir) : null;
         engine.recover(embeddedId);
-        newAdminToken = tokens.ensureAdminToken(config.dataDir());
+        String newAdminToken = tokens.ensureAdminToken(config.dataDir());
+        // the first start's sign-in URL carries a one-time code, never the admin token itself
+        if (newAdminToken != null) firstSignInCode = signInCodes.issue(tokens.verify(newAdminToken).orElseThrow().tokenId());
         api.start(config.bind(), config.port());
         log.info("Kiln {} listening on http://{}:{} (data in {})", VERSION, config.bind(), api.port(), config.dataDir());
         if (config.embeddedAgent()) {
@@ -142,9 +152,13 @@ public final class KilnServer implements AutoCloseable {
         return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
-    /** The admin token if this start created it (first start), else null: shown once as a login URL. */
-    public String newAdminToken() {
-        return newAdminToken;
+    /** On the first start (the admin token was created now), a one-time code to sign in as admin; else null. */
+    public SignInCodes.Issued firstSignInCode() {
+        return firstSignInCode;
+    }
+
+    public SignInCodes signInCodes() {
+        return signInCodes;
     }
 
     /** The admin token kept in the data dir. */

@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * How a Kiln server runs. {@code port} 0 picks a free port. {@code embeddedAgent} starts an agent in-process that
  * connects over loopback like any remote one; its capacity 0 means one slot per core. {@code virtualThreads}: HTTP
- * requests (and so every stream client) run on virtual threads.
+ * requests (and so every stream client) run on virtual threads. {@code sessionLifetime}: how long a dashboard
+ * sign-in lasts, across browser restarts.
  */
 public record ServerConfig(
         Path dataDir,
@@ -20,10 +21,20 @@ public record ServerConfig(
         int agentCapacity,
         Map<String, List<String>> agentLabels,
         FleetRegistry.Timing fleetTiming,
-        boolean virtualThreads) {
+        boolean virtualThreads,
+        Duration sessionLifetime) {
 
     public static final FleetRegistry.Timing DEFAULT_TIMING =
             new FleetRegistry.Timing(Duration.ofSeconds(15), Duration.ofSeconds(15));
+
+    public static final Duration DEFAULT_SESSION_LIFETIME = Duration.ofDays(30);
+
+    /** A config with the default session lifetime. */
+    public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
+                        Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads) {
+        this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
+                DEFAULT_SESSION_LIFETIME);
+    }
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(dataDir, "127.0.0.1", 8080, true, "embedded", 0, Map.of(), DEFAULT_TIMING, true);
@@ -31,21 +42,26 @@ public record ServerConfig(
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(dataDir, bind, newPort, embeddedAgent, agentName, agentCapacity, agentLabels,
-                fleetTiming, virtualThreads);
+                fleetTiming, virtualThreads, sessionLifetime);
     }
 
     public ServerConfig withFleetTiming(FleetRegistry.Timing timing) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, timing,
-                virtualThreads);
+                virtualThreads, sessionLifetime);
     }
 
     public ServerConfig withAgentCapacity(int capacity) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, capacity, agentLabels, fleetTiming,
-                virtualThreads);
+                virtualThreads, sessionLifetime);
     }
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads);
+                virtualThreads, sessionLifetime);
+    }
+
+    public ServerConfig withSessionLifetime(Duration lifetime) {
+        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
+                virtualThreads, lifetime);
     }
 }

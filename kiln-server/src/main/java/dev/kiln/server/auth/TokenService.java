@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Issues, checks and revokes tokens. A token is 32 random bytes, shown once; only its SHA-256 is stored. Valid
@@ -34,6 +36,7 @@ public final class TokenService {
 
     private final Store store;
     private final Map<String, Principal> byHash = new ConcurrentHashMap<>();
+    private final List<Consumer<String>> revokeListeners = new CopyOnWriteArrayList<>();
 
     public TokenService(Store store) {
         this.store = store;
@@ -67,7 +70,19 @@ public final class TokenService {
     public boolean revoke(String id) {
         boolean found = store.write(tx -> tx.revokeToken(id, Instant.now())).join();
         byHash.values().removeIf(p -> p.tokenId().equals(id));
+        // after the cache: a listener closing a stream must not see the token still valid
+        revokeListeners.forEach(l -> l.accept(id));
         return found;
+    }
+
+    /** Called with a token's id when it is revoked, so sessions and connections opened with it end too. */
+    public void onRevoke(Consumer<String> listener) {
+        revokeListeners.add(listener);
+    }
+
+    /** The principal of a valid token, by the token's id. */
+    public Optional<Principal> principal(String tokenId) {
+        return byHash.values().stream().filter(p -> p.tokenId().equals(tokenId)).findFirst();
     }
 
     public List<TokenRecord> list() {

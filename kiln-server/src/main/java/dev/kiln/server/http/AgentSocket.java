@@ -42,7 +42,9 @@ public final class AgentSocket {
                 return;
             }
             ctx.session.setIdleTimeout(java.time.Duration.ofSeconds(120));
-            bySession.put(ctx.sessionId(), new Connection(ctx));
+            var c = new Connection(ctx);
+            c.revocation = auth.watch(principal.get(), () -> c.close(4401, "the agent's token was revoked"));
+            bySession.put(ctx.sessionId(), c);
         });
         ws.onMessage(ctx -> {
             Connection c = bySession.get(ctx.sessionId());
@@ -68,6 +70,7 @@ public final class AgentSocket {
         ws.onClose(ctx -> {
             Connection c = bySession.remove(ctx.sessionId());
             if (c != null) {
+                c.revocation.close();
                 c.stop();
                 if (c.agentId != null) engine.agentDisconnected(c.agentId, c);
             }
@@ -81,6 +84,7 @@ public final class AgentSocket {
         private final LinkedBlockingQueue<String> outbox = new LinkedBlockingQueue<>();
         private final Thread sender;
         volatile String agentId;
+        OpenConnections.Handle revocation;
 
         Connection(WsContext ctx) {
             this.ctx = ctx;

@@ -26,8 +26,8 @@ public final class ApiServer implements AutoCloseable {
     public record Route(HandlerType method, String path, Role role) {}
 
     /** The handlers of every endpoint. */
-    public record Handlers(Authenticator auth, AuthApi sessions, JobsApi jobs, LiveApi live, ArtifactsApi artifacts,
-                           FleetApi fleet, AgentSocket agents) {}
+    public record Handlers(Authenticator auth, AuthApi sessions, SessionsApi sessionList, JobsApi jobs, LiveApi live,
+                           ArtifactsApi artifacts, FleetApi fleet, AgentSocket agents) {}
 
     private final Javalin app;
     private final LiveApi live;
@@ -66,6 +66,9 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.POST, "/api/v1/session", Role.PUBLIC, h.sessions()::signIn);
         route(HandlerType.GET, "/api/v1/session", Role.PUBLIC, h.sessions()::whoAmI);
         route(HandlerType.DELETE, "/api/v1/session", Role.PUBLIC, h.sessions()::signOut);
+        route(HandlerType.GET, "/api/v1/sessions", Role.VIEWER, h.sessionList()::list);
+        route(HandlerType.DELETE, "/api/v1/sessions/{id}", Role.VIEWER, h.sessionList()::revoke);
+        route(HandlerType.POST, "/api/v1/sign-in-codes", Role.ADMIN, h.sessionList()::createSignInCode);
         route(HandlerType.POST, "/api/v1/tokens", Role.ADMIN, h.sessions()::create);
         route(HandlerType.GET, "/api/v1/tokens", Role.ADMIN, h.sessions()::list);
         route(HandlerType.DELETE, "/api/v1/tokens/{id}", Role.ADMIN, h.sessions()::revoke);

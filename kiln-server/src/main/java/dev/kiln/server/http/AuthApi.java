@@ -5,41 +5,58 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.server.auth.Principal;
 import dev.kiln.server.core.TokenRecord;
+import dev.kiln.server.auth.SessionService;
+import dev.kiln.server.auth.SignInCodes;
 import dev.kiln.server.auth.TokenService;
 import dev.kiln.server.core.NotFoundException;
 import dev.kiln.server.core.ValidationException;
 import io.javalin.http.Context;
-import io.javalin.http.Cookie;
-import io.javalin.http.SameSite;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Browser sessions (a cookie holding the token) and token management for admins. */
+/** Signing in and out of the dashboard (a session cookie) and token management for admins. */
 public final class AuthApi {
     private final TokenService tokens;
+    private final SessionService sessions;
+    private final SignInCodes signInCodes;
     private final Authenticator auth;
     private final ObjectMapper mapper;
 
-    public AuthApi(TokenService tokens, Authenticator auth, ObjectMapper mapper) {
+    public AuthApi(TokenService tokens, SessionService sessions, SignInCodes signInCodes, Authenticator auth, ObjectMapper mapper) {
         this.tokens = tokens;
+        this.sessions = sessions;
+        this.signInCodes = signInCodes;
         this.auth = auth;
         this.mapper = mapper;
     }
 
+    /**
+     * {@code POST /api/v1/session} with {@code {"code": …}} (a one-time sign-in code) or {@code {"token": …}}: starts
+     * a session and sets its cookie.
+     */
     void signIn(Context ctx) {
         JsonNode body = Requests.jsonBody(ctx, mapper);
-        JsonNode token = body.get("token");
-        if (token == null || !token.isTextual() || token.asText().isBlank()) {
-            throw new ValidationException("token", "is required: paste the token you were given");
+        Principal p;
+        if (body.hasNonNull("code")) {
+            p = signInCodes.redeem(text(body, "code", "the code from the sign-in URL"))
+                    .orElseThrow(() -> new ApiException(401, "Unauthorized",
+                            "that sign-in code is not valid: it was used already, is older than 15 minutes, or mistyped; run 'kiln login-url' for a fresh one"));
+        } else {
+            p = tokens.verify(text(body, "token", "paste the token you were given"))
+                    .orElseThrow(() -> new ApiException(401, "Unauthorized", "that token is not valid (revoked, or mistyped)"));
         }
-        Principal p = tokens.verify(token.asText().strip())
-                .orElseThrow(() -> new ApiException(401, "Unauthorized", "that token is not valid (revoked, or mistyped)"));
         if (p.role() == Role.AGENT) throw new ApiException(403, "Forbidden", "agent tokens cannot sign in to the dashboard");
-        var cookie = new Cookie(Authenticator.COOKIE, token.asText().strip(), "/", -1, false, 0, true, null, null, SameSite.STRICT);
-        ctx.cookie(cookie);
+        var session = sessions.start(p);
+        SessionCookie.set(ctx, session.secret(), sessions.lifetime());
         ctx.status(204);
+    }
+
+    private static String text(JsonNode body, String field, String hint) {
+        JsonNode v = body.get(field);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) throw new ValidationException(field, "is required: " + hint);
+        return v.asText().strip();
     }
 
     /** Who is signed in; {@code signed_in: false} rather than 401, so the dashboard can ask without an error. */
@@ -52,8 +69,10 @@ public final class AuthApi {
         ctx.json(Map.of("signed_in", true, "name", p.get().name(), "role", p.get().role().name().toLowerCase()));
     }
 
+    /** Signing out ends the session on the server too: a copied cookie is worthless after it. */
     void signOut(Context ctx) {
-        ctx.cookie(new Cookie(Authenticator.COOKIE, "", "/", 0, false, 0, true, null, null, SameSite.STRICT));
+        auth.principal(ctx).map(Principal::sessionId).ifPresent(sessions::end);
+        SessionCookie.clear(ctx);
         ctx.status(204);
     }
 

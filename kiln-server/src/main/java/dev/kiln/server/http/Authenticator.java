@@ -2,33 +2,57 @@ package dev.kiln.server.http;
 
 import dev.kiln.server.core.Role;
 import dev.kiln.server.auth.Principal;
+import dev.kiln.server.auth.SessionService;
 import dev.kiln.server.auth.TokenService;
 import io.javalin.http.Context;
 import io.javalin.websocket.WsContext;
 import java.util.Optional;
 
-/** Finds the caller's token: {@code Authorization: Bearer}, else the session cookie (else, for WebSockets, ?token=). */
+/**
+ * Finds the caller: a token in {@code Authorization: Bearer} (or, for WebSockets, ?token=), else the session cookie.
+ * It also keeps the open streams and sockets by the credential they were opened with, and closes them when that
+ * token is revoked or that session ends.
+ */
 public final class Authenticator {
-    static final String COOKIE = "kiln_session";
     private final TokenService tokens;
+    private final SessionService sessions;
+    private final OpenConnections open = new OpenConnections();
 
-    public Authenticator(TokenService tokens) {
+    public Authenticator(TokenService tokens, SessionService sessions) {
         this.tokens = tokens;
+        this.sessions = sessions;
+        tokens.onRevoke(open::revokeAll);
+        sessions.onEnd(open::revokeAll);
     }
 
     Optional<Principal> principal(Context ctx) {
-        return tokens.verify(token(ctx.header("Authorization"), ctx.cookie(COOKIE), null));
+        return principal(ctx.header("Authorization"), null, ctx.cookie(SessionCookie.NAME));
     }
 
     /** Browsers cannot set headers on a WebSocket, hence the query parameter (never logged). */
     Optional<Principal> principal(WsContext ctx) {
-        return tokens.verify(token(ctx.header("Authorization"), ctx.cookie(COOKIE), ctx.queryParam("token")));
+        return principal(ctx.header("Authorization"), ctx.queryParam("token"), ctx.cookie(SessionCookie.NAME));
     }
 
-    private static String token(String authorization, String cookie, String query) {
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return authorization.substring(7).strip();
-        if (query != null && !query.isBlank()) return query;
-        return cookie;
+    private Optional<Principal> principal(String authorization, String queryToken, String sessionCookie) {
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return tokens.verify(authorization.substring(7).strip());
+        if (queryToken != null && !queryToken.isBlank()) return tokens.verify(queryToken);
+        return sessions.verify(sessionCookie);
+    }
+
+    /**
+     * Registers a stream or socket opened by {@code principal}: when its token is revoked or its session ends, the
+     * handle turns {@code revoked()} and {@code onRevoke} runs. Close the handle when the connection ends.
+     */
+    OpenConnections.Handle watch(Principal principal, Runnable onRevoke) {
+        var handle = open.open(principal, onRevoke);
+        // revoked between the check at connect and now: the listeners already ran, so close it here
+        if (!stillValid(principal)) open.revokeAll(principal.sessionId() != null ? principal.sessionId() : principal.tokenId());
+        return handle;
+    }
+
+    private boolean stillValid(Principal p) {
+        return tokens.principal(p.tokenId()).isPresent() && (p.sessionId() == null || sessions.find(p.sessionId()).isPresent());
     }
 
     /** 401 without a valid token, 403 with one too weak for {@code needed}. */

@@ -40,7 +40,7 @@ public final class LiveApi implements AutoCloseable {
     private final Store store;
     private final ObjectMapper mapper;
     private final Authenticator auth;
-    private final Map<String, Thread> sockets = new ConcurrentHashMap<>();
+    private final Map<String, Socket> sockets = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
     public LiveApi(LiveHub hub, ActivityTracker activity, Store store, ObjectMapper mapper, Authenticator auth) {
@@ -64,10 +64,10 @@ public final class LiveApi implements AutoCloseable {
         Predicate<Event> wanted = e -> (job == null || job.equals(e.jobId()))
                 && (kinds.isEmpty() || kinds.stream().anyMatch(k -> e.kind().startsWith(k)));
         boolean wantsActivity = job == null && (kinds.isEmpty() || kinds.stream().anyMatch("activity"::startsWith));
-        try (var feed = new EventFeed(hub, store, after, wanted, job == null)) {
+        try (var feed = new EventFeed(hub, store, after, wanted, job == null); var watch = watch(ctx)) {
             var sse = new SseWriter(ctx, mapper);
             boolean activitySent = !wantsActivity;
-            while (!closing && !feed.overflowed()) {
+            while (!closing && !watch.revoked() && !feed.overflowed()) {
                 for (Event e : feed.next(WAKE_MS)) {
                     if (e.id() == 0) sse.event(null, e.kind(), e.data());
                     else sse.event(Long.toString(e.id()), e.kind(), Views.event(e));
@@ -90,9 +90,9 @@ public final class LiveApi implements AutoCloseable {
         long after = cursor(ctx, "after");
         int attempt = (int) Requests.longParam(ctx, "attempt", 0, 0, Integer.MAX_VALUE);
         if (attempt > Math.max(1, job.attempt())) throw new dev.kiln.server.core.NotFoundException("job " + job.id() + " has no attempt " + attempt);
-        try (var feed = new JobFeed(hub, store, job, attempt, after, -1, false, false)) {
+        try (var feed = new JobFeed(hub, store, job, attempt, after, -1, false, false); var watch = watch(ctx)) {
             var sse = new SseWriter(ctx, mapper);
-            while (!closing && !feed.overflowed()) {
+            while (!closing && !watch.revoked() && !feed.overflowed()) {
                 for (var item : feed.next(WAKE_MS)) {
                     switch (item) {
                         case JobFeed.Item.Lines l -> {
@@ -111,6 +111,11 @@ public final class LiveApi implements AutoCloseable {
         } catch (IOException gone) {
             // the client went away
         }
+    }
+
+    /** The stream ends (within {@link #WAKE_MS}) when the token or session it was opened with is revoked. */
+    private OpenConnections.Handle watch(Context ctx) {
+        return auth.watch(auth.principal(ctx).orElseThrow(), () -> { });
     }
 
     /** {@code WS /api/v1/jobs/{id}/events/ws?token=&after_line=&after_event=&attempt=}. */
@@ -138,12 +143,13 @@ public final class LiveApi implements AutoCloseable {
                 ctx.closeSession(4400, "after_line, after_event and attempt must be whole numbers ≥ 0");
                 return;
             }
+            var revocation = auth.watch(principal.get(), () -> ctx.closeSession(4401, "the token or session was revoked"));
             Thread t = Thread.ofVirtual().name("job-ws").start(() -> pump(ctx, job, attempt, afterLine, afterEvent));
-            sockets.put(ctx.sessionId(), t);
+            sockets.put(ctx.sessionId(), new Socket(t, revocation));
         });
         ws.onClose(ctx -> {
-            Thread t = sockets.remove(ctx.sessionId());
-            if (t != null) t.interrupt();
+            Socket s = sockets.remove(ctx.sessionId());
+            if (s != null) s.close();
         });
         ws.onError(ctx -> log.debug("job socket error: {}", String.valueOf(ctx.error())));
     }
@@ -173,7 +179,16 @@ public final class LiveApi implements AutoCloseable {
         } catch (RuntimeException e) {
             log.debug("job socket for {} ended: {}", job.id(), e.toString());
         } finally {
-            sockets.remove(ctx.sessionId());
+            Socket s = sockets.remove(ctx.sessionId());
+            if (s != null) s.revocation().close();
+        }
+    }
+
+    /** A job socket's pump thread and its registration for revocation. */
+    private record Socket(Thread pump, OpenConnections.Handle revocation) {
+        void close() {
+            revocation.close();
+            pump.interrupt();
         }
     }
 
@@ -229,6 +244,6 @@ public final class LiveApi implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        sockets.values().forEach(Thread::interrupt);
+        sockets.values().forEach(s -> s.pump().interrupt());
     }
 }

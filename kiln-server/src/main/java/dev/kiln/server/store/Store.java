@@ -57,6 +57,12 @@ public interface Store extends AutoCloseable {
 
     List<AgentRecord> agents();
 
+    /** Sessions not revoked and not yet expired at {@code now}. */
+    List<dev.kiln.server.core.SessionRecord> activeSessions(java.time.Instant now);
+
+    /** The token a sign-in code acts as, by the code's hash (whether or not it was used). */
+    Optional<String> signInCodeTokenId(String hash);
+
     /** Artifacts of a job, all attempts, by attempt then name. */
     List<dev.kiln.server.core.Artifact> artifacts(String jobId);
 

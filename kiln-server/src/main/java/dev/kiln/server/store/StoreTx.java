@@ -27,6 +27,21 @@ public interface StoreTx {
 
     void upsertAgent(AgentRecord agent);
 
+    void insertSession(dev.kiln.server.core.SessionRecord session);
+
+    void touchSession(String id, java.time.Instant lastSeen);
+
+    /** Ends a session; false when there is no such active session. */
+    boolean revokeSession(String id, java.time.Instant at);
+
+    /** Ends every session acting as this token. */
+    void revokeSessionsOf(String tokenId, java.time.Instant at);
+
+    void insertSignInCode(String hash, String tokenId, java.time.Instant createdAt, java.time.Instant expiresAt);
+
+    /** Marks an unused, unexpired code used; false when it is unknown, used or expired (so it works once). */
+    boolean redeemSignInCode(String hash, java.time.Instant at);
+
     /** Records an uploaded artifact (a re-upload of the same name replaces it). */
     void upsertArtifact(dev.kiln.server.core.Artifact artifact);
 

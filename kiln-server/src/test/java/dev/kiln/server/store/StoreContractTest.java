@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * to either interface without a test named here.
  */
 public abstract class StoreContractTest implements JobsContract, JobListingContract, AttemptsAndLogsContract,
-        EventsContract, AgentsArtifactsTokensContract, WritesContract {
+        EventsContract, AgentsArtifactsTokensContract, SessionsContract, WritesContract {
 
     /** Method of Store or StoreTx → the contract tests that cover it. */
     public static final Map<String, List<String>> COVERAGE = Map.ofEntries(
@@ -65,7 +65,15 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("StoreTx.upsertAgent", List.of("upsertAgentAddsThenReplacesButKeepsFirstSeen")),
             entry("StoreTx.upsertArtifact", List.of("artifactsListByAttemptThenNameAndAReuploadReplaces")),
             entry("StoreTx.insertToken", List.of("tokensListNewestFirstAndRevokeOnce")),
-            entry("StoreTx.revokeToken", List.of("tokensListNewestFirstAndRevokeOnce")));
+            entry("StoreTx.revokeToken", List.of("tokensListNewestFirstAndRevokeOnce")),
+            entry("Store.activeSessions", List.of("sessionsAreActiveUntilRevokedOrExpiredAndRevokingEndsThemOnce")),
+            entry("StoreTx.insertSession", List.of("sessionsAreActiveUntilRevokedOrExpiredAndRevokingEndsThemOnce")),
+            entry("StoreTx.touchSession", List.of("sessionsAreActiveUntilRevokedOrExpiredAndRevokingEndsThemOnce")),
+            entry("StoreTx.revokeSession", List.of("sessionsAreActiveUntilRevokedOrExpiredAndRevokingEndsThemOnce")),
+            entry("StoreTx.revokeSessionsOf", List.of("sessionsAreActiveUntilRevokedOrExpiredAndRevokingEndsThemOnce")),
+            entry("Store.signInCodeTokenId", List.of("aSignInCodeIsRedeemedOnceAndNeverAfterItExpires")),
+            entry("StoreTx.insertSignInCode", List.of("aSignInCodeIsRedeemedOnceAndNeverAfterItExpires")),
+            entry("StoreTx.redeemSignInCode", List.of("aSignInCodeIsRedeemedOnceAndNeverAfterItExpires")));
 
     private final EventBus bus = new EventBus();
     private final List<Event> published = new CopyOnWriteArrayList<>();

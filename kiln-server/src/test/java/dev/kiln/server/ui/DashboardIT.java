@@ -80,9 +80,15 @@ class DashboardIT {
                 .as("console errors").isEmpty();
     }
 
+    /** As a person does: the one-time URL that {@code kiln login-url} prints. */
     void signIn() {
-        page.navigate(kiln.server.baseUrl() + "/login#token=" + api.token());
+        String adminTokenId = kiln.server.tokens().verify(api.token()).orElseThrow().tokenId();
+        page.navigate(kiln.server.baseUrl() + "/login#code=" + kiln.server.signInCodes().issue(adminTokenId).code());
         assertThat(page.getByTestId("jobs-table")).isVisible();
+        var session = context.cookies().stream().filter(c -> c.name.equals("kiln_session")).findFirst().orElseThrow();
+        org.assertj.core.api.Assertions.assertThat(session.value).as("the cookie holds a session, not the token").isNotEqualTo(api.token());
+        org.assertj.core.api.Assertions.assertThat(session.expires).as("it outlives the browser").isPositive();
+        org.assertj.core.api.Assertions.assertThat(session.httpOnly).isTrue();
     }
 
     void shots(String name) {

@@ -161,4 +161,9 @@ final class Rows {
                 dev.kiln.server.core.Role.valueOf(rs.getString("role").toUpperCase()), rs.getString("hash"),
                 instant(rs, "created_at"), instant(rs, "revoked_at"));
     }
+
+    static dev.kiln.server.core.SessionRecord session(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new dev.kiln.server.core.SessionRecord(rs.getString("id"), rs.getString("hash"), rs.getString("token_id"),
+                instant(rs, "created_at"), instant(rs, "last_seen_at"), instant(rs, "expires_at"), instant(rs, "revoked_at"));
+    }
 }

@@ -127,6 +127,44 @@ final class SqlTx implements StoreTx {
     }
 
     @Override
+    public void insertSession(dev.kiln.server.core.SessionRecord s) {
+        w.update("""
+                INSERT INTO sessions (id, hash, token_id, created_at, last_seen_at, expires_at)
+                VALUES (:id, :hash, :token, :created, :seen, :expires)""",
+                params("id", s.id(), "hash", s.hash(), "token", s.tokenId(), "created", Clock.toNs(s.createdAt()),
+                        "seen", Clock.toNs(s.lastSeenAt()), "expires", Clock.toNs(s.expiresAt())));
+    }
+
+    @Override
+    public void touchSession(String id, java.time.Instant lastSeen) {
+        w.update("UPDATE sessions SET last_seen_at = :at WHERE id = :id", params("id", id, "at", Clock.toNs(lastSeen)));
+    }
+
+    @Override
+    public boolean revokeSession(String id, java.time.Instant at) {
+        return w.update("UPDATE sessions SET revoked_at = :at WHERE id = :id AND revoked_at IS NULL",
+                params("id", id, "at", Clock.toNs(at))) == 1;
+    }
+
+    @Override
+    public void revokeSessionsOf(String tokenId, java.time.Instant at) {
+        w.update("UPDATE sessions SET revoked_at = :at WHERE token_id = :token AND revoked_at IS NULL",
+                params("token", tokenId, "at", Clock.toNs(at)));
+    }
+
+    @Override
+    public void insertSignInCode(String hash, String tokenId, java.time.Instant createdAt, java.time.Instant expiresAt) {
+        w.update("INSERT INTO sign_in_codes (hash, token_id, created_at, expires_at) VALUES (:hash, :token, :created, :expires)",
+                params("hash", hash, "token", tokenId, "created", Clock.toNs(createdAt), "expires", Clock.toNs(expiresAt)));
+    }
+
+    @Override
+    public boolean redeemSignInCode(String hash, java.time.Instant at) {
+        return w.update("UPDATE sign_in_codes SET used_at = :at WHERE hash = :hash AND used_at IS NULL AND expires_at > :at",
+                params("hash", hash, "at", Clock.toNs(at))) == 1;
+    }
+
+    @Override
     public void insertToken(dev.kiln.server.core.TokenRecord t) {
         w.update("INSERT INTO tokens (id, name, role, hash, created_at) VALUES (:id, :name, :role, :hash, :created)",
                 params("id", t.id(), "name", t.name(), "role", t.role().name().toLowerCase(), "hash", t.hash(),

@@ -198,6 +198,19 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public List<dev.kiln.server.core.SessionRecord> activeSessions(java.time.Instant now) {
+        return readers.withHandle(h -> h.createQuery(
+                "SELECT * FROM sessions WHERE revoked_at IS NULL AND expires_at > :now ORDER BY created_at")
+                .bind("now", dev.kiln.server.events.Clock.toNs(now)).map(Rows::session).list());
+    }
+
+    @Override
+    public Optional<String> signInCodeTokenId(String hash) {
+        return readers.withHandle(h -> h.createQuery("SELECT token_id FROM sign_in_codes WHERE hash = :hash")
+                .bind("hash", hash).mapTo(String.class).findOne());
+    }
+
+    @Override
     public List<dev.kiln.server.core.TokenRecord> tokens() {
         return readers.withHandle(h -> h.createQuery("SELECT * FROM tokens ORDER BY created_at DESC").map(Rows::token).list());
     }
