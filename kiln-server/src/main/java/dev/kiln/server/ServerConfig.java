@@ -1,6 +1,7 @@
 package dev.kiln.server;
 
 import dev.kiln.server.fleet.FleetRegistry;
+import dev.kiln.server.http.AgentLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -9,7 +10,8 @@ import java.util.Map;
 /**
  * How a Kiln server runs. {@code port} 0 picks a free port. {@code embeddedAgent} starts an agent in-process that
  * connects over loopback like any remote one; its capacity 0 means one slot per core. {@code virtualThreads}: HTTP
- * requests (and so every stream client) run on virtual threads.
+ * requests (and so every stream client) run on virtual threads. {@code agentLimits}: what one agent connection may
+ * send per second before it is read more slowly.
  */
 public record ServerConfig(
         Path dataDir,
@@ -20,10 +22,18 @@ public record ServerConfig(
         int agentCapacity,
         Map<String, List<String>> agentLabels,
         FleetRegistry.Timing fleetTiming,
-        boolean virtualThreads) {
+        boolean virtualThreads,
+        AgentLimits agentLimits) {
 
     public static final FleetRegistry.Timing DEFAULT_TIMING =
             new FleetRegistry.Timing(Duration.ofSeconds(15), Duration.ofSeconds(15));
+
+    /** With the default agent limits. */
+    public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
+                        Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads) {
+        this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
+                AgentLimits.DEFAULTS);
+    }
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(dataDir, "127.0.0.1", 8080, true, "embedded", 0, Map.of(), DEFAULT_TIMING, true);
@@ -31,21 +41,26 @@ public record ServerConfig(
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(dataDir, bind, newPort, embeddedAgent, agentName, agentCapacity, agentLabels,
-                fleetTiming, virtualThreads);
+                fleetTiming, virtualThreads, agentLimits);
     }
 
     public ServerConfig withFleetTiming(FleetRegistry.Timing timing) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, timing,
-                virtualThreads);
+                virtualThreads, agentLimits);
     }
 
     public ServerConfig withAgentCapacity(int capacity) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, capacity, agentLabels, fleetTiming,
-                virtualThreads);
+                virtualThreads, agentLimits);
+    }
+
+    public ServerConfig withAgentLimits(AgentLimits limits) {
+        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
+                virtualThreads, limits);
     }
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads);
+                virtualThreads, agentLimits);
     }
 }
