@@ -148,12 +148,15 @@ class AgentIdentityIT {
     }
 
     @Test
-    void aMessageBeforeHelloClosesTheConnection() throws Exception {
-        try (var w = wire(kiln.api.createToken("rude", "agent"))) {
-            w.send(AgentWire.heartbeat());
-            AgentWire.Close close = w.awaitClose();
-            assertThat(close.code()).isEqualTo(4400);
-            assertThat(close.reason()).contains("hello");
+    void anythingButHelloFirstClosesTheConnection() throws Exception {
+        String token = kiln.api.createToken("rude", "agent");
+        for (String first : java.util.List.of("{\"type\":\"nonsense\"}", "not json", Api.JSON.writeValueAsString(AgentWire.heartbeat()))) {
+            try (var w = wire(token)) {
+                w.sendText(first);
+                AgentWire.Close close = w.awaitClose();
+                assertThat(close.code()).as(first).isEqualTo(4400);
+                assertThat(close.reason()).contains("hello");
+            }
         }
     }
 
