@@ -65,7 +65,8 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("StoreTx.upsertAgent", List.of("upsertAgentAddsThenReplacesButKeepsFirstSeen")),
             entry("StoreTx.upsertArtifact", List.of("artifactsListByAttemptThenNameAndAReuploadReplaces")),
             entry("StoreTx.insertToken", List.of("tokensListNewestFirstAndRevokeOnce")),
-            entry("StoreTx.revokeToken", List.of("tokensListNewestFirstAndRevokeOnce")));
+            entry("StoreTx.revokeToken", List.of("tokensListNewestFirstAndRevokeOnce")),
+            entry("StoreTx.bindTokenToAgent", List.of("anAgentTokenIsBoundOnceAndKeepsItsBinding")));
 
     private final EventBus bus = new EventBus();
     private final List<Event> published = new CopyOnWriteArrayList<>();
