@@ -1,5 +1,6 @@
 package dev.kiln.agent;
 
+import dev.kiln.protocol.HelloRules;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,12 +19,14 @@ public record AgentConfig(URI serverUri, String token, String name, Map<String, 
                           Path workDir, String version, Duration reconnectDelay, int keepWorkspaces) {
     public static final int DEFAULT_KEEP_WORKSPACES = 20;
 
-    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-/]{0,63}");
-    private static final Pattern VALUE = Pattern.compile("[^\\s,\\[\\]|=]{1,128}");
+    private static final Pattern KEY = HelloRules.LABEL_KEY;
+    private static final Pattern VALUE = HelloRules.LABEL_VALUE;
 
     public AgentConfig {
         labels = labels == null ? Map.of() : Map.copyOf(labels);
-        if (capacity < 1) throw new IllegalArgumentException("capacity must be at least 1");
+        if (capacity < 1 || capacity > HelloRules.MAX_CAPACITY) {
+            throw new IllegalArgumentException("capacity must be between 1 and " + HelloRules.MAX_CAPACITY);
+        }
         reconnectDelay = reconnectDelay == null ? Duration.ofMillis(200) : reconnectDelay;
         if (keepWorkspaces < 0) throw new IllegalArgumentException("keep-workspaces must be 0 or more");
     }

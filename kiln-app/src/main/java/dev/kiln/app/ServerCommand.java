@@ -4,6 +4,7 @@ import dev.kiln.agent.AgentConfig;
 import dev.kiln.server.KilnServer;
 import dev.kiln.server.ServerConfig;
 import dev.kiln.server.fleet.FleetRegistry;
+import dev.kiln.server.http.AgentLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -45,6 +46,12 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--session-days", defaultValue = "30", description = "Days a dashboard sign-in lasts, across browser restarts (default: ${DEFAULT-VALUE}).")
     int sessionDays;
 
+    @Option(names = "--agent-max-messages", defaultValue = "2000", description = "Protocol messages per second one agent connection may send before it is read more slowly (default: ${DEFAULT-VALUE}).")
+    int agentMaxMessages;
+
+    @Option(names = "--agent-max-log-bytes", defaultValue = "33554432", description = "Log bytes per second one agent connection may send before it is read more slowly (default: ${DEFAULT-VALUE}, 32 MiB).")
+    long agentMaxLogBytes;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be between 0 and 65535");
@@ -53,7 +60,7 @@ final class ServerCommand implements Callable<Integer> {
         var config = new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity,
                 AgentConfig.parseLabels(agentLabels),
                 new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true,
-                Duration.ofDays(sessionDays));
+                Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes));
         var stopped = new CountDownLatch(1);
         KilnServer server = KilnServer.start(config, embeddedAgent ? new EmbeddedAgentLauncher() : null);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -18,10 +18,14 @@ final class TokenCommands {
         @Mixin ClientOptions client = new ClientOptions();
         @Option(names = "--role", required = true, description = "viewer, operator, admin or agent") String role;
         @Option(names = "--name", required = true, description = "who or what uses it, e.g. ci or build-7") String name;
+        @Option(names = "--agent-id", description = "agent tokens: the one agent id it may connect as (default: the id of its first connection)")
+        String agentId;
 
         @Override
         public Integer call() {
-            JsonNode t = client.client().post("/api/v1/tokens", Map.of("name", name, "role", role));
+            var body = new java.util.LinkedHashMap<String, Object>(Map.of("name", name, "role", role));
+            if (agentId != null) body.put("agent_id", agentId);
+            JsonNode t = client.client().post("/api/v1/tokens", body);
             System.out.println(t.get("token").asText());
             System.err.println("token " + t.get("id").asText() + " (" + t.get("role").asText() + ") for " + name
                     + ": store it now, it is not shown again");
@@ -36,8 +40,9 @@ final class TokenCommands {
         @Override
         public Integer call() {
             for (JsonNode t : client.client().get("/api/v1/tokens").get("tokens")) {
-                System.out.printf("%s  %-8s %-20s created %s%s%n", t.get("id").asText(), t.get("role").asText(),
+                System.out.printf("%s  %-8s %-20s created %s%s%s%n", t.get("id").asText(), t.get("role").asText(),
                         t.get("name").asText(), t.get("created_at").asText().substring(0, 19),
+                        t.path("agent_id").isTextual() ? "  agent " + t.get("agent_id").asText() : "",
                         t.get("revoked_at").isNull() ? "" : "  REVOKED " + t.get("revoked_at").asText().substring(0, 19));
             }
             return 0;

@@ -107,7 +107,7 @@ public final class KilnServer implements AutoCloseable {
                 new LiveApi(hub, activity, store, mapper, auth),
                 new ArtifactsApi(store, new ArtifactFiles(config.dataDir().resolve("artifacts"))),
                 fleetApi,
-                new AgentSocket(engine, auth)), mapper, config.virtualThreads());
+                new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits())), mapper, config.virtualThreads());
     }
 
     /** Starts a server; {@code embeddedAgent} may be null when the config asks for none. */
@@ -139,7 +139,7 @@ public final class KilnServer implements AutoCloseable {
             runningAgent = embeddedAgent.start(new EmbeddedAgent.Settings(
                     URI.create("ws://" + hostForUri(host) + ":" + api.port() + "/api/v1/agent/ws"),
                     // a fresh token each start, never written anywhere: it dies with this process
-                    tokens.createEphemeral("embedded agent", Role.AGENT).token(),
+                    tokens.createEphemeral("embedded agent", embeddedId).token(),
                     config.agentName(),
                     config.agentLabels(),
                     config.agentCapacity() > 0 ? config.agentCapacity() : Runtime.getRuntime().availableProcessors(),

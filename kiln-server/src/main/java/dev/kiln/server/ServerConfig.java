@@ -1,6 +1,7 @@
 package dev.kiln.server;
 
 import dev.kiln.server.fleet.FleetRegistry;
+import dev.kiln.server.http.AgentLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.Map;
  * How a Kiln server runs. {@code port} 0 picks a free port. {@code embeddedAgent} starts an agent in-process that
  * connects over loopback like any remote one; its capacity 0 means one slot per core. {@code virtualThreads}: HTTP
  * requests (and so every stream client) run on virtual threads. {@code sessionLifetime}: how long a dashboard
- * sign-in lasts, across browser restarts.
+ * sign-in lasts, across browser restarts. {@code agentLimits}: what one agent connection may send per second before
+ * it is read more slowly.
  */
 public record ServerConfig(
         Path dataDir,
@@ -22,18 +24,18 @@ public record ServerConfig(
         Map<String, List<String>> agentLabels,
         FleetRegistry.Timing fleetTiming,
         boolean virtualThreads,
-        Duration sessionLifetime) {
+        Duration sessionLifetime,
+        AgentLimits agentLimits) {
 
     public static final FleetRegistry.Timing DEFAULT_TIMING =
             new FleetRegistry.Timing(Duration.ofSeconds(15), Duration.ofSeconds(15));
-
     public static final Duration DEFAULT_SESSION_LIFETIME = Duration.ofDays(30);
 
-    /** A config with the default session lifetime. */
+    /** With the default session lifetime and agent limits. */
     public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
                         Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads) {
         this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
-                DEFAULT_SESSION_LIFETIME);
+                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS);
     }
 
     public static ServerConfig defaults(Path dataDir) {
@@ -42,26 +44,31 @@ public record ServerConfig(
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(dataDir, bind, newPort, embeddedAgent, agentName, agentCapacity, agentLabels,
-                fleetTiming, virtualThreads, sessionLifetime);
+                fleetTiming, virtualThreads, sessionLifetime, agentLimits);
     }
 
     public ServerConfig withFleetTiming(FleetRegistry.Timing timing) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, timing,
-                virtualThreads, sessionLifetime);
+                virtualThreads, sessionLifetime, agentLimits);
     }
 
     public ServerConfig withAgentCapacity(int capacity) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, capacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime);
+                virtualThreads, sessionLifetime, agentLimits);
     }
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime);
+                virtualThreads, sessionLifetime, agentLimits);
     }
 
     public ServerConfig withSessionLifetime(Duration lifetime) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, lifetime);
+                virtualThreads, lifetime, agentLimits);
+    }
+
+    public ServerConfig withAgentLimits(AgentLimits limits) {
+        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
+                virtualThreads, sessionLifetime, limits);
     }
 }

@@ -37,29 +37,44 @@ public final class TokenService {
     private final Store store;
     private final Map<String, Principal> byHash = new ConcurrentHashMap<>();
     private final List<Consumer<String>> revokeListeners = new CopyOnWriteArrayList<>();
+    private final AgentBindings agentBindings;
 
     public TokenService(Store store) {
         this.store = store;
+        this.agentBindings = new AgentBindings(store);
         for (TokenRecord t : store.tokens()) {
             if (!t.revoked()) byHash.put(t.hash(), new Principal(t.id(), t.name(), t.role()));
         }
     }
 
     public Issued create(String name, Role role) {
-        Issued issued = newToken(name, role);
-        store.write(tx -> {
+        return create(name, role, null);
+    }
+
+    /** {@code agentId}: for an agent token, the one agent it may speak for; null binds it on its first hello. */
+    public Issued create(String name, Role role, String agentId) {
+        Issued issued = newToken(name, role, agentId);
+        Runnable insert = () -> store.write(tx -> {
             tx.insertToken(issued.record());
             return null;
         }).join();
+        if (agentId == null) insert.run();
+        else agentBindings.bindNew(issued.record().id(), agentId, insert);
         byHash.put(issued.record().hash(), principal(issued.record()));
         return issued;
     }
 
-    /** A token that lives only as long as this server process (the embedded agent's). */
-    public Issued createEphemeral(String name, Role role) {
-        Issued issued = newToken(name, role);
+    /** An agent token bound to {@code agentId} that lives only as long as this server process (the embedded agent's). */
+    public Issued createEphemeral(String name, String agentId) {
+        Issued issued = newToken(name, Role.AGENT, agentId);
+        agentBindings.bindEmbedded(issued.record().id(), agentId);
         byHash.put(issued.record().hash(), principal(issued.record()));
         return issued;
+    }
+
+    /** Which agent each agent token may speak for. */
+    public AgentBindings agentBindings() {
+        return agentBindings;
     }
 
     public Optional<Principal> verify(String token) {
@@ -72,6 +87,7 @@ public final class TokenService {
         byHash.values().removeIf(p -> p.tokenId().equals(id));
         // after the cache: a listener closing a stream must not see the token still valid
         revokeListeners.forEach(l -> l.accept(id));
+        agentBindings.release(id);
         return found;
     }
 
@@ -109,11 +125,12 @@ public final class TokenService {
         }
     }
 
-    private static Issued newToken(String name, Role role) {
+    private static Issued newToken(String name, Role role, String agentId) {
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
         String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-        var record = new TokenRecord(UUID.randomUUID().toString(), name, role, hash(token), Instant.now(), null);
+        var record = new TokenRecord(UUID.randomUUID().toString(), name, role, hash(token), Instant.now(), null,
+                agentId);
         return new Issued(record, token);
     }
 

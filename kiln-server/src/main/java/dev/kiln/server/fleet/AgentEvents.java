@@ -22,4 +22,10 @@ final class AgentEvents {
     static Event state(AgentRecord a, String reason) {
         return Event.draft(null, "agent." + a.state(), data("agent_id", a.id(), "name", a.name(), "reason", reason));
     }
+
+    /** The agent's connection is over a rate limit ({@code messages} or {@code log_bytes}) and is read more slowly. */
+    static Event throttled(String agentId, String name, String limit, long perSecond) {
+        return Event.draft(null, "agent.throttled", data("agent_id", agentId, "name", name, "limit", limit,
+                "per_second", perSecond));
+    }
 }

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Agents coming, going and being steered: hello and goodbye, heartbeats and the timer that notices silence, the
@@ -22,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  * through {@link AgentTransitions} and is stored with its event; each runs under the {@link EngineLock}.
  */
 public final class FleetRegistry {
+    private static final Logger log = LoggerFactory.getLogger(FleetRegistry.class);
     /** {@code lostAfter}: how long a disconnected agent's jobs wait for it; {@code heartbeatTimeout}: silence allowed. */
     public record Timing(Duration lostAfter, Duration heartbeatTimeout) {}
 
@@ -57,7 +60,12 @@ public final class FleetRegistry {
         }
     }
 
-    public void connected(AgentMessage.Hello hello, AgentConnection connection) {
+    /**
+     * A hello on {@code connection}. Returns false, having closed the connection with 4409, when the agent is
+     * already connected on a connection that is still alive: an identity has one connection at a time, and a second
+     * one never pushes the first off.
+     */
+    public boolean connected(AgentMessage.Hello hello, AgentConnection connection) {
         Instant now = Instant.now();
         synchronized (lock) {
             AgentSession agent = fleet.get(hello.agentId());
@@ -66,16 +74,40 @@ public final class FleetRegistry {
                         hello.version(), AgentState.OFFLINE, now);
                 fleet.remember(agent);
             } else if (agent.connection() != null && agent.connection() != connection) {
-                agent.connection().close(4409, "replaced by a newer connection of the same agent");
+                if (!oldConnectionIsGone(agent, now)) {
+                    log.warn("refused a second connection of agent {} ({}): its first connection is alive", agent.id(), agent.name());
+                    connection.close(4409, "agent " + agent.id() + " is already connected; a second connection of the same agent is refused");
+                    return false;
+                }
+                agent.connection().close(4409, "replaced: this connection was silent and the agent connected again");
             }
             agent.connected(hello.name(), hello.labels(), hello.capacity(), hello.version(), connection, now);
             agent.setState(AgentTransitions.next(agent.name(), agent.state(), new Fact.Connected()));
-            connection.send(new ServerMessage.Welcome(agent.id(), Math.max(1000, timing.heartbeatTimeout().toMillis() / 3)));
+            connection.send(new ServerMessage.Welcome(agent.id(), heartbeatIntervalMs()));
             jobs.reconcile(agent, hello);
             var rec = record(agent);
             storeAgent(rec, AgentEvents.connected(rec));
         }
         wakeDispatcher.run();
+        return true;
+    }
+
+    /**
+     * The rule for a hello while the agent still has a connection: the old one counts as gone when nothing came over
+     * it for one and a half heartbeat intervals. A live agent sends at least a heartbeat every interval, so a silent
+     * old connection is a half-open socket the server has not noticed closing (the agent's network dropped, or it was
+     * killed and restarted before the close reached us); the agent's reconnect back-off brings it back past that
+     * point. A connection that is still talking belongs to a live agent, and the newcomer is the impostor or the
+     * duplicate.
+     */
+    private boolean oldConnectionIsGone(AgentSession agent, Instant now) {
+        return agent.lastSeen() == null
+                || agent.lastSeen().isBefore(now.minusMillis(heartbeatIntervalMs() * 3 / 2));
+    }
+
+    /** How often agents send a heartbeat: a third of the timeout, so two may be lost before an agent counts as gone. */
+    private long heartbeatIntervalMs() {
+        return Math.max(1000, timing.heartbeatTimeout().toMillis() / 3);
     }
 
     public void disconnected(String agentId, AgentConnection connection) {
@@ -96,6 +128,14 @@ public final class FleetRegistry {
             if (a == null) return;
             a.heartbeat(hb.load(), hb.memoryUsedBytes(), hb.memoryTotalBytes(), Instant.now());
             if (hb.draining()) change(a, new Fact.Leaving(), "the agent is shutting down");
+        }
+    }
+
+    /** An agent's connection went over a rate limit and is being read more slowly: stored as {@code agent.throttled}. */
+    public void throttled(String agentId, String limit, long perSecond) {
+        synchronized (lock) {
+            AgentSession a = fleet.get(agentId);
+            store.write(tx -> tx.appendEvent(AgentEvents.throttled(agentId, a == null ? agentId : a.name(), limit, perSecond)));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.kiln.server.http;
 
+import dev.kiln.protocol.HelloRules;
 import dev.kiln.server.core.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -87,14 +88,25 @@ public final class AuthApi {
             if (candidate.name().equalsIgnoreCase(r)) role = candidate;
         }
         if (role == null) errors.add(new ValidationException.FieldError("role", "must be one of viewer, operator, admin, agent"));
+        String agentId = agentIdOf(body, role, errors);
         body.fieldNames().forEachRemaining(f -> {
-            if (!f.equals("name") && !f.equals("role")) errors.add(new ValidationException.FieldError(f, "unknown field; use name and role"));
+            if (!List.of("name", "role", "agent_id").contains(f)) errors.add(new ValidationException.FieldError(f, "unknown field; use name, role and agent_id"));
         });
         if (!errors.isEmpty()) throw new ValidationException(errors);
-        var issued = tokens.create(name, role);
+        var issued = tokens.create(name, role, agentId);
         var view = view(issued.record());
         view.put("token", issued.token());
         ctx.status(201).json(view);
+    }
+
+    /** An agent token may be bound to its agent at creation; without agent_id its first hello binds it. */
+    private static String agentIdOf(JsonNode body, Role role, List<ValidationException.FieldError> errors) {
+        JsonNode given = body.get("agent_id");
+        if (given == null || given.isNull()) return null;
+        String problem = role != Role.AGENT ? "only an agent token is bound to an agent"
+                : given.isTextual() ? HelloRules.agentIdProblem(given.asText()) : "must be a string";
+        if (problem != null) errors.add(new ValidationException.FieldError("agent_id", problem));
+        return problem == null ? given.asText() : null;
     }
 
     void list(Context ctx) {
@@ -114,6 +126,7 @@ public final class AuthApi {
         m.put("role", t.role().name().toLowerCase());
         m.put("created_at", t.createdAt());
         m.put("revoked_at", t.revokedAt());
+        m.put("agent_id", t.agentId());
         return m;
     }
 }

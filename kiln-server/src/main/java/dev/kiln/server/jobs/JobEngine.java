@@ -135,8 +135,9 @@ public final class JobEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- the agent socket's entry points
 
-    public void agentConnected(AgentMessage.Hello hello, AgentConnection connection) {
-        fleet.connected(hello, connection);
+    /** False when the agent is already connected elsewhere (the connection was refused and closed). */
+    public boolean agentConnected(AgentMessage.Hello hello, AgentConnection connection) {
+        return fleet.connected(hello, connection);
     }
 
     public void agentDisconnected(String agentId, AgentConnection connection) {

@@ -49,4 +49,7 @@ public interface StoreTx {
 
     /** Marks a token revoked; false when there is no such token. */
     boolean revokeToken(String id, java.time.Instant at);
+
+    /** Binds an agent token to an agent id, unless it is bound already; false when it was (or there is no such token). */
+    boolean bindTokenToAgent(String tokenId, String agentId);
 }

@@ -3,6 +3,7 @@ package dev.kiln.server.it;
 import dev.kiln.server.KilnServer;
 import dev.kiln.server.ServerConfig;
 import dev.kiln.server.fleet.FleetRegistry;
+import dev.kiln.server.http.AgentLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -18,8 +19,12 @@ public final class KilnTestServer implements AutoCloseable {
     }
 
     public static KilnTestServer start(Path dataDir, int agentCapacity) {
+        return start(dataDir, agentCapacity, AgentLimits.DEFAULTS);
+    }
+
+    public static KilnTestServer start(Path dataDir, int agentCapacity, AgentLimits limits) {
         var config = new ServerConfig(dataDir, "127.0.0.1", 0, true, "embedded", agentCapacity, Map.of(),
-                new FleetRegistry.Timing(Duration.ofSeconds(3), Duration.ofSeconds(6)), true);
+                new FleetRegistry.Timing(Duration.ofSeconds(3), Duration.ofSeconds(6)), true).withAgentLimits(limits);
         return new KilnTestServer(KilnServer.start(config, new TestEmbeddedAgent()));
     }
 

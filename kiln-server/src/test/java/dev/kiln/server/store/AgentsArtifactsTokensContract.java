@@ -90,4 +90,20 @@ public interface AgentsArtifactsTokensContract extends StoreFixture {
                 new TokenRecord("t-old", "ci", Role.OPERATOR, "hash-old", old.createdAt(), revokedAt));
         assertThat(store().tokens().get(2).revoked()).isTrue();
     }
+
+    @Test
+    default void anAgentTokenIsBoundOnceAndKeepsItsBinding() {
+        var pinned = new TokenRecord("t-pinned", "build-7", Role.AGENT, "hash-pinned", at(0), null, "agent-7");
+        var open = new TokenRecord("t-open", "build-8", Role.AGENT, "hash-open", at(1), null);
+        run(tx -> {
+            tx.insertToken(pinned);
+            tx.insertToken(open);
+        });
+        boolean first = write(tx -> tx.bindTokenToAgent("t-open", "agent-8"));
+        boolean again = write(tx -> tx.bindTokenToAgent("t-open", "agent-9"));
+        boolean alreadyPinned = write(tx -> tx.bindTokenToAgent("t-pinned", "agent-9"));
+        boolean unknown = write(tx -> tx.bindTokenToAgent("no-such-token", "agent-9"));
+        assertThat(List.of(first, again, alreadyPinned, unknown)).containsExactly(true, false, false, false);
+        assertThat(store().tokens()).extracting(TokenRecord::agentId).containsExactly("agent-8", "agent-7");
+    }
 }

@@ -73,7 +73,8 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("StoreTx.revokeSessionsOf", List.of("sessionsAreActiveUntilRevokedOrExpiredAndRevokingEndsThemOnce")),
             entry("Store.signInCodeTokenId", List.of("aSignInCodeIsRedeemedOnceAndNeverAfterItExpires")),
             entry("StoreTx.insertSignInCode", List.of("aSignInCodeIsRedeemedOnceAndNeverAfterItExpires")),
-            entry("StoreTx.redeemSignInCode", List.of("aSignInCodeIsRedeemedOnceAndNeverAfterItExpires")));
+            entry("StoreTx.redeemSignInCode", List.of("aSignInCodeIsRedeemedOnceAndNeverAfterItExpires")),
+            entry("StoreTx.bindTokenToAgent", List.of("anAgentTokenIsBoundOnceAndKeepsItsBinding")));
 
     private final EventBus bus = new EventBus();
     private final List<Event> published = new CopyOnWriteArrayList<>();

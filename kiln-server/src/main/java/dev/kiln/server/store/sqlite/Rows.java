@@ -159,7 +159,7 @@ final class Rows {
     static dev.kiln.server.core.TokenRecord token(ResultSet rs, StatementContext ctx) throws SQLException {
         return new dev.kiln.server.core.TokenRecord(rs.getString("id"), rs.getString("name"),
                 dev.kiln.server.core.Role.valueOf(rs.getString("role").toUpperCase()), rs.getString("hash"),
-                instant(rs, "created_at"), instant(rs, "revoked_at"));
+                instant(rs, "created_at"), instant(rs, "revoked_at"), rs.getString("agent_id"));
     }
 
     static dev.kiln.server.core.SessionRecord session(ResultSet rs, StatementContext ctx) throws SQLException {

@@ -166,14 +166,22 @@ final class SqlTx implements StoreTx {
 
     @Override
     public void insertToken(dev.kiln.server.core.TokenRecord t) {
-        w.update("INSERT INTO tokens (id, name, role, hash, created_at) VALUES (:id, :name, :role, :hash, :created)",
+        w.update("""
+                INSERT INTO tokens (id, name, role, hash, created_at, agent_id)
+                VALUES (:id, :name, :role, :hash, :created, :agent)""",
                 params("id", t.id(), "name", t.name(), "role", t.role().name().toLowerCase(), "hash", t.hash(),
-                        "created", Clock.toNs(t.createdAt())));
+                        "created", Clock.toNs(t.createdAt()), "agent", t.agentId()));
     }
 
     @Override
     public boolean revokeToken(String id, java.time.Instant at) {
         return w.update("UPDATE tokens SET revoked_at = coalesce(revoked_at, :at) WHERE id = :id",
                 params("id", id, "at", Clock.toNs(at))) == 1;
+    }
+
+    @Override
+    public boolean bindTokenToAgent(String tokenId, String agentId) {
+        return w.update("UPDATE tokens SET agent_id = :agent WHERE id = :id AND agent_id IS NULL",
+                params("id", tokenId, "agent", agentId)) == 1;
     }
 }
