@@ -75,7 +75,7 @@ public final class SecretCipher {
             c.updateAAD(boundTo.getBytes(StandardCharsets.UTF_8));
             return c.doFinal(input);
         } catch (javax.crypto.AEADBadTagException e) {
-            throw new IllegalStateException("the job secrets in the database were not sealed with the key in " + keyFile
+            throw new SecretKeyException("the job secrets in the database were not sealed with the key in " + keyFile
                     + ": restore the data dir's original " + KEY_FILE + " from the backup it was made with", e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is not available: " + e.getMessage(), e);

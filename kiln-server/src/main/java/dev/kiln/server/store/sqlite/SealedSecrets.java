@@ -1,6 +1,7 @@
 package dev.kiln.server.store.sqlite;
 
 import dev.kiln.server.store.SecretCipher;
+import dev.kiln.server.store.SecretKeyException;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;
 
@@ -35,10 +36,10 @@ final class SealedSecrets {
         var sample = h.createQuery("SELECT id, secrets FROM jobs WHERE secrets IS NOT NULL LIMIT 1")
                 .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).findOne();
         if (sample.isPresent() && !cipher.hasKeyFile()) {
-            throw new IllegalStateException("the database holds job secrets sealed with the key in " + cipher.keyFile()
+            throw new SecretKeyException("the database holds job secrets sealed with the key in " + cipher.keyFile()
                     + ", and that file is missing. Restore it from the backup of this data dir. To start without "
                     + "those secrets instead (jobs that need them will lack them), clear them first: "
-                    + "sqlite3 kiln.db \"UPDATE jobs SET secrets = NULL\"");
+                    + "sqlite3 kiln.db \"UPDATE jobs SET secrets = NULL\"", null);
         }
         sample.ifPresent(s -> fromColumn(s.getKey(), s.getValue()));
         cipher.key();

@@ -82,7 +82,13 @@ public final class SqliteStore implements Store {
         Handle writeHandle = Jdbi.create(writeSource).open();
         // a migration may have replaced values (V6: secrets in clear); their old pages must not linger in the log
         writeHandle.execute("PRAGMA wal_checkpoint(TRUNCATE)");
-        secrets.verifyKey(writeHandle);
+        try {
+            secrets.verifyKey(writeHandle);
+        } catch (RuntimeException e) {
+            writeHandle.close();
+            readPool.close();
+            throw e;
+        }
         writeHandle.execute("PRAGMA wal_autocheckpoint=4000");
         this.writer = new GroupCommitWriter(writeHandle, bus, secrets);
     }

@@ -9,6 +9,7 @@ import dev.kiln.server.core.JobSpec;
 import dev.kiln.server.core.RetryPolicy;
 import dev.kiln.server.events.EventBus;
 import dev.kiln.server.store.SecretCipher;
+import dev.kiln.server.store.SecretKeyException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,12 +92,12 @@ class SealedSecretsTest {
         Path key = dir.resolve(SecretCipher.KEY_FILE);
         Path saved = dir.resolve("saved.key");
         Files.move(key, saved);
-        assertThatThrownBy(() -> new SqliteStore(dir, new EventBus())).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> new SqliteStore(dir, new EventBus())).isInstanceOf(SecretKeyException.class)
                 .hasMessageContaining(key.toString()).hasMessageContaining("missing").hasMessageContaining("Restore");
         assertThat(key).doesNotExist();
 
         new SecretCipher(key).key(); // another key
-        assertThatThrownBy(() -> new SqliteStore(dir, new EventBus())).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> new SqliteStore(dir, new EventBus())).isInstanceOf(SecretKeyException.class)
                 .hasMessageContaining("not sealed with the key in " + key);
 
         Files.move(saved, key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -110,6 +111,6 @@ class SealedSecretsTest {
         var cipher = SecretCipher.inDataDir(dir);
         String sealed = cipher.seal(SECRET, "job-a");
         assertThat(cipher.open(sealed, "job-a")).isEqualTo(SECRET);
-        assertThatThrownBy(() -> cipher.open(sealed, "job-b")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> cipher.open(sealed, "job-b")).isInstanceOf(SecretKeyException.class);
     }
 }
