@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 
 /**
  * Uploads the files of a finished job that match its {@code artifacts} globs (relative to the workspace, e.g.
- * {@code dist/*.jar} or {@code **}{@code /report.xml}). Files stream from disk; nothing is held in memory.
+ * {@code dist/*.jar} or {@code **}{@code /report.xml}). Files stream from disk; nothing is held in memory. A file is
+ * uploaded under its name with the job's secrets masked (their contents are the job's own business).
  */
 final class ArtifactUploader {
     private final URI httpBase;
@@ -34,8 +35,9 @@ final class ArtifactUploader {
     }
 
     /** Uploads every match; returns the problems (empty when all went well). */
-    List<String> upload(String jobId, int attempt, Path workspace, List<String> globs, Consumer<String> system)
+    List<String> upload(String jobId, int attempt, Path workspace, List<String> globs, JobLog log)
             throws InterruptedException {
+        Consumer<String> system = log::system;
         var problems = new ArrayList<String>();
         var files = new TreeSet<String>();
         for (String glob : globs) {
@@ -50,8 +52,9 @@ final class ArtifactUploader {
             }
             if (files.size() == before) system.accept("warning: no file matches artifact pattern " + glob);
         }
-        for (String name : files) {
-            Path file = workspace.resolve(name);
+        for (String path : files) {
+            Path file = workspace.resolve(path);
+            String name = log.mask(path);
             try {
                 long size = Files.size(file);
                 system.accept("uploading artifact " + name + " (" + size + " bytes)");

@@ -58,7 +58,7 @@ final class ControlFileTail {
             log.system("warning: ignored malformed line in KILN_OUTPUT (want key=value): " + abbreviate(line));
             return;
         }
-        out.accept(new AgentMessage.JobOutput(job.jobId(), job.attempt(), line.substring(0, eq).strip(),
+        out.accept(new AgentMessage.JobOutput(job.jobId(), job.attempt(), log.mask(line.substring(0, eq).strip()),
                 log.mask(line.substring(eq + 1))));
     }
 
@@ -71,14 +71,16 @@ final class ControlFileTail {
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> data = Json.MAPPER.convertValue(node, Map.class);
-            out.accept(new AgentMessage.JobEvent(job.jobId(), job.attempt(), node.get("kind").asText(), data,
-                    Timestamps.nowNs()));
+            out.accept(new AgentMessage.JobEvent(job.jobId(), job.attempt(), log.mask(node.get("kind").asText()),
+                    log.masker().maskJsonObject(data), Timestamps.nowNs()));
         } catch (IOException | IllegalArgumentException e) {
             log.system("warning: ignored malformed line in KILN_EVENTS (not JSON): " + abbreviate(line));
         }
     }
 
-    private static String abbreviate(String s) {
+    /** Masked before it is shortened: a secret cut at the end would no longer be recognised. */
+    private String abbreviate(String line) {
+        String s = log.mask(line);
         return s.length() > 200 ? s.substring(0, 200) + "…" : s;
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.agent;
 
+import dev.kiln.protocol.SecretMasker;
 import dev.kiln.protocol.LogLine;
 import dev.kiln.protocol.LogStream;
 import java.util.function.Consumer;
@@ -25,5 +26,9 @@ final class JobLog {
 
     String mask(String text) {
         return masker.mask(text);
+    }
+
+    SecretMasker masker() {
+        return masker;
     }
 }

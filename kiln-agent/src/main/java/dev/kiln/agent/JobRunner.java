@@ -1,5 +1,6 @@
 package dev.kiln.agent;
 
+import dev.kiln.protocol.SecretMasker;
 import dev.kiln.protocol.AgentMessage;
 import dev.kiln.protocol.AgentMessage.FinishReason;
 import dev.kiln.protocol.JobAssignment;
@@ -73,7 +74,7 @@ final class JobRunner {
             log.system("process started (pid " + p.pid() + ")");
             timeout = scheduleTimeout();
             control.start(services.timer());
-            var capture = new OutputCapture(log::line);
+            var capture = new OutputCapture(log::line, log.masker());
             capture.start(p, services.runners(), "job-" + job.jobId());
             p.getOutputStream().close();
             int code = p.waitFor();
@@ -102,7 +103,7 @@ final class JobRunner {
         }
         long lastSeq = shipper.finish();
         finished = new AgentMessage.JobFinished(job.jobId(), job.attempt(), outcome.exitCode(), outcome.signal(),
-                outcome.reason(), outcome.error(), lastSeq, Timestamps.nowNs());
+                outcome.reason(), log.mask(outcome.error()), lastSeq, Timestamps.nowNs());
         services.out().accept(finished);
         onDone.accept(this);
     }
@@ -135,7 +136,7 @@ final class JobRunner {
     /** Returns the job's error if an upload failed and nothing else did. */
     private String uploadArtifacts(int code) throws InterruptedException {
         if (job.artifacts().isEmpty() || services.uploader() == null) return null;
-        List<String> problems = services.uploader().upload(job.jobId(), job.attempt(), paths.workspace(), job.artifacts(), log::system);
+        List<String> problems = services.uploader().upload(job.jobId(), job.attempt(), paths.workspace(), job.artifacts(), log);
         return !problems.isEmpty() && code == 0 ? "artifact upload failed: " + problems.get(0) : null;
     }
 }

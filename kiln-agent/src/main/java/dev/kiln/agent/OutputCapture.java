@@ -1,6 +1,7 @@
 package dev.kiln.agent;
 
 import dev.kiln.protocol.LogStream;
+import dev.kiln.protocol.SecretMasker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -14,16 +15,22 @@ import java.util.function.BiConsumer;
 
 /**
  * Copies a process's stdout and stderr into the job's log, line by line as they come. A line without an end is cut
- * every {@value #MAX_LINE_CHARS} characters, so a job printing no newlines cannot fill the agent's heap.
+ * every {@value #MAX_LINE_CHARS} characters, so a job printing no newlines cannot fill the agent's heap — but never
+ * through a secret: each half would pass the mask. The cut waits for enough of what follows to see a secret whole.
  */
 final class OutputCapture {
     static final int MAX_LINE_CHARS = 64 * 1024;
 
     private final BiConsumer<LogStream, String> sink;
+    private final SecretMasker secrets;
+    private final int cutAtLength;
     private final CountDownLatch ended = new CountDownLatch(2);
 
-    OutputCapture(BiConsumer<LogStream, String> sink) {
+    /** {@code sink} gets lines unmasked (whole secrets only): masking is the job log's. */
+    OutputCapture(BiConsumer<LogStream, String> sink, SecretMasker secrets) {
         this.sink = sink;
+        this.secrets = secrets;
+        this.cutAtLength = MAX_LINE_CHARS + Math.max(0, secrets.longest() - 1);
     }
 
     /** Reads both of the process's streams on {@code readers} until they end; {@code name} names the threads. */
@@ -58,7 +65,7 @@ final class OutputCapture {
                         emit(stream, line);
                     } else {
                         line.append(c);
-                        if (line.length() >= MAX_LINE_CHARS) emit(stream, line);
+                        if (line.length() >= cutAtLength) emitUpToSafeCut(stream, line);
                     }
                 }
             }
@@ -66,6 +73,14 @@ final class OutputCapture {
             // the pipe closed under us (the tree was killed): what was read is kept
         }
         if (!line.isEmpty()) emit(stream, line);
+    }
+
+    /** Hands on the start of a line that goes on, up to the cut nearest the limit that splits no secret. */
+    private void emitUpToSafeCut(LogStream stream, StringBuilder line) {
+        String text = line.toString();
+        int cut = secrets.safeCut(text, MAX_LINE_CHARS);
+        sink.accept(stream, text.substring(0, cut));
+        line.delete(0, cut);
     }
 
     private void emit(LogStream stream, StringBuilder line) {

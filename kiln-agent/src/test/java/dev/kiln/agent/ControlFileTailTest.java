@@ -1,5 +1,6 @@
 package dev.kiln.agent;
 
+import dev.kiln.protocol.SecretMasker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.protocol.AgentMessage;

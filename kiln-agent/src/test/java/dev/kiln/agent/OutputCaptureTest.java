@@ -3,6 +3,7 @@ package dev.kiln.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.protocol.LogStream;
+import dev.kiln.protocol.SecretMasker;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,7 +16,7 @@ class OutputCaptureTest {
     record Captured(LogStream stream, String text) {}
 
     final List<Captured> captured = new CopyOnWriteArrayList<>();
-    final OutputCapture capture = new OutputCapture((stream, text) -> captured.add(new Captured(stream, text)));
+    final OutputCapture capture = new OutputCapture((stream, text) -> captured.add(new Captured(stream, text)), SecretMasker.NONE);
 
     void copy(String text) {
         capture.copy(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), LogStream.STDOUT);
@@ -36,6 +37,21 @@ class OutputCaptureTest {
         int max = OutputCapture.MAX_LINE_CHARS;
         copy("x".repeat(max * 2 + 5) + "\n");
         assertThat(texts()).containsExactly("x".repeat(max), "x".repeat(max), "xxxxx");
+    }
+
+    @Test
+    void aLongLineIsNeverCutThroughASecret() {
+        int max = OutputCapture.MAX_LINE_CHARS;
+        var masked = new CopyOnWriteArrayList<String>();
+        var secrets = new SecretMasker(List.of("hunter2-secret"));
+        var withSecrets = new OutputCapture((stream, text) -> masked.add(secrets.mask(text)), secrets);
+        for (int before = 1; before < "hunter2-secret".length(); before++) {
+            masked.clear();
+            String line = "x".repeat(max - before) + "hunter2-secret" + "y".repeat(max) + "\n";
+            withSecrets.copy(new ByteArrayInputStream(line.getBytes(StandardCharsets.UTF_8)), LogStream.STDOUT);
+            assertThat(String.join("", masked)).isEqualTo("x".repeat(max - before) + "***" + "y".repeat(max));
+            assertThat(masked).allSatisfy(piece -> assertThat(piece.length()).isLessThanOrEqualTo(max));
+        }
     }
 
     @Test

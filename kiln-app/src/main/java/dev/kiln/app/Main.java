@@ -1,5 +1,6 @@
 package dev.kiln.app;
 
+import dev.kiln.server.store.SecretKeyException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,7 +21,7 @@ public final class Main implements Runnable {
         var cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         // A failure the user can fix is one plain line on stderr, not a stack trace.
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof ApiClient.CliError || e instanceof IllegalArgumentException) {
+            if (e instanceof ApiClient.CliError || e instanceof IllegalArgumentException || e instanceof SecretKeyException) {
                 cmd.getErr().println("kiln: " + e.getMessage());
                 return 2;
             }

@@ -2,6 +2,7 @@ package dev.kiln.server.jobs;
 
 import dev.kiln.protocol.AgentMessage;
 import dev.kiln.protocol.LogLine;
+import dev.kiln.protocol.SecretMasker;
 import dev.kiln.protocol.ServerMessage;
 import dev.kiln.server.core.Attempt;
 import dev.kiln.server.core.EngineLock;
@@ -21,7 +22,8 @@ import java.util.List;
  * What agents report about the jobs they run: started, log chunks, outputs, custom events, finished. Log chunks are
  * stored in order and acknowledged once durable; duplicates (a resend after a reconnect) are acknowledged and
  * dropped; a gap waits for the agent's in-order resend. A finish is applied only once every chunk before it is
- * stored. Reports about a job or attempt that is no longer the agent's are ignored.
+ * stored. Reports about a job or attempt that is no longer the agent's are ignored. The agent masks the job's
+ * secrets; the server masks again what it is told, as a last line of defence against an agent that did not.
  */
 public final class AgentReports {
     private final EngineLock lock;
@@ -71,7 +73,7 @@ public final class AgentReports {
             }
             if (m.seq() != stored + 1) return; // a gap: the agent resends in order after its next ack
             long first = aj.attempt.lineCount() + 1;
-            List<LogLine> chunk = m.lines();
+            List<LogLine> chunk = masked(aj.masker, m.lines());
             aj.attempt = aj.attempt.withLog(m.seq(), aj.attempt.lineCount() + chunk.size());
             Attempt attempt = aj.attempt;
             store.write(tx -> {
@@ -110,8 +112,10 @@ public final class AgentReports {
     void event(String agentId, AgentMessage.JobEvent m) {
         synchronized (lock) {
             fleet.touch(agentId);
-            if (current(agentId, m.jobId(), m.attempt()) == null) return;
-            var event = JobEvents.custom(m.jobId(), m.attempt(), m.kind(), m.timestampNs(), m.data());
+            ActiveJob aj = current(agentId, m.jobId(), m.attempt());
+            if (aj == null) return;
+            var event = JobEvents.custom(m.jobId(), m.attempt(), aj.masker.mask(m.kind()), m.timestampNs(),
+                    aj.masker.maskJsonObject(m.data()));
             store.write(tx -> tx.appendEvent(event));
         }
     }
@@ -121,18 +125,22 @@ public final class AgentReports {
             fleet.touch(agentId);
             ActiveJob aj = current(agentId, m.jobId(), m.attempt());
             if (aj == null) return;
-            Job job = aj.job.withOutput(m.key(), m.value(), Instant.now());
+            String key = aj.masker.mask(m.key());
+            String value = aj.masker.mask(m.value());
+            Job job = aj.job.withOutput(key, value, Instant.now());
             aj.job = job;
             store.write(tx -> {
                 tx.updateJob(job);
-                tx.appendEvent(JobEvents.output(job.id(), m.attempt(), m.key(), m.value()));
+                tx.appendEvent(JobEvents.output(job.id(), m.attempt(), key, value));
                 return null;
             });
         }
     }
 
     /** Under the lock: the attempt ended and its whole log is stored. */
-    private void finish(ActiveJob aj, AgentMessage.JobFinished m, AgentSession agent) {
+    private void finish(ActiveJob aj, AgentMessage.JobFinished reported, AgentSession agent) {
+        var m = new AgentMessage.JobFinished(reported.jobId(), reported.attempt(), reported.exitCode(), reported.signal(),
+                reported.reason(), aj.masker.mask(reported.error()), reported.lastSeq(), reported.timestampNs());
         var decision = JobTransitions.attemptEnded(aj.job, aj.attempt, m, Instant.now());
         if (agent != null) agent.activeJobs().remove(aj.id());
         Job ended = decision.job();
@@ -142,6 +150,11 @@ public final class AgentReports {
         AgentConnection conn = agent == null ? null : agent.connection();
         ledger.apply(aj, decision).thenRun(() -> ack(conn, m.jobId(), m.attempt(), m.lastSeq()));
         wakeDispatcher.run();
+    }
+
+    private static List<LogLine> masked(SecretMasker masker, List<LogLine> lines) {
+        if (masker.isEmpty()) return lines;
+        return lines.stream().map(l -> new LogLine(l.timestampNs(), l.stream(), masker.mask(l.text()))).toList();
     }
 
     /** The job and attempt the agent reports on, if they are still this agent's current ones. */

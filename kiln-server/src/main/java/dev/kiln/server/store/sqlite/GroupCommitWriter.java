@@ -39,8 +39,11 @@ final class GroupCommitWriter implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    GroupCommitWriter(Handle handle, EventBus bus) {
+    private final SealedSecrets secrets;
+
+    GroupCommitWriter(Handle handle, EventBus bus, SealedSecrets secrets) {
         this.handle = handle;
+        this.secrets = secrets;
         this.writes = new WriterSql(handle);
         this.bus = bus;
         this.thread = new Thread(this::run, "kiln-store-writer");
@@ -84,7 +87,7 @@ final class GroupCommitWriter implements AutoCloseable {
         try {
             handle.begin();
             for (Task<?> task : batch) {
-                var tx = new SqlTx(writes);
+                var tx = new SqlTx(writes, secrets);
                 writes.execute("SAVEPOINT w");
                 try {
                     Object result = task.work().apply(tx);

@@ -17,10 +17,12 @@ import java.util.Map;
 final class SqlTx implements StoreTx {
 
     private final WriterSql w;
+    private final SealedSecrets secrets;
     private final List<Event> events = new ArrayList<>();
 
-    SqlTx(WriterSql w) {
+    SqlTx(WriterSql w, SealedSecrets secrets) {
         this.w = w;
+        this.secrets = secrets;
     }
 
     /** Named parameters, nulls allowed: {@code params("id", id, "name", name)}. */
@@ -39,7 +41,7 @@ final class SqlTx implements StoreTx {
         var p = Rows.mutableJobColumns(job);
         p.putAll(params("id", job.id(), "name", job.spec().name(), "type", job.spec().type(),
                 "priority", job.spec().priority(), "spec", Rows.toJson(job.spec().snapshot()),
-                "secrets", job.spec().secrets().isEmpty() ? null : Rows.toJson(job.spec().secrets()),
+                "secrets", secrets.toColumn(job.id(), job.spec().secrets()),
                 "created", Clock.toNs(job.createdAt()),
                 "rerun", job.rerunOf()));
         long seq = w.insertGeneratingKey("""

@@ -1,5 +1,6 @@
 package dev.kiln.server.store.sqlite;
 
+import dev.kiln.server.store.SecretCipher;
 import dev.kiln.server.store.Store;
 import dev.kiln.server.store.StoreTx;
 import dev.kiln.server.store.JobQuery;
@@ -38,8 +39,15 @@ public final class SqliteStore implements Store {
     private final Jdbi readers;
     private final HikariDataSource readPool;
     private final GroupCommitWriter writer;
+    private final SealedSecrets secrets;
 
+    /** A store whose secrets are sealed with the key file of {@code dataDir}. */
     public SqliteStore(Path dataDir, EventBus bus) {
+        this(dataDir, bus, SecretCipher.inDataDir(dataDir));
+    }
+
+    public SqliteStore(Path dataDir, EventBus bus, SecretCipher cipher) {
+        this.secrets = new SealedSecrets(cipher);
         try {
             Files.createDirectories(dataDir);
         } catch (java.io.IOException e) {
@@ -58,7 +66,8 @@ public final class SqliteStore implements Store {
         var writeSource = new SQLiteDataSource(writeConfig);
         writeSource.setUrl(url);
 
-        Flyway.configure().dataSource(writeSource).locations("classpath:db/migration/sqlite").load().migrate();
+        Flyway.configure().dataSource(writeSource).locations("classpath:db/migration/sqlite")
+                .javaMigrations(new V6__Seal_job_secrets(secrets)).load().migrate();
 
         var poolConfig = new HikariConfig();
         poolConfig.setJdbcUrl(url);
@@ -71,8 +80,17 @@ public final class SqliteStore implements Store {
         this.readers = Jdbi.create(readPool);
 
         Handle writeHandle = Jdbi.create(writeSource).open();
+        // a migration may have replaced values (V6: secrets in clear); their old pages must not linger in the log
+        writeHandle.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        try {
+            secrets.verifyKey(writeHandle);
+        } catch (RuntimeException e) {
+            writeHandle.close();
+            readPool.close();
+            throw e;
+        }
         writeHandle.execute("PRAGMA wal_autocheckpoint=4000");
-        this.writer = new GroupCommitWriter(writeHandle, bus);
+        this.writer = new GroupCommitWriter(writeHandle, bus, secrets);
     }
 
     @Override
@@ -122,7 +140,7 @@ public final class SqliteStore implements Store {
     @Override
     public Map<String, String> secrets(String jobId) {
         return readers.withHandle(h -> h.createQuery("SELECT secrets FROM jobs WHERE id = :id").bind("id", jobId)
-                .mapTo(String.class).findOne().map(Rows::stringMap).orElse(Map.of()));
+                .mapTo(String.class).findOne().map(column -> secrets.fromColumn(jobId, column)).orElse(Map.of()));
     }
 
     @Override
