@@ -8,6 +8,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import java.util.concurrent.CompletionException;
+import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,11 @@ final class ErrorResponses {
         app.exception(HttpResponseException.class, (e, ctx) -> {
             String detail = e.getStatus() == 404 && e.getMessage().startsWith("Endpoint ") ? noSuchEndpoint(ctx) : e.getMessage();
             problem(ctx, Problem.of(e.getStatus(), titleFor(e.getStatus()), detail));
+        });
+        // Jetty's refusals raised inside a handler (e.g. a WebSocket upgrade it cannot parse) carry their own 4xx
+        app.exception(BadMessageException.class, (e, ctx) -> {
+            log.debug("{} {} refused by Jetty: {}", ctx.method(), ctx.path(), e.getMessage());
+            problem(ctx, Problem.of(e.getCode(), ProblemErrorHandler.titleFor(e.getCode()), ProblemErrorHandler.detailFor(e.getCode())));
         });
         app.exception(CompletionException.class, (e, ctx) -> {
             Throwable cause = e.getCause();

@@ -170,7 +170,9 @@ public final class LiveApi implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // the client went away mid-send: Javalin's send throws the socket's IOException unchecked (Kotlin), and
+            // onClose interrupts this thread, so a vanished client ends here (broken pipe, reset, interrupted write)
             log.debug("job socket for {} ended: {}", job.id(), e.toString());
         } finally {
             sockets.remove(ctx.sessionId());
