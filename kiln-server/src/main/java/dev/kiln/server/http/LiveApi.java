@@ -81,6 +81,8 @@ public final class LiveApi implements AutoCloseable {
             }
         } catch (IOException gone) {
             // the client went away: nothing to clean up beyond the subscription
+        } catch (RuntimeException e) {
+            endedByShutdown(e);
         }
     }
 
@@ -110,7 +112,15 @@ public final class LiveApi implements AutoCloseable {
             }
         } catch (IOException gone) {
             // the client went away
+        } catch (RuntimeException e) {
+            endedByShutdown(e);
         }
+    }
+
+    /** A stream still open while the server stops meets a closed store: that is the end of it, not an error. */
+    private void endedByShutdown(RuntimeException e) {
+        if (!closing) throw e;
+        log.debug("a stream ended by the server's shutdown: {}", e.toString());
     }
 
     /** {@code WS /api/v1/jobs/{id}/events/ws?token=&after_line=&after_event=&attempt=}. */
