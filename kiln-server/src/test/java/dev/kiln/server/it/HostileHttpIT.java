@@ -87,13 +87,15 @@ class HostileHttpIT {
             RawHttp.send(port, "GET /api/v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: " + secret + "\r\n\r\n");
         }
         assertThat(log.atLeast(Level.INFO)).allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain("s3cr3t"));
-        assertThat(log.atLeast(Level.WARN).stream().filter(e -> e.getFormattedMessage().contains("431"))).hasSizeLessThanOrEqualTo(1);
+        assertThat(log.atLeast(Level.WARN)).hasSizeLessThanOrEqualTo(1);
     }
 
     @Test
     void aWebSocketUpgradeToAnOddPathIsRefusedCleanly() throws Exception {
         for (String path : List.of("/api/v1/jobs/a\\b/events/ws", "/api/v1/jobs/%00/events/ws", "/api/v1/jobs/%C3%28/events/ws",
-                "/api/v1/jobs/a%5Cb/events/ws", "/api/v1/agent/ws/../ws")) {
+                "/api/v1/jobs/a%5Cb/events/ws", "/api/v1/agent/ws/../ws", "/api/v1/jobs/%2e%2e/events/ws", "/api/v1/jobs/a;b/events/ws",
+                "/api/v1/jobs/%252e/events/ws", "/api/v1/jobs/a%20b/events/ws", "/api/v1/jobs/%F0%9F%9A%80/events/ws",
+                "/api/v1/jobs/%/events/ws", "/api/v1/jobs/a?b=c/events/ws", "/api/v1/jobs/..%2F..%2Fetc%2Fpasswd/events/ws")) {
             RawHttp.Response r = RawHttp.send(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
                     + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
             assertThat(r.status()).as(path + ": " + r.body()).isIn(101, 400, 401, 403, 404);

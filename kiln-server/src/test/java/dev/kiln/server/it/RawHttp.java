@@ -31,11 +31,28 @@ public final class RawHttp {
     private RawHttp() {}
 
     public static Response send(int port, byte[] request) throws IOException {
+        return send(port, request, true);
+    }
+
+    /** {@code withBody}: false for HEAD, whose response has a length but no body. */
+    public static Response send(int port, byte[] request, boolean withBody) throws IOException {
         try (var socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(15_000);
-            socket.getOutputStream().write(request);
-            socket.getOutputStream().flush();
-            return read(socket.getInputStream());
+            // written while the response is read: a server may answer (413, 401) and close before the body is in,
+            // which breaks the write but not the answer
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    socket.getOutputStream().write(request);
+                    socket.getOutputStream().flush();
+                } catch (IOException ignored) {
+                    // the response, or its absence, tells
+                }
+            });
+            try {
+                return read(socket.getInputStream(), withBody);
+            } finally {
+                writer.interrupt();
+            }
         } catch (java.net.SocketException e) {
             throw new NoResponse("connection reset: " + e.getMessage(), e);
         }
@@ -45,7 +62,7 @@ public final class RawHttp {
         return send(port, request.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    private static Response read(InputStream in) throws IOException {
+    private static Response read(InputStream in, boolean withBody) throws IOException {
         String statusLine = line(in);
         if (statusLine == null) throw new NoResponse("closed without a response", null);
         var headers = new LinkedHashMap<String, String>();
@@ -56,7 +73,10 @@ public final class RawHttp {
         int status = Integer.parseInt(statusLine.split(" ")[1]);
         var body = new ByteArrayOutputStream();
         String length = headers.get("content-length");
-        if (status == 101) return new Response(status, headers, "");
+        // a switched protocol or an endless stream: the head is the answer
+        if (status == 101 || !withBody || headers.getOrDefault("content-type", "").startsWith("text/event-stream")) {
+            return new Response(status, headers, "");
+        }
         try {
             if (length != null) {
                 body.write(in.readNBytes(Integer.parseInt(length)));
