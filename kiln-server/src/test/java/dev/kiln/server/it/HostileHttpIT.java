@@ -1,7 +1,6 @@
 package dev.kiln.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -120,8 +119,8 @@ class HostileHttpIT {
                 socket.setSoLinger(true, 0); // a reset, not a close: the server finds out by writing
             }
         }
+        // the stream's writes to the reset sockets happen while the job runs: by its end each has met the reset
         kiln.api.awaitStatus(id, Duration.ofSeconds(30), "succeeded");
-        await().atMost(Duration.ofSeconds(5)).until(() -> kiln.server.api() != null);
     }
 
     @Test
