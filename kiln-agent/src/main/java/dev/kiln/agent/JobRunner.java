@@ -64,6 +64,9 @@ final class JobRunner {
         ControlFileTail control = null;
         ScheduledFuture<?> timeout = null;
         try {
+            // defence in depth: the server validates every job, but an assignment without a command must end as
+            // failed_to_start here, never leave the attempt without a finish
+            if (job.command() == null || job.command().isBlank()) throw new StartFailure("the assignment has no command to run");
             WorkspacePreparation.prepare(paths, log);
             if (job.sourceRepository() != null) new GitCheckout(job, paths.workspace(), log).run();
             control = new ControlFileTail(job, paths, services.out(), log);
@@ -96,6 +99,10 @@ final class JobRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             outcome = new Outcome(FinishReason.CANCELLED, null, null, "the agent stopped");
+        } catch (RuntimeException e) {
+            // an assignment this agent cannot handle still gets its finish, so its slot on the server is freed
+            outcome = Outcome.failedToStart("the agent could not run this assignment: " + e);
+            log.system(outcome.error());
         } finally {
             if (timeout != null) timeout.cancel(false);
             if (control != null) control.finish();

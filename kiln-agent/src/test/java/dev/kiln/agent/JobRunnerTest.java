@@ -156,4 +156,13 @@ class JobRunnerTest {
         assertThat(texts(LogStream.STDERR)).anySatisfy(t -> assertThat(t).contains("/no/such/binary"));
         assertThat(Files.exists(dir.resolve("workspaces"))).isTrue();
     }
+
+    @Test
+    void anAssignmentWithoutACommandEndsAsFailedToStart() {
+        for (String command : new String[] {null, "  "}) {
+            AgentMessage.JobFinished f = finished(run(command, Map.of(), 0), Duration.ofSeconds(20));
+            assertThat(f.reason()).as(String.valueOf(command)).isEqualTo(AgentMessage.FinishReason.FAILED_TO_START);
+            assertThat(f.error()).contains("no command");
+        }
+    }
 }

@@ -40,8 +40,8 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--shutdown-timeout", defaultValue = "600", description = "Seconds to wait for running jobs on SIGTERM (default: ${DEFAULT-VALUE}).")
     int shutdownTimeout;
 
-    @Override
-    public Integer call() throws Exception {
+    /** The agent's configuration, as the options say; an option out of range is an error naming it. */
+    AgentConfig config() throws java.net.UnknownHostException {
         if (!onShutdown.equals("wait") && !onShutdown.equals("cancel")) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--on-shutdown must be 'wait' or 'cancel'");
         }
@@ -57,13 +57,27 @@ final class AgentCommand implements Callable<Integer> {
         URI ws = URI.create(scheme + "://" + base.getRawAuthority() + "/api/v1/agent/ws");
         String agentName = name != null ? name : java.net.InetAddress.getLocalHost().getHostName();
         String tok = token != null ? token : System.getenv("KILN_AGENT_TOKEN");
-        var config = new AgentConfig(ws, tok, agentName, AgentConfig.parseLabels(labels),
+        if (capacity < 0) throw new IllegalArgumentException("--capacity must be 0 (one per core) or more");
+        if (shutdownTimeout < 0) throw new IllegalArgumentException("--shutdown-timeout must be 0 or more seconds");
+        return new AgentConfig(ws, tok, agentName, AgentConfig.parseLabels(labels),
                 capacity > 0 ? capacity : Runtime.getRuntime().availableProcessors(), workDir, "0.1.0", Duration.ofMillis(200),
                 keepWorkspaces);
+    }
+
+    /** What SIGTERM does: wait for running jobs (true) or cancel them. */
+    boolean waitOnShutdown() {
+        return onShutdown.equals("wait");
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        var config = config();
+        String agentName = config.name();
+        URI ws = config.serverUri();
         var agent = new Agent(config);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.shutdown(onShutdown.equals("wait"), Duration.ofSeconds(shutdownTimeout));
+            agent.shutdown(waitOnShutdown(), Duration.ofSeconds(shutdownTimeout));
             stopped.countDown();
         }, "kiln-agent-shutdown"));
         agent.start();

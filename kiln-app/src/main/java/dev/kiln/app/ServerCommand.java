@@ -24,8 +24,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
 
-    @Option(names = "--no-embedded-agent", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Run jobs on an agent inside the server process (default: on).")
+    // picocli gives a negatable option's plain name the opposite of its default, so the option is named for what it
+    // turns on: --embedded-agent (default) and --no-embedded-agent, which turns it off
+    @Option(names = "--embedded-agent", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run jobs on an agent inside the server process (default: on; --no-embedded-agent turns it off).")
     boolean embeddedAgent;
 
     @Option(names = "--agent-name", defaultValue = "embedded", description = "Name of the embedded agent (default: ${DEFAULT-VALUE}).")
@@ -52,17 +54,35 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--agent-max-log-bytes", defaultValue = "33554432", description = "Log bytes per second one agent connection may send before it is read more slowly (default: ${DEFAULT-VALUE}, 32 MiB).")
     long agentMaxLogBytes;
 
-    @Override
-    public Integer call() throws Exception {
+    /** The server's configuration, as the options say; an option out of range is an error naming it. */
+    ServerConfig config() {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be between 0 and 65535");
         if (agentCapacity < 0) throw new IllegalArgumentException("--agent-capacity must be 0 (one per core) or more");
+        if (agentLostAfter < 1) throw new IllegalArgumentException("--agent-lost-after must be at least 1 second");
+        if (heartbeatTimeout < 1) throw new IllegalArgumentException("--heartbeat-timeout must be at least 1 second");
         if (sessionDays < 1 || sessionDays > 3650) throw new IllegalArgumentException("--session-days must be between 1 and 3650");
-        var config = new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity,
+        if (agentMaxMessages < AgentLimits.MIN_MESSAGES_PER_SECOND) {
+            throw new IllegalArgumentException("--agent-max-messages must be at least " + AgentLimits.MIN_MESSAGES_PER_SECOND);
+        }
+        if (agentMaxLogBytes < AgentLimits.MIN_LOG_BYTES_PER_SECOND) {
+            throw new IllegalArgumentException("--agent-max-log-bytes must be at least " + AgentLimits.MIN_LOG_BYTES_PER_SECOND);
+        }
+        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity,
                 AgentConfig.parseLabels(agentLabels),
                 new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true,
                 Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes));
+    }
+
+    /** Starts the server these options describe, with the embedded agent unless it was turned off. */
+    KilnServer start() {
+        ServerConfig config = config();
+        return KilnServer.start(config, config.embeddedAgent() ? new EmbeddedAgentLauncher() : null);
+    }
+
+    @Override
+    public Integer call() throws Exception {
         var stopped = new CountDownLatch(1);
-        KilnServer server = KilnServer.start(config, embeddedAgent ? new EmbeddedAgentLauncher() : null);
+        KilnServer server = start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             stopped.countDown();

@@ -50,6 +50,10 @@ public final class ApiServer implements AutoCloseable {
             config.useVirtualThreads = virtualThreads;
             config.jsonMapper(new JavalinJackson(mapper, false));
             config.http.maxRequestSize = Requests.MAX_BODY_BYTES;
+            // what Jetty answers itself (bad request line, URL or headers too large) is problem+json too
+            var jettyErrors = new ProblemErrorHandler(mapper);
+            config.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
+            config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyErrors));
             config.jetty.modifyWebSocketServletFactory(f -> {
                 f.setMaxTextMessageSize(64L * 1024 * 1024);
                 f.setIdleTimeout(Duration.ofSeconds(120));

@@ -7,7 +7,9 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.websocket.WsContext;
 import java.util.concurrent.CompletionException;
+import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,20 @@ final class ErrorResponses {
             String detail = e.getStatus() == 404 && e.getMessage().startsWith("Endpoint ") ? noSuchEndpoint(ctx) : e.getMessage();
             problem(ctx, Problem.of(e.getStatus(), titleFor(e.getStatus()), detail));
         });
+        // Jetty's refusals raised inside a handler (e.g. a WebSocket upgrade it cannot parse) carry their own 4xx
+        app.exception(BadMessageException.class, (e, ctx) -> {
+            log.debug("{} {} refused by Jetty: {}", ctx.method(), ctx.path(), e.getMessage());
+            problem(ctx, Problem.of(e.getCode(), ProblemErrorHandler.titleFor(e.getCode()), ProblemErrorHandler.detailFor(e.getCode())));
+        });
+        // Javalin decodes path parameters after matching; a bad %-escape in one is the client's mistake
+        app.exception(IllegalArgumentException.class, (e, ctx) -> {
+            if (String.valueOf(e.getMessage()).startsWith("URLDecoder")) {
+                log.debug("{} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+                problem(ctx, Problem.of(400, "Bad request", "the URL's percent-encoding is invalid (a % must be followed by two hex digits); encode a literal % as %25"));
+            } else {
+                internal(ctx, e);
+            }
+        });
         app.exception(CompletionException.class, (e, ctx) -> {
             Throwable cause = e.getCause();
             if (cause instanceof IllegalTransitionException ite) problem(ctx, Problem.of(409, "Conflict", ite.getMessage()));
@@ -41,6 +57,7 @@ final class ErrorResponses {
             else internal(ctx, cause);
         });
         app.exception(Exception.class, (e, ctx) -> internal(ctx, e));
+        app.wsException(Exception.class, ErrorResponses::webSocketFailed);
         app.error(404, ctx -> {
             if (isDashboardRoute(ctx)) {
                 // the dashboard's own routes (/jobs/…, /queue, /submit, /login) are answered by its single page
@@ -50,6 +67,23 @@ final class ErrorResponses {
             if (ctx.result() == null || ctx.result().isEmpty()) problem(ctx, Problem.of(404, "Not found", noSuchEndpoint(ctx)));
         });
         app.error(405, ctx -> problem(ctx, Problem.of(405, "Method not allowed", ctx.method() + " is not allowed on " + ctx.path())));
+    }
+
+    /**
+     * A WebSocket whose path Jetty matched on upgrade but Javalin cannot match again once open (an odd encoding such
+     * as {@code %2e%2e} or {@code ;params}): Javalin's lookup yields null. That is the client's odd path, closed with
+     * 4404; anything else is a bug, logged with its stack.
+     */
+    private static void webSocketFailed(Exception e, WsContext ctx) {
+        boolean unmatchedPath = e instanceof NullPointerException && e.getStackTrace().length > 0
+                && e.getStackTrace()[0].getClassName().startsWith("io.javalin.websocket.");
+        if (unmatchedPath) log.debug("WebSocket to an unmatched path closed: {}", e.toString());
+        else log.error("WebSocket handler failed", e);
+        try {
+            if (ctx.session.isOpen()) ctx.closeSession(unmatchedPath ? 4404 : 1011, unmatchedPath ? "no such WebSocket endpoint" : "server error");
+        } catch (RuntimeException closing) {
+            log.debug("closing a failed WebSocket: {}", closing.toString());
+        }
     }
 
     private static String noSuchEndpoint(Context ctx) {

@@ -81,6 +81,8 @@ public final class LiveApi implements AutoCloseable {
             }
         } catch (IOException gone) {
             // the client went away: nothing to clean up beyond the subscription
+        } catch (RuntimeException e) {
+            endedByShutdown(e);
         }
     }
 
@@ -110,12 +112,20 @@ public final class LiveApi implements AutoCloseable {
             }
         } catch (IOException gone) {
             // the client went away
+        } catch (RuntimeException e) {
+            endedByShutdown(e);
         }
     }
 
     /** The stream ends (within {@link #WAKE_MS}) when the token or session it was opened with is revoked. */
     private OpenConnections.Handle watch(Context ctx) {
         return auth.watch(auth.principal(ctx).orElseThrow(), () -> { });
+    }
+
+    /** A stream still open while the server stops meets a closed store: that is the end of it, not an error. */
+    private void endedByShutdown(RuntimeException e) {
+        if (!closing) throw e;
+        log.debug("a stream ended by the server's shutdown: {}", e.toString());
     }
 
     /** {@code WS /api/v1/jobs/{id}/events/ws?token=&after_line=&after_event=&attempt=}. */
@@ -176,7 +186,9 @@ public final class LiveApi implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // the client went away mid-send: Javalin's send throws the socket's IOException unchecked (Kotlin), and
+            // onClose interrupts this thread, so a vanished client ends here (broken pipe, reset, interrupted write)
             log.debug("job socket for {} ended: {}", job.id(), e.toString());
         } finally {
             Socket s = sockets.remove(ctx.sessionId());

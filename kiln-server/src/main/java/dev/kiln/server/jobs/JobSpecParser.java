@@ -17,6 +17,11 @@ import java.util.regex.Pattern;
  * Turns a submitted JSON object into a {@link JobSpec}, strictly: every field has one type, a range and a message
  * that says what to fix. All problems are reported at once. Unknown fields are errors (a typo must not silently
  * drop a setting).
+ *
+ * <p>JSON {@code null} is a value like any other: for {@code command} (required) it is an error naming the field.
+ * For the optional strings, maps, lists, {@code priority}, {@code retry} and {@code service} it means "not given"
+ * (the default), which is harmless. {@code timeout_seconds} and {@code cancel_grace_seconds} refuse it, since a
+ * reader may take null for "no timeout" while the default is an hour. Inside maps and lists null is an error.
  */
 public final class JobSpecParser {
     public static final int MAX_COMMAND_BYTES = 256 * 1024;
@@ -58,9 +63,13 @@ public final class JobSpecParser {
         });
 
         String command = string(obj, "command", MAX_COMMAND_BYTES, null);
-        if (command == null && !obj.has("command")) error("command", "is required: the shell script to run, e.g. \"make -j4\"");
+        if (!obj.has("command")) error("command", "is required: the shell script to run, e.g. \"make -j4\"");
+        else if (obj.get("command").isNull()) error("command", "must not be null: give the shell script to run, e.g. \"make -j4\"");
         else if (command != null && command.isBlank()) error("command", "must not be blank");
         else if (command != null && command.indexOf('\0') >= 0) error("command", "must not contain NUL characters");
+        else if (command != null && command.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_COMMAND_BYTES) {
+            error("command", "is too long (more than " + MAX_COMMAND_BYTES + " bytes of UTF-8); put a long script in the repository");
+        }
 
         String name = string(obj, "name", 200, NAME_LIKE);
         String type = string(obj, "type", 64, LABEL_KEY);
@@ -86,6 +95,8 @@ public final class JobSpecParser {
             error(branch != null ? "branch" : "commit_hash", "needs source_repository");
         }
         long priority = integer(obj, "priority", -MAX_PRIORITY, MAX_PRIORITY, 0);
+        refuseNull(obj, "timeout_seconds", "leave it out for the default of " + DEFAULT_TIMEOUT_SECONDS + ", or 0 for no timeout");
+        refuseNull(obj, "cancel_grace_seconds", "leave it out for the default of " + DEFAULT_GRACE_SECONDS + " seconds");
         long timeout = integer(obj, "timeout_seconds", 0, MAX_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS);
         long grace = integer(obj, "cancel_grace_seconds", 0, MAX_GRACE_SECONDS, DEFAULT_GRACE_SECONDS);
         RetryPolicy retry = retry(obj.get("retry"));
@@ -101,6 +112,10 @@ public final class JobSpecParser {
     private static String defaultName(String command) {
         String firstLine = command.strip().lines().findFirst().orElse("job");
         return firstLine.length() > 80 ? firstLine.substring(0, 77) + "..." : firstLine;
+    }
+
+    private void refuseNull(ObjectNode obj, String field, String hint) {
+        if (obj.has(field) && obj.get(field).isNull()) error(field, "must not be null: " + hint);
     }
 
     private void error(String field, String message) {
@@ -213,8 +228,10 @@ public final class JobSpecParser {
         var out = new ArrayList<String>();
         for (int i = 0; i < n.size(); i++) {
             JsonNode v = n.get(i);
-            if (!v.isTextual() || v.textValue().isBlank() || v.textValue().length() > maxChars) {
-                error(field + "[" + i + "]", "must be a non-empty string of at most " + maxChars + " characters");
+            if (!v.isTextual() || v.textValue().isBlank() || v.textValue().length() > maxChars
+                    || v.textValue().chars().anyMatch(Character::isISOControl) || hasUnpairedSurrogate(v.textValue())) {
+                error(field + "[" + i + "]", "must be a non-empty string of at most " + maxChars
+                        + " characters, without control characters or invalid unicode, not " + describe(v));
             } else {
                 out.add(v.textValue());
             }

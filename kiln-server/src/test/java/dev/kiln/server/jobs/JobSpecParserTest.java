@@ -60,4 +60,56 @@ class JobSpecParserTest {
         assertThat(JobSpecParser.hasUnpairedSurrogate("bad \udc00")).isTrue();
         assertThat(parse("{\"command\": \"echo 🚀\"}").command()).isEqualTo("echo 🚀");
     }
+
+    @Test
+    void nullCommandIsAnErrorNamingTheFieldWithOrWithoutAName() {
+        for (String body : new String[] {"{\"command\": null, \"name\": \"x\"}", "{\"command\": null}"}) {
+            assertThatThrownBy(() -> parse(body)).as(body)
+                    .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                            .extracting(ValidationException.FieldError::field).containsExactly("command"));
+        }
+    }
+
+    @Test
+    void nullTimeoutsAreRefusedOtherOptionalNullsMeanTheDefault() throws Exception {
+        for (String field : new String[] {"timeout_seconds", "cancel_grace_seconds"}) {
+            assertThatThrownBy(() -> parse("{\"command\": \"x\", \"" + field + "\": null}"))
+                    .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                            .extracting(ValidationException.FieldError::field).containsExactly(field));
+        }
+        JobSpec s = parse("""
+                {"command": "x", "name": null, "type": null, "labels": null, "env": null, "secrets": null,
+                 "priority": null, "retry": null, "artifacts": null, "service": null, "server_id": null}""");
+        assertThat(s.name()).isEqualTo("x");
+        assertThat(s.type()).isEqualTo("build");
+        assertThat(s.priority()).isZero();
+    }
+
+    /** Every field, every kind of JSON value: the parser either returns a whole spec or names what to fix. */
+    @Test
+    void everyFieldWithEveryKindOfValueIsEitherAcceptedWholeOrAFieldError() throws Exception {
+        String[] fields = {"name", "type", "command", "source_repository", "branch", "commit_hash",
+                "target_architecture", "server_id", "labels", "env", "secrets", "priority", "timeout_seconds",
+                "cancel_grace_seconds", "retry", "artifacts", "service"};
+        String[] values = {"null", "true", "0", "-1", "1e400", "99999999999999999999999", "1.5", "\"\"", "\" \"",
+                "\"\\u0000\"", "\"\\ud800\"", "\"" + "x".repeat(300_000) + "\"", "[]", "[null]", "[1, \"a\"]",
+                "{}", "{\"A\": null}", "{\"A\": [1]}", "{\"limit\": null, \"on\": [null]}"};
+        for (String field : fields) {
+            for (String value : values) {
+                String body = field.equals("command") ? "{\"command\": " + value + "}"
+                        : "{\"command\": \"x\", \"" + field + "\": " + value + "}";
+                String shown = field + "=" + (value.length() > 40 ? value.substring(0, 40) : value);
+                try {
+                    JobSpec s = parse(body);
+                    assertThat(s.command()).as(shown).isNotBlank();
+                    assertThat(s.name()).as(shown).isNotNull();
+                    assertThat(s.type()).as(shown).isNotNull();
+                    assertThat(s.retry()).as(shown).isNotNull();
+                } catch (ValidationException e) {
+                    assertThat(e.errors()).as(shown).isNotEmpty()
+                            .allSatisfy(err -> assertThat(err.message()).isNotBlank());
+                }
+            }
+        }
+    }
 }

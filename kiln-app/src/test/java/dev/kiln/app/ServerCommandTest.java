@@ -1,0 +1,73 @@
+package dev.kiln.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kiln.server.ServerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Every flag of {@code kiln server} has the effect its help text gives. */
+class ServerCommandTest {
+    static ServerConfig parse(String... args) {
+        var command = new ServerCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.config();
+    }
+
+    @Test
+    void defaults() {
+        ServerConfig c = parse();
+        assertThat(c.dataDir()).isEqualTo(Path.of("./kiln-data"));
+        assertThat(c.bind()).isEqualTo("127.0.0.1");
+        assertThat(c.port()).isEqualTo(8080);
+        assertThat(c.embeddedAgent()).isTrue();
+        assertThat(c.agentName()).isEqualTo("embedded");
+        assertThat(c.agentCapacity()).isZero();
+        assertThat(c.agentLabels()).isEmpty();
+        assertThat(c.fleetTiming().lostAfter()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.fleetTiming().heartbeatTimeout()).isEqualTo(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void noEmbeddedAgentTurnsItOffAndEmbeddedAgentOn() {
+        assertThat(parse("--no-embedded-agent").embeddedAgent()).isFalse();
+        assertThat(parse("--embedded-agent").embeddedAgent()).isTrue();
+    }
+
+    @Test
+    void eachValueFlagSetsItsSetting() {
+        ServerConfig c = parse("--data-dir", "/tmp/k", "--bind", "0.0.0.0", "--port", "0", "--agent-name", "box",
+                "--agent-capacity", "3", "--agent-labels", "toolchain=[gcc-12,jdk-21],zone=a",
+                "--agent-lost-after", "40", "--heartbeat-timeout", "7");
+        assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/k"));
+        assertThat(c.bind()).isEqualTo("0.0.0.0");
+        assertThat(c.port()).isZero();
+        assertThat(c.agentName()).isEqualTo("box");
+        assertThat(c.agentCapacity()).isEqualTo(3);
+        assertThat(c.agentLabels()).containsEntry("toolchain", List.of("gcc-12", "jdk-21")).containsEntry("zone", List.of("a"));
+        assertThat(c.fleetTiming().lostAfter()).isEqualTo(Duration.ofSeconds(40));
+        assertThat(c.fleetTiming().heartbeatTimeout()).isEqualTo(Duration.ofSeconds(7));
+    }
+
+    @Test
+    void outOfRangeValuesNameTheFlag() {
+        assertThatThrownBy(() -> parse("--port", "70000")).hasMessageContaining("--port");
+        assertThatThrownBy(() -> parse("--agent-capacity", "-1")).hasMessageContaining("--agent-capacity");
+        assertThatThrownBy(() -> parse("--agent-lost-after", "0")).hasMessageContaining("--agent-lost-after");
+        assertThatThrownBy(() -> parse("--heartbeat-timeout", "-2")).hasMessageContaining("--heartbeat-timeout");
+        assertThatThrownBy(() -> parse("--port", "eighty")).isInstanceOf(CommandLine.ParameterException.class);
+    }
+
+    @Test
+    void helpListsTheFlags() {
+        String usage = new CommandLine(new ServerCommand()).getUsageMessage();
+        for (String flag : new String[] {"--data-dir", "--bind", "--port", "--[no-]embedded-agent", "--agent-name",
+                "--agent-capacity", "--agent-labels", "--agent-lost-after", "--heartbeat-timeout"}) {
+            assertThat(usage).contains(flag);
+        }
+    }
+}
