@@ -44,6 +44,17 @@ public final class Agent implements AutoCloseable {
     private volatile boolean draining;
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    /**
+     * Starts the agent that runs inside a server's process: the ordinary agent, pointed at the server over loopback,
+     * with its id kept in {@code workDir} ({@link AgentIdentity}).
+     */
+    public static Agent startEmbedded(java.net.URI server, String token, String name, Map<String, List<String>> labels,
+                                      int capacity, java.nio.file.Path workDir, String version) {
+        var agent = new Agent(new AgentConfig(server, token, name, labels, capacity, workDir, version, Duration.ofMillis(200)));
+        agent.start();
+        return agent;
+    }
+
     public Agent(AgentConfig config) {
         this.config = config;
         this.agentId = AgentIdentity.loadOrCreate(config.workDir());

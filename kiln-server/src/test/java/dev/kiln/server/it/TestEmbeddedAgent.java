@@ -1,11 +1,9 @@
 package dev.kiln.server.it;
 
 import dev.kiln.agent.Agent;
-import dev.kiln.agent.AgentConfig;
 import dev.kiln.agent.AgentIdentity;
 import dev.kiln.server.EmbeddedAgent;
 import java.nio.file.Path;
-import java.time.Duration;
 
 /** The embedded agent for tests (kiln-app wires the real one; the server module cannot depend on kiln-app). */
 public final class TestEmbeddedAgent implements EmbeddedAgent {
@@ -16,9 +14,6 @@ public final class TestEmbeddedAgent implements EmbeddedAgent {
 
     @Override
     public AutoCloseable start(Settings s) {
-        var agent = new Agent(new AgentConfig(s.server(), s.token(), s.name(), s.labels(), s.capacity(), s.dir(),
-                s.version(), Duration.ofMillis(200)));
-        agent.start();
-        return agent;
+        return Agent.startEmbedded(s.server(), s.token(), s.name(), s.labels(), s.capacity(), s.dir(), s.version());
     }
 }
