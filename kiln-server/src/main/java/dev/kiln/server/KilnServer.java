@@ -107,7 +107,7 @@ public final class KilnServer implements AutoCloseable {
                 new SessionsApi(sessions, signInCodes, tokens, auth),
                 new JobsApi(engine, queueReport, fleetApi, store, mapper, new FinishedJobCache(10_000)),
                 new LiveApi(hub, activity, store, mapper, auth),
-                new ArtifactsApi(store, new ArtifactFiles(config.dataDir().resolve("artifacts"))),
+                new ArtifactsApi(engine, store, new ArtifactFiles(config.dataDir().resolve("artifacts"))),
                 fleetApi,
                 new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits())), mapper, config.virtualThreads());
     }

@@ -5,6 +5,7 @@ import dev.kiln.server.artifacts.ArtifactFiles;
 import dev.kiln.server.events.Event;
 import dev.kiln.server.core.Job;
 import dev.kiln.server.core.NotFoundException;
+import dev.kiln.server.jobs.JobEngine;
 import dev.kiln.server.store.Store;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -23,15 +24,18 @@ public final class ArtifactsApi {
 
     private final Store store;
     private final ArtifactFiles files;
+    private final JobEngine engine;
 
-    public ArtifactsApi(Store store, ArtifactFiles files) {
+    public ArtifactsApi(JobEngine engine, Store store, ArtifactFiles files) {
+        this.engine = engine;
         this.store = store;
         this.files = files;
     }
 
     /** {@code PUT /api/v1/agent/jobs/{id}/attempts/{attempt}/artifacts?name=dist/app.jar}, body = the file. */
     void upload(Context ctx) {
-        Job job = JobsApi.job(store, ctx);
+        // the engine's view, not the store's: the agent may upload before its assignment has committed
+        Job job = engine.current(JobsApi.job(store, ctx).id()).orElseThrow();
         long attemptParam = Requests.longParam(ctx, "attempt", -1, 1, Integer.MAX_VALUE);
         if (attemptParam < 1) throw ApiException.badRequest("query parameter 'attempt' is required");
         int attempt = (int) attemptParam;

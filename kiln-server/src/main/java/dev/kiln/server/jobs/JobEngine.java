@@ -18,6 +18,7 @@ import dev.kiln.server.store.Store;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -163,6 +164,19 @@ public final class JobEngine implements AutoCloseable {
         synchronized (lock) {
             return active.jobs();
         }
+    }
+
+    /**
+     * The job as the engine holds it now, else as stored. For an active job memory is ahead of the store: an
+     * assignment is sent before it commits, so an agent may act on attempt N (upload an artifact) before the stored
+     * job says N.
+     */
+    public Optional<Job> current(String jobId) {
+        synchronized (lock) {
+            Job held = active.job(jobId);
+            if (held != null) return Optional.of(held);
+        }
+        return store.job(jobId);
     }
 
     public Set<String> activeJobIds() {
