@@ -43,6 +43,7 @@ public final class Agent implements AutoCloseable {
     private final RunnerServices services;
     private volatile boolean draining;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.util.concurrent.CompletableFuture<String> refused = new java.util.concurrent.CompletableFuture<>();
 
     /**
      * Starts the agent that runs inside a server's process: the ordinary agent, pointed at the server over loopback,
@@ -61,10 +62,19 @@ public final class Agent implements AutoCloseable {
         this.labels = LabelDetector.merged(config.labels());
         this.janitor = new WorkspaceJanitor(JobPaths.workspacesDir(config.workDir()), config.keepWorkspaces(),
                 jobs::workspaceNames);
-        this.link = new ServerLink(config, this::greeting, this::handle, jobs::changed);
+        this.link = new ServerLink(config, this::greeting, this::handle, jobs::changed, refused::complete);
         this.heartbeats = new Heartbeats(timer, link::send, this::activeJobs, () -> draining);
         this.services = new RunnerServices(agentId, config.workDir(), link::send, timer, runners,
                 new ArtifactUploader(config.serverUri(), config.token()));
+    }
+
+    /**
+     * Completes with the server's reason when the server refuses this agent (bad or revoked token, an identity the
+     * token may not claim, an invalid hello). The link has stopped by then; whoever runs the agent decides what
+     * else stops (the {@code kiln agent} command exits).
+     */
+    public java.util.concurrent.CompletableFuture<String> refusal() {
+        return refused;
     }
 
     public String agentId() {

@@ -26,9 +26,9 @@ final class ServerConnection {
     static final long SEND_TIMEOUT_SECONDS = 10;
 
     private final WebSocket socket;
-    private final CompletableFuture<Void> ended;
+    private final CompletableFuture<Ended> ended;
 
-    private ServerConnection(WebSocket socket, CompletableFuture<Void> ended) {
+    private ServerConnection(WebSocket socket, CompletableFuture<Ended> ended) {
         this.socket = socket;
         this.ended = ended;
     }
@@ -40,7 +40,7 @@ final class ServerConnection {
         try {
             return new ServerConnection(builder.buildAsync(uri, listener).get(15, TimeUnit.SECONDS), listener.ended);
         } catch (Exception e) {
-            listener.ended.complete(null);
+            listener.ended.complete(Ended.DROPPED);
             throw e;
         }
     }
@@ -58,7 +58,7 @@ final class ServerConnection {
     /** Drops the connection at once and signals its end (abort() does not promise to call the listener). */
     void abort() {
         socket.abort();
-        ended.complete(null);
+        ended.complete(Ended.DROPPED);
     }
 
     /** Says goodbye, waiting at most 2 s for the close to go out. */
@@ -68,16 +68,33 @@ final class ServerConnection {
         } catch (Exception e) {
             socket.abort();
         }
-        ended.complete(null);
+        ended.complete(Ended.DROPPED);
     }
 
-    /** Returns when the connection has ended, whichever side ended it. */
-    void awaitEnd() {
-        ended.join();
+    /**
+     * Returns when the connection has ended, whichever side ended it: the server's close code and reason, or
+     * {@link Ended#DROPPED} when it ended without one (network, abort).
+     */
+    Ended awaitEnd() {
+        return ended.join();
+    }
+
+    /** How a connection ended. */
+    record Ended(int code, String reason) {
+        static final Ended DROPPED = new Ended(-1, "");
+
+        /**
+         * The server refused this agent (4400 bad hello or protocol, 4401 no or revoked token, 4403 not allowed):
+         * trying again with the same token and identity gets the same answer, so the agent stops instead. 4408
+         * (silent too long) and 4409 (an older connection still counts) pass, and the agent reconnects.
+         */
+        boolean refused() {
+            return code == 4400 || code == 4401 || code == 4403;
+        }
     }
 
     private static final class Listener implements WebSocket.Listener {
-        final CompletableFuture<Void> ended = new CompletableFuture<>();
+        final CompletableFuture<Ended> ended = new CompletableFuture<>();
         private final Consumer<ServerMessage> handler;
         private final StringBuilder partial = new StringBuilder();
 
@@ -105,14 +122,13 @@ final class ServerConnection {
 
         @Override
         public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-            if (statusCode >= 4400 && statusCode < 4500) log.warn("server closed the connection: {} {}", statusCode, reason);
-            ended.complete(null);
+            ended.complete(new Ended(statusCode, reason));
             return null;
         }
 
         @Override
         public void onError(WebSocket ws, Throwable error) {
-            ended.complete(null);
+            ended.complete(Ended.DROPPED);
         }
     }
 }

@@ -24,6 +24,7 @@ final class ServerLink implements AutoCloseable {
     private final Supplier<Iterator<AgentMessage>> greeting;
     private final Consumer<ServerMessage> handler;
     private final Runnable onDisconnect;
+    private final Consumer<String> onRefused;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final LinkedBlockingDeque<AgentMessage> outbox = new LinkedBlockingDeque<>();
     /** Guards {@link #connection}: a send never interleaves with a greeting, and waits for a connection on it. */
@@ -35,14 +36,16 @@ final class ServerLink implements AutoCloseable {
 
     /**
      * {@code greeting} gives the messages every new connection starts with; {@code handler} takes what the server
-     * sends; {@code onDisconnect} runs whenever a connection is lost.
+     * sends; {@code onDisconnect} runs whenever a connection is lost; {@code onRefused} runs once, with the server's
+     * reason, when the server refuses the agent (see {@link ServerConnection.Ended#refused()}) and the link stops.
      */
     ServerLink(AgentConfig config, Supplier<Iterator<AgentMessage>> greeting, Consumer<ServerMessage> handler,
-               Runnable onDisconnect) {
+               Runnable onDisconnect, Consumer<String> onRefused) {
         this.config = config;
         this.greeting = greeting;
         this.handler = handler;
         this.onDisconnect = onDisconnect;
+        this.onRefused = onRefused;
     }
 
     void start() {
@@ -74,7 +77,15 @@ final class ServerLink implements AutoCloseable {
                 }
                 log.info("agent {} connected to {}", config.name(), config.serverUri());
                 delay = config.reconnectDelay().toMillis();
-                c.awaitEnd();
+                ServerConnection.Ended ended = c.awaitEnd();
+                if (ended.refused() && !closed) {
+                    String why = ended.code() + " " + ended.reason();
+                    log.error("the server refused agent {}: {}; not reconnecting", config.name(), why);
+                    disconnect(c);
+                    close();
+                    onRefused.accept(why);
+                    return;
+                }
                 log.info("agent {} lost its connection; reconnecting", config.name());
             } catch (Exception e) {
                 if (!closed) log.debug("connecting to {} failed: {}", config.serverUri(), e.toString());

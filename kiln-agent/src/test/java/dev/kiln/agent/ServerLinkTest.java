@@ -29,13 +29,14 @@ class ServerLinkTest {
     final AtomicInteger greetings = new AtomicInteger();
     final AtomicInteger disconnects = new AtomicInteger();
     final List<ServerMessage> handled = new CopyOnWriteArrayList<>();
+    final List<String> refusals = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void startServer() throws Exception {
         server = new TinyWebSocketServer();
         var config = new AgentConfig(server.uri(), "t0ken", "link-test", Map.of(), 1, dir, "test", Duration.ofMillis(20));
         link = new ServerLink(config, () -> List.<AgentMessage>of(heartbeat(-greetings.incrementAndGet())).iterator(),
-                handled::add, disconnects::incrementAndGet);
+                handled::add, disconnects::incrementAndGet, refusals::add);
     }
 
     @AfterEach
@@ -111,5 +112,30 @@ class ServerLinkTest {
         link.send(heartbeat(9)); // after close: dropped, no new connection
         assertThat(server.received.poll(300, TimeUnit.MILLISECONDS)).isNull();
         assertThat(server.connections).hasSize(1);
+    }
+
+    @Test
+    void aRefusalStopsTheLinkInsteadOfReconnectingForever() throws Exception {
+        link.start();
+        next();
+        Socket s = server.connections.take();
+        TinyWebSocketServer.sendClose(s, 4403, "token 'ci' may not connect as agent a-1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !refusals.isEmpty());
+        assertThat(refusals).containsExactly("4403 token 'ci' may not connect as agent a-1");
+        assertThat(link.connected()).isFalse();
+        link.send(heartbeat(9));
+        assertThat(server.received.poll(500, TimeUnit.MILLISECONDS)).as("no reconnect after a refusal").isNull();
+        assertThat(server.connections).isEmpty();
+    }
+
+    @Test
+    void aCloseWithoutARefusalCodeIsReconnected() throws Exception {
+        link.start();
+        next();
+        TinyWebSocketServer.sendClose(server.connections.take(), 1001, "going away");
+        assertThat(next().connection()).isEqualTo(2);
+        TinyWebSocketServer.sendClose(server.connections.take(), 4409, "agent a-1 is already connected");
+        assertThat(next().connection()).isEqualTo(3);
+        assertThat(refusals).isEmpty();
     }
 }

@@ -89,10 +89,23 @@ final class TinyWebSocketServer implements AutoCloseable {
     }
 
     static void sendText(Socket s, String text) throws IOException {
-        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        sendFrame(s, 0x81, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A close frame with a status code and reason, as a server refusing the agent sends it. */
+    static void sendClose(Socket s, int code, String reason) throws IOException {
+        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+        byte[] payload = new byte[text.length + 2];
+        payload[0] = (byte) (code >> 8);
+        payload[1] = (byte) code;
+        System.arraycopy(text, 0, payload, 2, text.length);
+        sendFrame(s, 0x88, payload);
+    }
+
+    private static void sendFrame(Socket s, int firstByte, byte[] payload) throws IOException {
         OutputStream out = s.getOutputStream();
         synchronized (s) {
-            out.write(0x81);
+            out.write(firstByte);
             if (payload.length < 126) {
                 out.write(payload.length);
             } else {

@@ -80,9 +80,15 @@ final class AgentCommand implements Callable<Integer> {
             agent.shutdown(waitOnShutdown(), Duration.ofSeconds(shutdownTimeout));
             stopped.countDown();
         }, "kiln-agent-shutdown"));
+        agent.refusal().thenRun(stopped::countDown);
         agent.start();
         System.out.println("Kiln agent " + agentName + " connecting to " + ws);
         stopped.await();
-        return 0;
+        String refusal = agent.refusal().getNow(null);
+        if (refusal == null) return 0;
+        // retrying with the same token and identity would be refused again: stop, and say what to fix
+        System.err.println("kiln agent: the server refused this agent (" + refusal + "); check --token and --work-dir");
+        agent.close();
+        return 3;
     }
 }
