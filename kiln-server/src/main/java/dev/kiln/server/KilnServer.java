@@ -56,6 +56,9 @@ public final class KilnServer implements AutoCloseable {
     private final ServerConfig config;
     private final EmbeddedAgent embeddedAgent;
     private final EventBus bus = new EventBus();
+    /** How often expired sessions are ended (and the streams they opened closed). */
+    private static final java.time.Duration SESSION_SWEEP = java.time.Duration.ofSeconds(2);
+    /** The fleet's loss timers, and the session sweep: light, periodic work on one thread. */
     private final ScheduledExecutorService fleetTimers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-fleet-timers"));
     private final Store store;
     private final JobEngine engine;
@@ -76,6 +79,9 @@ public final class KilnServer implements AutoCloseable {
         this.store = new SqliteStore(config.dataDir(), bus, SecretCipher.inDataDir(config.dataDir()));
         this.tokens = new TokenService(store);
         this.sessions = new SessionService(store, tokens, config.sessionLifetime());
+        // streams opened with a session close when it expires, within this sweep's period
+        fleetTimers.scheduleWithFixedDelay(() -> sessions.endExpired(java.time.Instant.now()),
+                SESSION_SWEEP.toMillis(), SESSION_SWEEP.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         this.signInCodes = new SignInCodes(store, tokens);
         var hub = new LiveHub(bus);
 

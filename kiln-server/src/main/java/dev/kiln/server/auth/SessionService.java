@@ -101,6 +101,17 @@ public final class SessionService {
         endListeners.add(listener);
     }
 
+    /**
+     * Ends the sessions whose time is up, telling the listeners, so a stream opened with an expired session closes
+     * (a new request with it is refused by {@link #verify} already). Returns how many ended. Run by a timer.
+     */
+    public int endExpired(Instant now) {
+        var expired = byHash.values().stream().filter(l -> !l.record().activeAt(now)).toList();
+        byHash.values().removeAll(expired);
+        expired.forEach(l -> endListeners.forEach(listener -> listener.accept(l.record().id())));
+        return expired.size();
+    }
+
     private void endSessionsOf(String tokenId) {
         store.write(tx -> {
             tx.revokeSessionsOf(tokenId, Instant.now());

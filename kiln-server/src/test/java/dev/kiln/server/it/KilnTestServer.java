@@ -23,9 +23,14 @@ public final class KilnTestServer implements AutoCloseable {
     }
 
     public static KilnTestServer start(Path dataDir, int agentCapacity, AgentLimits limits) {
+        return start(dataDir, agentCapacity, config -> config.withAgentLimits(limits));
+    }
+
+    /** The test defaults, changed by {@code adjust} (e.g. {@code c -> c.withSessionLifetime(…)}). */
+    public static KilnTestServer start(Path dataDir, int agentCapacity, java.util.function.UnaryOperator<ServerConfig> adjust) {
         var config = new ServerConfig(dataDir, "127.0.0.1", 0, true, "embedded", agentCapacity, Map.of(),
-                new FleetRegistry.Timing(Duration.ofSeconds(3), Duration.ofSeconds(6)), true).withAgentLimits(limits);
-        return new KilnTestServer(KilnServer.start(config, new TestEmbeddedAgent()));
+                new FleetRegistry.Timing(Duration.ofSeconds(3), Duration.ofSeconds(6)), true);
+        return new KilnTestServer(KilnServer.start(adjust.apply(config), new TestEmbeddedAgent()));
     }
 
     @Override

@@ -60,6 +60,19 @@ class RevocationIT {
     }
 
     @Test
+    void aSessionThatExpiresClosesTheStreamsOpenedWithIt(@TempDir Path data) throws Exception {
+        var lifetime = Duration.ofSeconds(3);
+        try (var shortLived = KilnTestServer.start(data, 1, config -> config.withSessionLifetime(lifetime))) {
+            String url = shortLived.server.baseUrl();
+            var cookie = BrowserSession.signInWithToken(url, shortLived.server.adminToken()).cookie();
+            var events = BrowserSession.openStream(url + "/api/v1/stream", "Cookie", BrowserSession.COOKIE + "=" + cookie);
+            // without the sweep the stream only ends when the client goes: this wait would time out
+            events.get(lifetime.plus(WELL_UNDER_A_PING).toSeconds(), TimeUnit.SECONDS);
+            assertThat(BrowserSession.call(url, "GET", "/api/v1/jobs", cookie).status()).isEqualTo(401);
+        }
+    }
+
+    @Test
     void endingASessionClosesTheStreamsOpenedWithItsCookie() throws Exception {
         var cookie = BrowserSession.signInWithToken(base, admin.createToken("browser", "viewer")).cookie();
         String header = BrowserSession.COOKIE + "=" + cookie;
