@@ -70,6 +70,8 @@ class JobPage extends LitElement {
     try {
       const job = await api(`/api/v1/jobs/${encodeURIComponent(asked)}`);
       if (asked !== this.jobId) return; // the page moved on to another job meanwhile
+      // /jobs/<short id or prefix>: the server found the job; the address (and this page) go on with its whole id
+      if (job.id !== asked) { navigate(`/jobs/${job.id}${location.search}${location.hash}`, { replace: true }); return; }
       const followLatest = this.attempt == null || this.attempt === this.job?.attempt;
       this.job = job;
       if (followLatest) this.attempt = job.attempt;

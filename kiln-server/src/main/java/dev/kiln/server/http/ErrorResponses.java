@@ -27,6 +27,17 @@ final class ErrorResponses {
         app.exception(ValidationException.class, (e, ctx) -> problem(ctx,
                 new Problem("https://kiln.dev/problems/validation", "Invalid job", 400, e.getMessage(), ctx.path(), e.errors())));
         app.exception(NotFoundException.class, (e, ctx) -> problem(ctx, Problem.of(404, "Not found", e.getMessage())));
+        app.exception(JobRefs.Ambiguous.class, (e, ctx) -> {
+            // problem+json with an extension member: the jobs the prefix could mean, so a client can offer them
+            var body = new java.util.LinkedHashMap<String, Object>();
+            body.put("type", "about:blank");
+            body.put("title", "Conflict");
+            body.put("status", 409);
+            body.put("detail", e.getMessage());
+            body.put("instance", ctx.path());
+            body.put("candidates", e.candidates());
+            ctx.status(409).json(body).contentType(Problem.CONTENT_TYPE);
+        });
         app.exception(IllegalTransitionException.class, (e, ctx) -> problem(ctx, Problem.of(409, "Conflict", e.getMessage())));
         app.exception(ApiException.class, (e, ctx) -> {
             if (e.status() == 401) ctx.header("WWW-Authenticate", "Bearer");

@@ -26,6 +26,12 @@ public interface Store extends AutoCloseable {
 
     Optional<Job> job(String id);
 
+    /**
+     * Ids of the jobs whose id starts with {@code prefix} (not empty, compared as given), in id order, at most
+     * {@code limit}: how a short id people type is found. A range on the id's own key, never a scan.
+     */
+    List<String> jobIdsStartingWith(String prefix, int limit);
+
     Page<Job> jobs(JobQuery query);
 
     /** Jobs not in a terminal status, in submission order: what the server must pick up at start. */

@@ -50,6 +50,26 @@ public interface JobsContract extends StoreFixture {
     }
 
     @Test
+    default void jobIdsStartingWithAPrefixAreFoundInIdOrderUpToTheLimit() {
+        // ids that share prefixes, and neighbours just outside them on either side
+        var ids = List.of("abcdef01-0000-4000-8000-000000000002", "abcdef01-0000-4000-8000-000000000001",
+                "abcdef02-0000-4000-8000-000000000000", "abcdeeff-0000-4000-8000-000000000000",
+                "abcdeg00-0000-4000-8000-000000000000", "abcdf000-0000-4000-8000-000000000000");
+        run(tx -> ids.forEach(id -> tx.insertJob(Job.newlySubmitted(id, spec(id), null, at(0)))));
+
+        assertThat(store().jobIdsStartingWith("abcdef", 10)).containsExactly("abcdef01-0000-4000-8000-000000000001",
+                "abcdef01-0000-4000-8000-000000000002", "abcdef02-0000-4000-8000-000000000000");
+        assertThat(store().jobIdsStartingWith("abcdef", 2)).containsExactly("abcdef01-0000-4000-8000-000000000001",
+                "abcdef01-0000-4000-8000-000000000002");
+        assertThat(store().jobIdsStartingWith("abcdef02", 10)).containsExactly("abcdef02-0000-4000-8000-000000000000");
+        assertThat(store().jobIdsStartingWith("abcdef01-0000-4000-8000-000000000002", 10))
+                .as("a whole id is a prefix of itself").containsExactly("abcdef01-0000-4000-8000-000000000002");
+        assertThat(store().jobIdsStartingWith("abcde", 10)).hasSize(5);
+        assertThat(store().jobIdsStartingWith("abcdef03", 10)).isEmpty();
+        assertThat(store().jobIdsStartingWith("ABCDEF", 10)).as("compared as given: callers normalise case").isEmpty();
+    }
+
+    @Test
     default void rerunOfIsKept() {
         Job first = insert("first");
         Job rerun = Job.newlySubmitted("rerun-" + first.id(), first.spec(), first.id(), at(0));

@@ -36,6 +36,7 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
                     "aWriteFailingInTheStoreRollsBackItsEarlierChanges", "writesSubmittedInOrderCommitInOrderAndPublishInCommitOrder",
                     "concurrentWritersEachKeepTheirOrderAndTheBusFollowsTheStore", "aPublishedEventsStateIsAlreadyReadable")),
             entry("Store.job", List.of("insertedJobGetsItsSeqAndRoundTripsWithSecretsKeptApart", "unknownJobAndJobWithoutSecretsReadAsEmpty")),
+            entry("Store.jobIdsStartingWith", List.of("jobIdsStartingWithAPrefixAreFoundInIdOrderUpToTheLimit")),
             entry("Store.jobs", List.of("pagesNewestFirstWithACursorUntilTheLastPage", "aPageThatEndsExactlyAtTheLastJobHasNoCursor",
                     "emptyStoreListsNothing", "filtersByAnyOfTheGivenStatuses", "filtersByType", "filtersByOneLabelRequirementExactly",
                     "labelFilterPagesWithTheCursor", "filtersByText", "filtersCombine")),

@@ -165,6 +165,17 @@ class DashboardIT {
     }
 
     @Test
+    void aShortIdInTheAddressOpensTheJobUnderItsWholeId() {
+        signIn();
+        String id = api.submit(Map.of("command", "echo short-id-deep-link", "name", "deep link")).get("id").asText();
+        api.awaitStatus(id, Duration.ofSeconds(20), "succeeded");
+        page.navigate(kiln.server.baseUrl() + "/jobs/" + id.substring(0, 8));
+        assertThat(page).hasURL(kiln.server.baseUrl() + "/jobs/" + id);
+        assertThat(page.getByTestId("status")).hasText("succeeded");
+        assertThat(page.locator(".logs .row.STDOUT", new Page.LocatorOptions().setHasText("short-id-deep-link"))).isVisible(within(10));
+    }
+
+    @Test
     void aMillionLineLogOpensAtTheEnd() {
         signIn();
         String id = api.submit(Map.of("command", "seq 1 1000000", "name", "million")).get("id").asText();

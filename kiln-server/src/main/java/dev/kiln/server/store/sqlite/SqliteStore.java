@@ -104,6 +104,18 @@ public final class SqliteStore implements Store {
                 .map(Rows::job).findOne());
     }
 
+    /** Ids in [from, to): a range on the unique index of jobs.id (SqliteStoreIdPrefixTest checks the plan). */
+    static final String JOB_IDS_STARTING_WITH = "SELECT id FROM jobs WHERE id >= :from AND id < :to ORDER BY id LIMIT :limit";
+
+    @Override
+    public List<String> jobIdsStartingWith(String prefix, int limit) {
+        if (prefix.isEmpty()) throw new IllegalArgumentException("an id prefix is not empty");
+        // id >= prefix AND id < the prefix's successor: a range on the unique index of jobs.id (LIKE would scan)
+        String successor = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+        return readers.withHandle(h -> h.createQuery(JOB_IDS_STARTING_WITH)
+                .bind("from", prefix).bind("to", successor).bind("limit", limit).mapTo(String.class).list());
+    }
+
     @Override
     public Page<Job> jobs(JobQuery q) {
         return readers.withHandle(h -> JobListing.page(h, q));
