@@ -19,12 +19,13 @@ import java.util.regex.Pattern;
  * drop a setting).
  *
  * <p>{@code command} is required, except with a {@code source_repository}: a job that names a repository and no
- * command runs the repository's own build definition ({@code .kiln/build}, else the {@code build} job of its
- * {@code kiln.yaml}), which the agent finds after checkout. This is how seed 001's clients submit builds.
+ * command (left out, or null) runs the repository's own build definition ({@code .kiln/build}, else the
+ * {@code build} job of its {@code kiln.yaml}), which the agent finds after checkout. This is how seed 001's clients
+ * submit builds. "Required" below means: without a repository.
  *
- * <p>JSON {@code null} is a value like any other: for {@code command} without a repository it is an error naming the
- * field; with one it means "not given", like the optional strings, maps, lists, {@code priority}, {@code retry} and
- * {@code service}, where it means the default, which is harmless. {@code timeout_seconds} and {@code cancel_grace_seconds} refuse it, since a
+ * <p>JSON {@code null} is a value like any other: for {@code command} (required) it is an error naming the field.
+ * For the optional strings, maps, lists, {@code priority}, {@code retry} and {@code service} it means "not given"
+ * (the default), which is harmless. {@code timeout_seconds} and {@code cancel_grace_seconds} refuse it, since a
  * reader may take null for "no timeout" while the default is an hour. Inside maps and lists null is an error.
  */
 public final class JobSpecParser {
