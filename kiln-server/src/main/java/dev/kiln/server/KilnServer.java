@@ -17,6 +17,7 @@ import dev.kiln.server.http.AuthApi;
 import dev.kiln.server.http.Authenticator;
 import dev.kiln.server.http.FinishedJobCache;
 import dev.kiln.server.http.FleetApi;
+import dev.kiln.server.http.InfrastructureApi;
 import dev.kiln.server.http.JobsApi;
 import dev.kiln.server.http.LiveApi;
 import dev.kiln.server.http.SessionsApi;
@@ -115,7 +116,8 @@ public final class KilnServer implements AutoCloseable {
                 new LiveApi(hub, activity, store, mapper, auth),
                 new ArtifactsApi(engine, store, new ArtifactFiles(config.dataDir().resolve("artifacts"))),
                 fleetApi,
-                new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits())), mapper, config.virtualThreads());
+                new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits()),
+                new InfrastructureApi(engine, queueReport, store, mapper)), mapper, config.virtualThreads());
     }
 
     /** Starts a server; {@code embeddedAgent} may be null when the config asks for none. */

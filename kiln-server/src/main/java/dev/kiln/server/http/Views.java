@@ -165,7 +165,8 @@ final class Views {
         return m;
     }
 
-    private static Double seconds(Instant from, Instant to) {
+    /** Seconds from {@code from} to {@code to} (to now while it runs); null if it never started. */
+    static Double seconds(Instant from, Instant to) {
         if (from == null) return null;
         long ms = Duration.between(from, to != null ? to : Instant.now()).toMillis();
         return ms / 1000.0;

@@ -18,6 +18,11 @@ import java.util.regex.Pattern;
  * that says what to fix. All problems are reported at once. Unknown fields are errors (a typo must not silently
  * drop a setting).
  *
+ * <p>{@code command} is required, except with a {@code source_repository}: a job that names a repository and no
+ * command (left out, or null) runs the repository's own build definition ({@code .kiln/build}, else the
+ * {@code build} job of its {@code kiln.yaml}), which the agent finds after checkout. This is how seed 001's clients
+ * submit builds. "Required" below means: without a repository.
+ *
  * <p>JSON {@code null} is a value like any other: for {@code command} (required) it is an error naming the field.
  * For the optional strings, maps, lists, {@code priority}, {@code retry} and {@code service} it means "not given"
  * (the default), which is harmless. {@code timeout_seconds} and {@code cancel_grace_seconds} refuse it, since a
@@ -63,9 +68,13 @@ public final class JobSpecParser {
         });
 
         String command = string(obj, "command", MAX_COMMAND_BYTES, null);
-        if (!obj.has("command")) error("command", "is required: the shell script to run, e.g. \"make -j4\"");
-        else if (obj.get("command").isNull()) error("command", "must not be null: give the shell script to run, e.g. \"make -j4\"");
-        else if (command != null && command.isBlank()) error("command", "must not be blank");
+        boolean hasRepo = obj.hasNonNull("source_repository");
+        if (!obj.has("command") && !hasRepo) {
+            error("command", "is required unless source_repository is given: the shell script to run, e.g. \"make -j4\"");
+        } else if (obj.get("command") == null || obj.get("command").isNull()) {
+            // with a repository, no command means the repository's own build definition
+            if (!hasRepo) error("command", "must not be null: give the shell script to run, e.g. \"make -j4\"");
+        } else if (command != null && command.isBlank()) error("command", "must not be blank");
         else if (command != null && command.indexOf('\0') >= 0) error("command", "must not contain NUL characters");
         else if (command != null && command.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_COMMAND_BYTES) {
             error("command", "is too long (more than " + MAX_COMMAND_BYTES + " bytes of UTF-8); put a long script in the repository");
@@ -104,13 +113,13 @@ public final class JobSpecParser {
         boolean service = bool(obj, "service");
 
         if (!errors.isEmpty()) throw new ValidationException(errors);
-        return new JobSpec(name != null ? name : defaultName(command), type != null ? type : "build", command, repo,
+        return new JobSpec(name != null ? name : defaultName(command, repo), type != null ? type : "build", command, repo,
                 branch, commit, arch, serverId, labels, env, secrets, (int) priority, timeout, (int) grace, retry,
                 artifacts, service);
     }
 
-    private static String defaultName(String command) {
-        String firstLine = command.strip().lines().findFirst().orElse("job");
+    private static String defaultName(String command, String repo) {
+        String firstLine = command != null ? command.strip().lines().findFirst().orElse("job") : "build " + repo;
         return firstLine.length() > 80 ? firstLine.substring(0, 77) + "..." : firstLine;
     }
 

@@ -33,6 +33,13 @@ public final class KilnTestServer implements AutoCloseable {
         return new KilnTestServer(KilnServer.start(adjust.apply(config), new TestEmbeddedAgent()));
     }
 
+    /** A server with no agent at all: jobs queue and stay queued until an agent connects. */
+    public static KilnTestServer startWithoutAgent(Path dataDir) {
+        var config = new ServerConfig(dataDir, "127.0.0.1", 0, false, "embedded", 0, Map.of(),
+                new FleetRegistry.Timing(Duration.ofSeconds(3), Duration.ofSeconds(6)), true);
+        return new KilnTestServer(KilnServer.start(config, null));
+    }
+
     @Override
     public void close() {
         server.close();
