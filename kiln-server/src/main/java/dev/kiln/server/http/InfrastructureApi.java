@@ -88,17 +88,17 @@ public final class InfrastructureApi {
     }
 
     void get(Context ctx) {
-        ctx.json(InfrastructureViews.job(JobsApi.job(store, ctx)));
+        ctx.json(InfrastructureViews.job(JobRefs.job(store, ctx)));
     }
 
     void status(Context ctx) {
-        Job job = JobsApi.job(store, ctx);
+        Job job = JobRefs.job(store, ctx);
         ctx.json(InfrastructureViews.status(job, job.status() == JobStatus.QUEUED ? queue.info(job.id()) : null));
     }
 
     /** The latest attempt's lines, {@code ?after=} a line number (1-based), at most {@code limit} (1000, ≤ 10,000). */
     void logs(Context ctx) {
-        Job job = JobsApi.job(store, ctx);
+        Job job = JobRefs.job(store, ctx);
         long after = Requests.longParam(ctx, "after", 0, 0, Long.MAX_VALUE);
         int limit = (int) Requests.longParam(ctx, "limit", DEFAULT_LOG_LINES, 1, JobsApi.MAX_LOG_PAGE);
         ctx.json(InfrastructureViews.logs(job, store.logLines(job.id(), job.attempt(), after, limit)));
@@ -106,7 +106,7 @@ public final class InfrastructureApi {
 
     /** {@code PUT} (the seed's) or {@code POST}: 200 when cancelled at once (queued), 202 while its process stops. */
     void cancel(Context ctx) {
-        String id = JobsApi.id(ctx);
+        String id = JobRefs.id(store, ctx);
         Job job = engine.cancel(id).join();
         boolean done = job.status() == JobStatus.CANCELLED;
         var body = new LinkedHashMap<String, Object>();
