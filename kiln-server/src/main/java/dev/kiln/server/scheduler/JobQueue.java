@@ -2,6 +2,7 @@ package dev.kiln.server.scheduler;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +13,9 @@ import java.util.TreeSet;
 /**
  * Queued jobs, ordered by priority (higher first) then submission order. Jobs are grouped by what they need
  * (requirements and pinned agent), so a dispatch pass looks at one head per group instead of every queued job:
- * 100,000 queued jobs for an architecture nobody has cost nothing per pass. Not thread-safe: used under the engine
- * lock.
+ * 100,000 queued jobs for an architecture nobody has cost nothing per pass. A retry waiting out its backoff is
+ * queued but <em>held</em> apart, ordered by the time it may go, until {@link #release} moves it into its group; so
+ * it never blocks the jobs behind it. Not thread-safe: used under the engine lock.
  */
 public final class JobQueue {
 
@@ -24,13 +26,22 @@ public final class JobQueue {
         }
     }
 
-    public record Entry(String jobId, int priority, long order, Needs needs, String type) {}
+    /** {@code kind}: what makes jobs alike for run-time estimates. */
+    public record Entry(String jobId, int priority, long order, Needs needs, DurationStats.Kind kind) {}
+
+    /** A held entry and the time it may be dispatched. */
+    public record Held(Entry entry, Instant notBefore) {}
+
+    private static final Comparator<Held> BY_TIME = Comparator.comparing(Held::notBefore)
+            .thenComparing(Held::entry, Comparator.comparingLong(Entry::order));
 
     public static final Comparator<Entry> ORDER = Comparator.comparingInt((Entry e) -> -e.priority())
             .thenComparingLong(Entry::order);
 
     private final Map<Needs, NavigableSet<Entry>> groups = new HashMap<>();
     private final Map<String, Entry> byId = new HashMap<>();
+    private final Map<String, Held> heldById = new HashMap<>();
+    private final NavigableSet<Held> held = new TreeSet<>(BY_TIME);
 
     public void add(Entry entry) {
         Objects.requireNonNull(entry);
@@ -38,7 +49,41 @@ public final class JobQueue {
         groups.computeIfAbsent(entry.needs(), n -> new TreeSet<>(ORDER)).add(entry);
     }
 
+    /** Queues {@code entry} but holds it until {@code notBefore} (a retry's backoff); see {@link #release}. */
+    public void hold(Entry entry, Instant notBefore) {
+        Objects.requireNonNull(notBefore);
+        if (byId.containsKey(entry.jobId()) || heldById.containsKey(entry.jobId())) return;
+        var h = new Held(entry, notBefore);
+        heldById.put(entry.jobId(), h);
+        held.add(h);
+    }
+
+    /** Moves every held entry whose time has come into the queue proper. */
+    public void release(Instant now) {
+        while (!held.isEmpty() && !held.first().notBefore().isAfter(now)) {
+            var h = held.pollFirst();
+            heldById.remove(h.entry().jobId());
+            add(h.entry());
+        }
+    }
+
+    /** When the next held entry may go, or null when none is held: the dispatcher's next wake-up. */
+    public Instant nextRelease() {
+        return held.isEmpty() ? null : held.first().notBefore();
+    }
+
+    /** The time a held job may go, or null when it is not held. */
+    public Instant heldUntil(String jobId) {
+        var h = heldById.get(jobId);
+        return h == null ? null : h.notBefore();
+    }
+
     public boolean remove(String jobId) {
+        var h = heldById.remove(jobId);
+        if (h != null) {
+            held.remove(h);
+            return true;
+        }
         Entry e = byId.remove(jobId);
         if (e == null) return false;
         var group = groups.get(e.needs());
@@ -48,15 +93,20 @@ public final class JobQueue {
     }
 
     public boolean contains(String jobId) {
-        return byId.containsKey(jobId);
+        return byId.containsKey(jobId) || heldById.containsKey(jobId);
     }
 
+    /** The entry of a queued job, held or not; null when it is not queued. */
     public Entry get(String jobId) {
-        return byId.get(jobId);
+        Entry e = byId.get(jobId);
+        if (e != null) return e;
+        var h = heldById.get(jobId);
+        return h == null ? null : h.entry();
     }
 
+    /** Every queued job, held ones included. */
     public int size() {
-        return byId.size();
+        return byId.size() + heldById.size();
     }
 
     /** The first entry of each group, best first. */
@@ -80,6 +130,12 @@ public final class JobQueue {
         return g == null ? 0 : g.headSet(entry, false).size();
     }
 
+    /** The jobs ahead of this one in its group, in dispatch order (for a held entry: where it will stand). */
+    public List<Entry> aheadOf(Entry entry) {
+        var g = groups.get(entry.needs());
+        return g == null ? List.of() : new ArrayList<>(g.headSet(entry, false));
+    }
+
     /** The first {@code n} entries of the whole queue, in order. */
     public List<Entry> head(int n) {
         var all = new ArrayList<Entry>();
@@ -94,6 +150,7 @@ public final class JobQueue {
         return all.size() > n ? all.subList(0, n) : all;
     }
 
+    /** Every queued job that is not held. */
     public Iterable<Entry> all() {
         return byId.values();
     }

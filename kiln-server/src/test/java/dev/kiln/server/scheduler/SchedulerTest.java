@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SchedulerTest {
+    static final DurationStats.Kind KIND = new DurationStats.Kind("build", "make");
     static final AgentConnection CONNECTED = new AgentConnection() {
         public void send(ServerMessage message) {}
         public void close(int code, String reason) {}
@@ -24,7 +25,41 @@ class SchedulerTest {
     }
 
     static JobQueue.Entry job(String id, int priority, long order, Map<String, String> req) {
-        return new JobQueue.Entry(id, priority, order, new JobQueue.Needs(req, null), "build");
+        return new JobQueue.Entry(id, priority, order, new JobQueue.Needs(req, null), KIND);
+    }
+
+    @Test
+    void aHeldRetryIsNotDispatchedBeforeItsTimeNorBlocksTheJobsBehindIt() {
+        var q = new JobQueue();
+        Instant t0 = Instant.parse("2026-11-23T12:00:00Z");
+        q.hold(job("retry", 0, 1, Map.of()), t0.plusSeconds(8));
+        q.add(job("later", 0, 2, Map.of()));
+        var idle = agent("idle", 1, Map.of());
+        assertThat(q.size()).isEqualTo(2);
+        assertThat(q.contains("retry")).isTrue();
+        assertThat(q.heldUntil("retry")).isEqualTo(t0.plusSeconds(8));
+        assertThat(q.nextRelease()).isEqualTo(t0.plusSeconds(8));
+        assertThat(Scheduler.next(q, List.of(idle)).entry().jobId()).as("the job behind goes first").isEqualTo("later");
+        q.remove("later");
+
+        q.release(t0.plusMillis(7_999));
+        assertThat(Scheduler.next(q, List.of(idle))).as("a millisecond early").isNull();
+        q.release(t0.plusSeconds(8));
+        assertThat(q.heldUntil("retry")).isNull();
+        assertThat(q.nextRelease()).isNull();
+        assertThat(Scheduler.next(q, List.of(idle)).entry().jobId()).isEqualTo("retry");
+    }
+
+    @Test
+    void aHeldRetryCanBeRemovedLikeAnyQueuedJob() {
+        var q = new JobQueue();
+        Instant t0 = Instant.parse("2026-11-23T12:00:00Z");
+        q.hold(job("retry", 0, 1, Map.of()), t0.plusSeconds(8));
+        assertThat(q.remove("retry")).isTrue();
+        assertThat(q.size()).isZero();
+        assertThat(q.nextRelease()).isNull();
+        q.release(t0.plusSeconds(9));
+        assertThat(q.contains("retry")).isFalse();
     }
 
     @Test
@@ -81,7 +116,7 @@ class SchedulerTest {
     void drainingAndPinnedAgentsAreExplained() {
         var q = new JobQueue();
         q.add(job("j", 0, 1, Map.of("arch", "arm64")));
-        var pinned = new JobQueue.Entry("p", 0, 2, new JobQueue.Needs(Map.of(), "build-7"), "build");
+        var pinned = new JobQueue.Entry("p", 0, 2, new JobQueue.Needs(Map.of(), "build-7"), KIND);
         q.add(pinned);
         var arm = agent("build-7", 2, Map.of("arch", List.of("arm64")));
         arm.setState(AgentState.DRAINING);
@@ -89,7 +124,7 @@ class SchedulerTest {
         assertThat(Scheduler.reasonFor(q.get("j"), q, List.of(arm)).message())
                 .isEqualTo("the only matching agent, build-7, is draining");
         assertThat(Scheduler.reasonFor(pinned, q, List.of(arm)).message()).isEqualTo("agent build-7 is draining");
-        var ghost = new JobQueue.Entry("g", 0, 3, new JobQueue.Needs(Map.of(), "nobody"), "build");
+        var ghost = new JobQueue.Entry("g", 0, 3, new JobQueue.Needs(Map.of(), "nobody"), KIND);
         assertThat(Scheduler.reasonFor(ghost, q, List.of(arm)).message()).isEqualTo("agent nobody (server_id) is not registered");
         assertThat(Scheduler.reasonFor(q.get("j"), q, List.of()).message()).isEqualTo("no online agent has arch=arm64");
         var none = job("n", 0, 4, Map.of());
