@@ -50,7 +50,13 @@ public final class DurationStats {
     /** The expected run time of a kind of job: {@code ms}, from {@code runs} past runs of level {@code basis}. */
     public record Expected(long ms, int runs, Basis basis, String level) {}
 
-    private final Store store;
+    /** Where past runs are read from: {@link Store#recentDurationsMs}. */
+    @FunctionalInterface
+    interface History {
+        List<Long> recentDurationsMs(String type, String name, int limit);
+    }
+
+    private final History store;
     private final Map<Kind, Window> byKind = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Kind, Window> eldest) {
@@ -61,7 +67,11 @@ public final class DurationStats {
     private volatile Window any;
 
     public DurationStats(Store store) {
-        this.store = store;
+        this(store::recentDurationsMs);
+    }
+
+    DurationStats(History history) {
+        this.store = history;
     }
 
     /** A job of this kind succeeded after {@code millis}. Levels not loaded yet will read it from the store. */

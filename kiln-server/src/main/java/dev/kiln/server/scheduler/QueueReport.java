@@ -70,9 +70,7 @@ public final class QueueReport {
                 busy.add(new WaitEstimator.Busy(DurationStats.Kind.of(running.spec()), running.startedAt()));
             }
         }
-        var ahead = new ArrayList<DurationStats.Kind>();
-        for (var e : queue.aheadOf(entry)) ahead.add(e.kind());
-        return new WaitEstimator.Situation(free, busy, ahead, heldUntil);
+        return new WaitEstimator.Situation(free, busy, queue.aheadOf(entry), heldUntil);
     }
 
     public QueueSummary summary(int headSize) {
