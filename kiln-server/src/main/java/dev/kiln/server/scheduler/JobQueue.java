@@ -117,12 +117,6 @@ public final class JobQueue {
         return heads;
     }
 
-    /** 1-based position in the whole queue. */
-    public int position(Entry entry) {
-        int ahead = 0;
-        for (var g : groups.values()) ahead += g.headSet(entry, false).size();
-        return ahead + 1;
-    }
 
     /** Jobs ahead of this one that compete for the same agents (same needs). */
     public int aheadInGroup(Entry entry) {
@@ -133,27 +127,37 @@ public final class JobQueue {
     /** A stretch of jobs of one kind, one after the other in the queue. */
     public record Run(DurationStats.Kind kind, int count) {}
 
+    /** Where an entry stands: its 1-based position in the whole queue, and the jobs ahead of it in its group. */
+    public record Standing(int position, List<Run> aheadInGroup) {}
+
     /**
-     * The kinds of the jobs ahead of this one in its group, in dispatch order, as runs (for a held entry: where it
-     * will stand). One pass, and no list of the whole queue: 100,000 builds of one kind ahead are one run.
+     * The entry's 1-based position in the whole queue and the kinds of the jobs ahead of it in its group, in dispatch order, as runs
+     * (for a held entry: where it will stand). One pass over the jobs ahead, and no list of them: 100,000 builds of
+     * one kind ahead are one run.
      */
-    public List<Run> aheadOf(Entry entry) {
-        var g = groups.get(entry.needs());
-        if (g == null) return List.of();
+    public Standing standing(Entry entry) {
+        int ahead = 0;
         var runs = new ArrayList<Run>();
-        DurationStats.Kind kind = null;
-        int count = 0;
-        for (Entry e : g.headSet(entry, false)) {
-            if (kind != null && (e.kind() == kind || e.kind().equals(kind))) {
-                count++;
+        for (var g : groups.entrySet()) {
+            if (!g.getKey().equals(entry.needs())) {
+                ahead += g.getValue().headSet(entry, false).size();
                 continue;
             }
+            DurationStats.Kind kind = null;
+            int count = 0;
+            for (Entry e : g.getValue().headSet(entry, false)) {
+                ahead++;
+                if (kind != null && (e.kind() == kind || e.kind().equals(kind))) {
+                    count++;
+                    continue;
+                }
+                if (kind != null) runs.add(new Run(kind, count));
+                kind = e.kind();
+                count = 1;
+            }
             if (kind != null) runs.add(new Run(kind, count));
-            kind = e.kind();
-            count = 1;
         }
-        if (kind != null) runs.add(new Run(kind, count));
-        return runs;
+        return new Standing(ahead + 1, runs);
     }
 
     /** The first {@code n} entries of the whole queue, in order. */

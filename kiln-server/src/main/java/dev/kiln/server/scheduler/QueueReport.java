@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -43,7 +44,8 @@ public final class QueueReport {
         synchronized (lock) {
             JobQueue.Entry entry = queue.get(jobId);
             if (entry == null) return null;
-            position = queue.position(entry);
+            var standing = queue.standing(entry);
+            position = standing.position();
             total = queue.size();
             heldUntil = queue.heldUntil(jobId);
             Job job = activeJob.apply(jobId);
@@ -51,14 +53,14 @@ public final class QueueReport {
                     ? new WaitingReason.RetryBackoff(job.attempt(), job.spec().retry().limit(),
                             (Duration.between(now, heldUntil).toMillis() + 999) / 1000)
                     : Scheduler.reasonFor(entry, queue, fleet.all());
-            situation = situation(entry, heldUntil);
+            situation = situation(entry, standing.aheadInGroup(), heldUntil);
         }
         // outside the lock: the first estimate for a kind of job reads its recent runs from the store
         return new QueueInfo(position, total, reason, estimator.estimate(situation, now), heldUntil);
     }
 
     /** Under the lock: the slots of the online agents that can run {@code entry}, and the jobs ahead of it. */
-    private WaitEstimator.Situation situation(JobQueue.Entry entry, Instant heldUntil) {
+    private WaitEstimator.Situation situation(JobQueue.Entry entry, List<JobQueue.Run> ahead, Instant heldUntil) {
         int free = 0;
         var busy = new ArrayList<WaitEstimator.Busy>();
         for (AgentSession a : fleet.all()) {
@@ -70,7 +72,7 @@ public final class QueueReport {
                 busy.add(new WaitEstimator.Busy(DurationStats.Kind.of(running.spec()), running.startedAt()));
             }
         }
-        return new WaitEstimator.Situation(free, busy, queue.aheadOf(entry), heldUntil);
+        return new WaitEstimator.Situation(free, busy, ahead, heldUntil);
     }
 
     public QueueSummary summary(int headSize) {

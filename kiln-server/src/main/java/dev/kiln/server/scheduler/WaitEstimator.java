@@ -107,13 +107,13 @@ public final class WaitEstimator {
     private final class Basis {
         final HashMap<DurationStats.Kind, DurationStats.Expected> memo = new HashMap<>();
         final HashMap<String, Integer> runsByLevel = new HashMap<>();
-        DurationStats.Basis worst = DurationStats.Basis.SIMILAR;
+        DurationStats.Basis worst; // null until an expectation is used
 
         DurationStats.Expected expected(DurationStats.Kind kind) {
             var e = memo.computeIfAbsent(kind, durations::expected);
             if (e == null) return null;
             runsByLevel.putIfAbsent(e.level(), e.runs());
-            if (e.basis().compareTo(worst) > 0) worst = e.basis();
+            if (worst == null || e.basis().compareTo(worst) > 0) worst = e.basis();
             return e;
         }
 

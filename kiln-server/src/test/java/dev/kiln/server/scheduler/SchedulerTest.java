@@ -137,10 +137,28 @@ class SchedulerTest {
         q.add(job("a", 0, 1, Map.of("arch", "arm64")));
         q.add(job("b", 0, 2, Map.of()));
         q.add(job("c", 9, 3, Map.of("arch", "arm64")));
-        assertThat(q.position(q.get("c"))).isEqualTo(1);
-        assertThat(q.position(q.get("a"))).isEqualTo(2);
-        assertThat(q.position(q.get("b"))).isEqualTo(3);
+        assertThat(q.standing(q.get("c")).position()).isEqualTo(1);
+        assertThat(q.standing(q.get("a")).position()).isEqualTo(2);
+        assertThat(q.standing(q.get("b")).position()).isEqualTo(3);
         assertThat(q.head(2)).extracting(JobQueue.Entry::jobId).containsExactly("c", "a");
         assertThat(q.heads()).extracting(JobQueue.Entry::jobId).containsExactly("c", "b");
+    }
+
+    @Test
+    void theJobsAheadInTheGroupComeAsRunsOfOneKindInDispatchOrder() {
+        var q = new JobQueue();
+        var lint = new DurationStats.Kind("build", "lint");
+        for (int i = 1; i <= 3; i++) q.add(job("make-" + i, 0, i, Map.of()));
+        q.add(new JobQueue.Entry("lint", 0, 4, new JobQueue.Needs(Map.of(), null), lint));
+        q.add(job("make-5", 0, 5, Map.of()));
+        q.add(job("urgent", 5, 6, Map.of()));
+        q.add(job("arm", 9, 7, Map.of("arch", "arm64"))); // another group: counts for the position, not the runs
+        q.add(job("me", 0, 8, Map.of()));
+        var standing = q.standing(q.get("me"));
+        assertThat(standing.position()).isEqualTo(8);
+        // urgent (priority 5) and make-1..3 are one run of the same kind
+        assertThat(standing.aheadInGroup()).containsExactly(new JobQueue.Run(KIND, 4), new JobQueue.Run(lint, 1),
+                new JobQueue.Run(KIND, 1));
+        assertThat(q.standing(q.get("urgent")).aheadInGroup()).isEmpty();
     }
 }

@@ -69,6 +69,7 @@ class WaitEstimatorTest {
     @Test
     void aFreeSlotMeansNoWaitAndAJobPastItsExpectedTimeMayEndAnyMoment() {
         assertThat(estimate(1, List.of(), List.of()).seconds()).isZero();
+        assertThat(estimate(1, List.of(), List.of()).text()).isEqualTo("any moment now");
         var overdue = estimate(0, List.of(startedAgo(LONG, 900)), List.of());
         assertThat(overdue.seconds()).isZero();
         assertThat(overdue.text()).isEqualTo("any moment now, based on 12 similar runs");
@@ -99,6 +100,8 @@ class WaitEstimatorTest {
     void aHeldRetryWaitsAtLeastUntilItsTime() {
         var held = estimator.estimate(new WaitEstimator.Situation(2, List.of(), List.of(), NOW.plusSeconds(42)), NOW);
         assertThat(held.seconds()).isEqualTo(42);
+        assertThat(held.basisText()).as("no run time was needed").isNull();
+        assertThat(held.text()).isEqualTo("~42 s");
     }
 
     @Test
