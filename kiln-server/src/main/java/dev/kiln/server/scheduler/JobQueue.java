@@ -179,9 +179,11 @@ public final class JobQueue {
         return byId.values();
     }
 
+    /** How many queued jobs (held retries included) need what. */
     public Map<Needs, Integer> groupSizes() {
         var sizes = new HashMap<Needs, Integer>();
         groups.forEach((needs, set) -> sizes.put(needs, set.size()));
+        heldById.values().forEach(h -> sizes.merge(h.entry().needs(), 1, Integer::sum));
         return sizes;
     }
 }

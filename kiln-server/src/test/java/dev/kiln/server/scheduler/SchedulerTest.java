@@ -36,6 +36,7 @@ class SchedulerTest {
         q.add(job("later", 0, 2, Map.of()));
         var idle = agent("idle", 1, Map.of());
         assertThat(q.size()).isEqualTo(2);
+        assertThat(q.groupSizes()).as("the queue's totals count held retries").containsValue(2);
         assertThat(q.contains("retry")).isTrue();
         assertThat(q.heldUntil("retry")).isEqualTo(t0.plusSeconds(8));
         assertThat(q.nextRelease()).isEqualTo(t0.plusSeconds(8));
