@@ -228,5 +228,5 @@ function snapshotValue(v) {
 function queueReason(q) {
   if (!q) return '';
   return html`<div class="panel" data-testid="waiting">Queued — position ${q.position} of ${q.total_queued}:
-    <b>${q.waiting_reason.message}</b>${q.estimated_wait_seconds != null ? html` · about ${shortDuration(q.estimated_wait_seconds * 1000)}` : ''}</div>`;
+    <b>${q.waiting_reason.message}</b>${q.estimate_text ? html` · ${q.estimate_text}` : ''}</div>`;
 }

@@ -107,7 +107,8 @@ public final class InfrastructureApi {
     /** {@code PUT} (the seed's) or {@code POST}: 200 when cancelled at once (queued), 202 while its process stops. */
     void cancel(Context ctx) {
         String id = JobRefs.id(store, ctx);
-        Job job = engine.cancel(id).join();
+        var caller = Authenticator.caller(ctx);
+        Job job = engine.cancel(id, caller == null ? null : caller.name()).join();
         boolean done = job.status() == JobStatus.CANCELLED;
         var body = new LinkedHashMap<String, Object>();
         body.put("success", true);

@@ -124,8 +124,10 @@ public final class JobsApi {
         int attempt = attempt(ctx, job);
         long after = Requests.longParam(ctx, "after", 0, 0, Long.MAX_VALUE);
         int limit = (int) Requests.longParam(ctx, "limit", 1000, 1, MAX_LOG_PAGE);
-        long total = attempt == 0 ? 0 : store.attempt(job.id(), attempt).map(Attempt::lineCount).orElse(0L);
-        List<NumberedLine> lines = attempt == 0 ? List.of() : store.logLines(job.id(), attempt, after, limit);
+        List<NumberedLine> lines = store.logLines(job.id(), attempt, after, limit);
+        // attempt 0 is the log of a job that never ran (a cancel's line): a few lines at most, and no attempt row
+        long total = attempt == 0 ? store.logLines(job.id(), 0, 0, MAX_LOG_PAGE).size()
+                : store.attempt(job.id(), attempt).map(Attempt::lineCount).orElse(0L);
         var body = new LinkedHashMap<String, Object>();
         body.put("job_id", job.id());
         body.put("attempt", attempt);
@@ -146,7 +148,6 @@ public final class JobsApi {
         boolean timestamps = "true".equals(ctx.queryParam("timestamps"));
         ctx.contentType("text/plain; charset=utf-8");
         ctx.header("Content-Disposition", "attachment; filename=\"job-" + job.shortId() + "-attempt-" + attempt + ".log\"");
-        if (attempt == 0) return;
         try {
             var out = new BufferedWriter(new OutputStreamWriter(ctx.res().getOutputStream(), StandardCharsets.UTF_8), 64 * 1024);
             store.forEachLogLine(job.id(), attempt, l -> {
@@ -182,7 +183,8 @@ public final class JobsApi {
     }
 
     void cancel(Context ctx) {
-        Job job = engine.cancel(job(ctx).id()).join();
+        var caller = Authenticator.caller(ctx);
+        Job job = engine.cancel(job(ctx).id(), caller == null ? null : caller.name()).join();
         ctx.status(job.status() == JobStatus.CANCELLED ? 200 : 202).json(Views.job(job, agentNames()));
     }
 

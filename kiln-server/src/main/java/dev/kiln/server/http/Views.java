@@ -80,6 +80,10 @@ final class Views {
         m.put("total_queued", q.totalQueued());
         m.put("waiting_reason", reason(q.waitingReason()));
         m.put("estimated_wait_seconds", q.estimatedWaitSeconds());
+        m.put("estimate_based_on", q.estimate() == null ? null : q.estimate().basedOn());
+        m.put("estimate_basis", q.estimate() == null ? null : q.estimate().basisText());
+        m.put("estimate_text", q.estimate() == null ? null : q.estimate().text());
+        m.put("not_before", q.notBefore());
         return m;
     }
 
@@ -103,7 +107,8 @@ final class Views {
         m.put("priority", s.priority());
         m.put("timeout_seconds", s.timeoutSeconds());
         m.put("cancel_grace_seconds", s.cancelGraceSeconds());
-        m.put("retry", Map.of("limit", s.retry().limit(), "on", s.retry().onAsWire()));
+        m.put("retry", Map.of("limit", s.retry().limit(), "on", s.retry().onAsWire(),
+                "backoff_seconds", s.retry().backoffSeconds()));
         m.put("artifacts", s.artifacts());
         m.put("service", s.service());
         return m;

@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * <p>JSON {@code null} is a value like any other: for {@code command} (required) it is an error naming the field.
  * For the optional strings, maps, lists, {@code priority}, {@code retry} and {@code service} it means "not given"
  * (the default), which is harmless. {@code timeout_seconds} and {@code cancel_grace_seconds} refuse it, since a
- * reader may take null for "no timeout" while the default is an hour. Inside maps and lists null is an error.
+ * reader may take null for "no timeout" while the default is an hour; {@code retry.backoff_seconds} likewise (null
+ * could read as "no backoff"). Inside maps and lists null is an error.
  */
 public final class JobSpecParser {
     public static final int MAX_COMMAND_BYTES = 256 * 1024;
@@ -49,6 +50,8 @@ public final class JobSpecParser {
     private static final Set<String> FIELDS = Set.of("name", "type", "command", "source_repository", "branch",
             "commit_hash", "target_architecture", "server_id", "labels", "env", "secrets", "priority",
             "timeout_seconds", "cancel_grace_seconds", "retry", "artifacts", "service");
+
+    private static final Set<String> RETRY_FIELDS = Set.of("limit", "on", "backoff_seconds");
 
     private final List<ValidationException.FieldError> errors = new ArrayList<>();
 
@@ -124,7 +127,11 @@ public final class JobSpecParser {
     }
 
     private void refuseNull(ObjectNode obj, String field, String hint) {
-        if (obj.has(field) && obj.get(field).isNull()) error(field, "must not be null: " + hint);
+        refuseNull(obj, field, field, hint);
+    }
+
+    private void refuseNull(ObjectNode obj, String key, String field, String hint) {
+        if (obj.has(key) && obj.get(key).isNull()) error(field, "must not be null: " + hint);
     }
 
     private void error(String field, String message) {
@@ -251,13 +258,17 @@ public final class JobSpecParser {
     private RetryPolicy retry(JsonNode n) {
         if (n == null || n.isNull()) return RetryPolicy.NONE;
         if (!n.isObject()) {
-            error("retry", "must be an object like {\"limit\": 2, \"on\": [\"failure\", \"timeout\", \"agent_lost\"]}");
+            error("retry", "must be an object like {\"limit\": 2, \"on\": [\"failure\", \"timeout\", \"agent_lost\"], \"backoff_seconds\": 5}");
             return RetryPolicy.NONE;
         }
         n.fieldNames().forEachRemaining(f -> {
-            if (!f.equals("limit") && !f.equals("on")) error("retry." + f, "unknown field; use limit and on");
+            if (!RETRY_FIELDS.contains(f)) error("retry." + f, "unknown field; use limit, on and backoff_seconds");
         });
         long limit = integer((ObjectNode) n, "limit", "retry.limit", 0, MAX_RETRY_LIMIT, 0);
+        refuseNull((ObjectNode) n, "backoff_seconds", "retry.backoff_seconds", "leave it out for the default of "
+                + RetryPolicy.DEFAULT_BACKOFF_SECONDS + " seconds, or 0 to retry at once");
+        long backoff = integer((ObjectNode) n, "backoff_seconds", "retry.backoff_seconds", 0,
+                RetryPolicy.MAX_BACKOFF_SECONDS, RetryPolicy.DEFAULT_BACKOFF_SECONDS);
         JsonNode on = n.get("on");
         Set<Integer> codes = new HashSet<>();
         boolean any = false, timeout = false, lost = false;
@@ -277,7 +288,7 @@ public final class JobSpecParser {
                 else error("retry.on[" + i + "]", "must be an exit code 1-255, \"failure\", \"timeout\" or \"agent_lost\", not " + describe(c));
             }
         }
-        return new RetryPolicy((int) limit, codes, any, timeout, lost);
+        return new RetryPolicy((int) limit, codes, any, timeout, lost, (int) backoff);
     }
 
     static boolean hasUnpairedSurrogate(String s) {

@@ -58,8 +58,11 @@ public interface Store extends AutoCloseable {
     /** Every line of an attempt's log in order, without holding it all in memory. */
     void forEachLogLine(String jobId, int attempt, Consumer<NumberedLine> sink);
 
-    /** Run durations (ms) of the most recent successful jobs of this type, newest first. */
-    List<Long> recentDurationsMs(String type, int limit);
+    /**
+     * Run durations (ms) of the most recent successful jobs, newest first: of this type and name, of this type when
+     * {@code name} is null, of any job when both are null.
+     */
+    List<Long> recentDurationsMs(String type, String name, int limit);
 
     List<AgentRecord> agents();
 

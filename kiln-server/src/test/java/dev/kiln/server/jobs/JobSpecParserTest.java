@@ -65,6 +65,21 @@ class JobSpecParserTest {
     }
 
     @Test
+    void retryBackoffDefaultsToFiveSecondsZeroMeansAtOnceAndNonsenseNamesTheField() throws Exception {
+        assertThat(parse("{\"command\": \"x\", \"retry\": {\"limit\": 2}}").retry().backoffSeconds())
+                .isEqualTo(RetryPolicy.DEFAULT_BACKOFF_SECONDS);
+        assertThat(parse("{\"command\": \"x\", \"retry\": {\"limit\": 2, \"backoff_seconds\": 0}}").retry().backoffSeconds())
+                .isZero();
+        assertThat(parse("{\"command\": \"x\", \"retry\": {\"limit\": 2, \"backoff_seconds\": 1800}}").retry().backoffSeconds())
+                .isEqualTo(1800);
+        for (String bad : new String[] {"null", "-1", "1801", "1.5", "\"5\"", "true", "[]"}) {
+            assertThatThrownBy(() -> parse("{\"command\": \"x\", \"retry\": {\"limit\": 2, \"backoff_seconds\": " + bad + "}}"))
+                    .as(bad).isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                            .extracting(ValidationException.FieldError::field).containsExactly("retry.backoff_seconds"));
+        }
+    }
+
+    @Test
     void allProblemsAreReportedAtOnce() {
         assertThatThrownBy(() -> parse("{\"priority\": \"x\", \"timeout_seconds\": -3, \"bogus\": 1}"))
                 .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())

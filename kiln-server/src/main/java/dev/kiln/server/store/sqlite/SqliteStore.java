@@ -209,11 +209,17 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public List<Long> recentDurationsMs(String type, int limit) {
-        return readers.withHandle(h -> h.createQuery(
-                "SELECT (finished_at - started_at) / 1000000 FROM jobs WHERE type = :type AND status = 'succeeded' "
-                        + "AND started_at IS NOT NULL ORDER BY seq DESC LIMIT :limit")
-                .bind("type", type).bind("limit", limit).mapTo(Long.class).list());
+    public List<Long> recentDurationsMs(String type, String name, int limit) {
+        if (type == null && name != null) throw new IllegalArgumentException("a name needs its type");
+        // each form walks an index newest first: (type, name, seq), (type, seq) or (status, seq)
+        String where = type == null ? "" : name == null ? "type = :type AND " : "type = :type AND name = :name AND ";
+        return readers.withHandle(h -> {
+            var q = h.createQuery("SELECT (finished_at - started_at) / 1000000 FROM jobs WHERE " + where
+                    + "status = 'succeeded' AND started_at IS NOT NULL ORDER BY seq DESC LIMIT :limit");
+            if (type != null) q.bind("type", type);
+            if (name != null) q.bind("name", name);
+            return q.bind("limit", limit).mapTo(Long.class).list();
+        });
     }
 
     @Override
