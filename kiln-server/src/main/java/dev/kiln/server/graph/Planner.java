@@ -295,18 +295,19 @@ public final class Planner {
         }
         var deps = new ArrayList<>(dependsOn);
         deps.sort(Comparator.comparing(position::get));
-        return new Plan.PlannedJob(key, def.name(), partitions, placeholders, spec(def, partitions, placeholders),
-                deps, List.copyOf(waitsFor), def.config());
+        var spec = spec(def, units.stream().map(u -> u.values).toList(), partitions, placeholders);
+        return new Plan.PlannedJob(key, def.name(), partitions, placeholders, spec, deps, List.copyOf(waitsFor), def.config());
     }
 
     /**
-     * The job as Kiln runs it: the command with each placeholder replaced by its values (shell-quoted, separated by
-     * spaces when a batch holds several), and env with {@code KILN_PARTITIONS} and each placeholder (space-separated).
+     * The job as Kiln runs it: the command with its placeholders filled in (values shell-quoted; in a batch, each word
+     * that holds a placeholder repeated for each unit), and env with {@code KILN_PARTITIONS} (all partitions) and each
+     * placeholder (its distinct values), both space-separated.
      */
-    static JobSpec spec(JobDefinition def, List<String> partitions, Map<String, List<String>> placeholders) {
+    static JobSpec spec(JobDefinition def, List<Map<String, String>> valueSets, List<String> partitions,
+                        Map<String, List<String>> placeholders) {
         JobSpec t = def.job();
-        String command = def.command().render(name -> placeholders.get(name).stream().map(ShellWords::quote)
-                .collect(Collectors.joining(" ")));
+        String command = def.command().renderEachWord(valueSets, ShellWords::quote);
         var env = new TreeMap<>(t.env());
         placeholders.forEach((name, values) -> env.put(name, String.join(" ", values)));
         env.put(GraphFile.PARTITIONS_ENV, String.join(" ", partitions));

@@ -105,6 +105,47 @@ record Template(String source, List<Part> parts) {
         return out.toString();
     }
 
+    /**
+     * The text for a batch of several value sets: each word (text between blanks) that holds a placeholder is
+     * rendered once per value set, the distinct results joined by a space, so {@code ./report.sh {week}-{day}} for
+     * three days reads {@code ./report.sh 2026-W45-1 2026-W45-2 2026-W45-3}. Each value goes through {@code quote}.
+     */
+    String renderEachWord(List<Map<String, String>> valueSets, Function<String, String> quote) {
+        var out = new StringBuilder();
+        var word = new ArrayList<Part>();
+        for (Part p : parts) {
+            if (p instanceof Literal l) {
+                String text = l.text();
+                for (int i = 0; i < text.length(); i++) {
+                    char c = text.charAt(i);
+                    if (Character.isWhitespace(c)) {
+                        flushWord(word, valueSets, quote, out);
+                        out.append(c);
+                    } else {
+                        word.add(new Literal(String.valueOf(c)));
+                    }
+                }
+            } else {
+                word.add(p);
+            }
+        }
+        flushWord(word, valueSets, quote, out);
+        return out.toString();
+    }
+
+    private static void flushWord(List<Part> word, List<Map<String, String>> valueSets, Function<String, String> quote, StringBuilder out) {
+        if (word.isEmpty()) return;
+        var one = new Template("", word);
+        if (one.names().isEmpty()) {
+            out.append(one.render(Map.of()));
+        } else {
+            var rendered = new LinkedHashSet<String>();
+            for (Map<String, String> values : valueSets) rendered.add(one.render(name -> quote.apply(values.get(name))));
+            out.append(String.join(" ", rendered));
+        }
+        word.clear();
+    }
+
     String render(Map<String, String> values) {
         return render(name -> {
             String v = values.get(name);

@@ -96,7 +96,9 @@ public final class GraphApi {
         m.put("placeholders", d.placeholders());
         m.put("batch", d.batch());
         m.put("config", d.config());
-        m.put("job", Views.spec(d.job().snapshot()));
+        var job = Views.spec(d.job().snapshot());
+        if (!d.named()) job.put("name", null); // each planned job is named after its definition and partitions
+        m.put("job", job);
         return m;
     }
 

@@ -106,6 +106,23 @@ class PlannerTest {
     }
 
     @Test
+    void inABatchEachWordWithPlaceholdersIsRepeatedPerUnit() {
+        Graph g = GraphFileTest.parse("""
+                jobs:
+                  day:
+                    outputs: ['d/date={week:\\d{4}-W\\d{2}}-{day:[1-7]}']
+                    command: $HOME/report.sh --day={week}-{day} --tag {week} "${X}" {{literal}}
+                    batch: 7
+                """);
+        Plan p = plan(g, List.of("d/date=2026-W45-1", "d/date=2026-W45-2", "d/date=2026-W45-3"));
+        assertThat(p.jobs()).singleElement().satisfies(j -> {
+            assertThat(j.spec().command())
+                    .isEqualTo("$HOME/report.sh --day=2026-W45-1 --day=2026-W45-2 --day=2026-W45-3 --tag 2026-W45 \"${X}\" {literal}");
+            assertThat(j.spec().env()).containsEntry("week", "2026-W45").containsEntry("day", "1 2 3");
+        });
+    }
+
+    @Test
     void aBatchNeverHoldsAUnitAndItsOwnDependency() {
         Graph g = GraphFileTest.parse("""
                 jobs:
