@@ -132,11 +132,12 @@ public final class GraphRegistry implements AutoCloseable {
         return current;
     }
 
+    /** A broken file is the operator's to fix (WARN); a broken PUT was answered with its errors already (INFO). */
     private void refused(Origin origin, GraphFileException e, String where) {
         lastFailure = new Failure(origin, Instant.now(), e.errors());
-        log.error("build graph from {} refused, {}: {}", where,
-                current == null ? "no graph is in force" : "version " + current.graph().shortVersion() + " stays in force",
-                e.getMessage());
+        String stays = current == null ? "no graph is in force" : "version " + current.graph().shortVersion() + " stays in force";
+        if (origin == Origin.FILE) log.warn("build graph from {} refused, {}: {}", where, stays, e.getMessage());
+        else log.info("build graph {} refused, {}: {}", where, stays, e.getMessage());
     }
 
     private void watch() {

@@ -22,6 +22,7 @@ final class PartitionPattern {
     private final Template template;
     private final Pattern regex;
     private final List<String> groupNames = new ArrayList<>();
+    private final int[] groups;
 
     PartitionPattern(Template template) {
         this.template = template;
@@ -41,6 +42,8 @@ final class PartitionPattern {
             }
         }
         this.regex = Pattern.compile(re.toString());
+        // by number, not by name, in the hot loop: a user's regex may hold groups of its own, so ask the pattern
+        this.groups = groupNames.stream().mapToInt(name -> regex.namedGroups().get("p" + groupNames.indexOf(name))).toArray();
     }
 
     static PartitionPattern parse(String text) {
@@ -71,7 +74,7 @@ final class PartitionPattern {
         if (!m.matches()) return Optional.empty();
         var values = new LinkedHashMap<String, String>();
         for (int i = 0; i < groupNames.size(); i++) {
-            String v = m.group("p" + i);
+            String v = m.group(groups[i]);
             if (v.isEmpty() || v.indexOf('/') >= 0) return Optional.empty(); // a regex narrows [^/]+, never widens it
             values.put(groupNames.get(i), v);
         }

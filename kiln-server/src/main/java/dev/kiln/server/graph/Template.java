@@ -116,15 +116,16 @@ record Template(String source, List<Part> parts) {
         for (Part p : parts) {
             if (p instanceof Literal l) {
                 String text = l.text();
+                int start = 0;
                 for (int i = 0; i < text.length(); i++) {
-                    char c = text.charAt(i);
-                    if (Character.isWhitespace(c)) {
+                    if (Character.isWhitespace(text.charAt(i))) {
+                        if (i > start) word.add(new Literal(text.substring(start, i)));
                         flushWord(word, valueSets, quote, out);
-                        out.append(c);
-                    } else {
-                        word.add(new Literal(String.valueOf(c)));
+                        out.append(text.charAt(i));
+                        start = i + 1;
                     }
                 }
+                if (start < text.length()) word.add(new Literal(text.substring(start)));
             } else {
                 word.add(p);
             }

@@ -160,4 +160,12 @@ class GraphFileTest {
         assertThat(errors("jobs:\n  a:\n    outputs: [\"a/{x}\"]\n    command: x\n    command: y\n")).singleElement()
                 .satisfies(e -> assertThat(e.line()).isEqualTo(5));
     }
+
+    @Test
+    void hostileYamlIsAnErrorNotACrash() {
+        assertThat(errors("[".repeat(100_000))).singleElement().satisfies(e -> assertThat(e.message()).startsWith("not valid YAML"));
+        assertThat(errors("a: &x [1]\nb: *x\n")).isNotEmpty();
+        assertThat(errors("")).singleElement().satisfies(e -> assertThat(e.message()).contains("empty"));
+        assertThat(errors("- just\n- a list\n")).singleElement().satisfies(e -> assertThat(e.message()).contains("mapping"));
+    }
 }
