@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -31,7 +32,7 @@ record YamlTree(JsonNode root, Map<String, JsonLocation> locations) {
             JsonToken first = p.nextToken();
             if (first == null) throw new GraphFileException(List.of(new GraphError("", 1, 1, "the file is empty; it needs a 'jobs:' mapping")));
             locations.put("", p.currentTokenLocation());
-            JsonNode root = value(p, "", locations);
+            JsonNode root = new Reader(p, locations).value("");
             return new YamlTree(root, locations);
         } catch (JsonProcessingException e) {
             throw new GraphFileException(List.of(syntaxError(e)));
@@ -40,41 +41,81 @@ record YamlTree(JsonNode root, Map<String, JsonLocation> locations) {
         }
     }
 
-    private static JsonNode value(JsonParser p, String path, Map<String, JsonLocation> locations) throws IOException {
-        return switch (p.currentToken()) {
-            case START_OBJECT -> {
-                ObjectNode obj = NODES.objectNode();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String key = p.currentName();
-                    String child = path.isEmpty() ? key : path + "." + key;
-                    JsonLocation at = p.currentTokenLocation();
-                    if (obj.has(key)) {
-                        throw new GraphFileException(List.of(new GraphError(child, at.getLineNr(), at.getColumnNr(),
-                                "'" + key + "' appears twice here; give each key once")));
+    /**
+     * Builds the tree. Anchors and aliases ({@code &defaults}, {@code *defaults}) are resolved here, as Jackson's
+     * streaming parser reports an alias as a plain string; the number of values, aliases' copies included, is
+     * bounded so a "billion laughs" document is an error, not an outage.
+     */
+    private static final class Reader {
+        static final int MAX_VALUES = 100_000;
+        private final JsonParser p;
+        private final Map<String, JsonLocation> locations;
+        private final Map<String, JsonNode> anchors = new HashMap<>();
+        private int values;
+
+        Reader(JsonParser p, Map<String, JsonLocation> locations) {
+            this.p = p;
+            this.locations = locations;
+        }
+
+        JsonNode value(String path) throws IOException {
+            JsonLocation at = p.currentTokenLocation();
+            if (p instanceof YAMLParser yp && yp.isCurrentAlias()) {
+                JsonNode anchored = anchors.get(p.getText());
+                if (anchored == null) throw fail(path, at, "*" + p.getText() + " names no anchor defined before it (&" + p.getText() + ")");
+                count(path, at, size(anchored));
+                return anchored.deepCopy();
+            }
+            String anchor = p.getObjectId() instanceof String name ? name : null;
+            count(path, at, 1);
+            JsonNode node = switch (p.currentToken()) {
+                case START_OBJECT -> {
+                    ObjectNode obj = NODES.objectNode();
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String key = p.currentName();
+                        String child = path.isEmpty() ? key : path + "." + key;
+                        JsonLocation keyAt = p.currentTokenLocation();
+                        if (obj.has(key)) throw fail(child, keyAt, "'" + key + "' appears twice here; give each key once");
+                        locations.put(child, keyAt);
+                        p.nextToken();
+                        obj.set(key, value(child));
                     }
-                    locations.put(child, at);
-                    p.nextToken();
-                    obj.set(key, value(p, child, locations));
+                    yield obj;
                 }
-                yield obj;
-            }
-            case START_ARRAY -> {
-                ArrayNode arr = NODES.arrayNode();
-                while (p.nextToken() != JsonToken.END_ARRAY) {
-                    String child = path + "[" + arr.size() + "]";
-                    locations.put(child, p.currentTokenLocation());
-                    arr.add(value(p, child, locations));
+                case START_ARRAY -> {
+                    ArrayNode arr = NODES.arrayNode();
+                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                        String child = path + "[" + arr.size() + "]";
+                        locations.put(child, p.currentTokenLocation());
+                        arr.add(value(child));
+                    }
+                    yield arr;
                 }
-                yield arr;
-            }
-            case VALUE_STRING -> NODES.textNode(p.getText());
-            case VALUE_NUMBER_INT -> NODES.numberNode(p.getBigIntegerValue());
-            case VALUE_NUMBER_FLOAT -> NODES.numberNode(p.getDecimalValue());
-            case VALUE_TRUE -> NODES.booleanNode(true);
-            case VALUE_FALSE -> NODES.booleanNode(false);
-            case VALUE_NULL -> NODES.nullNode();
-            default -> NODES.textNode(p.getText());
-        };
+                case VALUE_NUMBER_INT -> NODES.numberNode(p.getBigIntegerValue());
+                case VALUE_NUMBER_FLOAT -> NODES.numberNode(p.getDecimalValue());
+                case VALUE_TRUE -> NODES.booleanNode(true);
+                case VALUE_FALSE -> NODES.booleanNode(false);
+                case VALUE_NULL -> NODES.nullNode();
+                default -> NODES.textNode(p.getText());
+            };
+            if (anchor != null) anchors.put(anchor, node);
+            return node;
+        }
+
+        private void count(String path, JsonLocation at, int more) {
+            values += more;
+            if (values > MAX_VALUES) throw fail(path, at, "the document has more than " + MAX_VALUES + " values (aliases' copies included)");
+        }
+
+        private static int size(JsonNode n) {
+            int total = 1;
+            for (JsonNode child : n) total += size(child);
+            return total;
+        }
+
+        private static GraphFileException fail(String path, JsonLocation at, String message) {
+            return new GraphFileException(List.of(new GraphError(path, at.getLineNr(), at.getColumnNr(), message)));
+        }
     }
 
     /** Where {@code path} stood, or its nearest enclosing value that has a position. */
