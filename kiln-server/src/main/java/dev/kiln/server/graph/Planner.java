@@ -41,14 +41,21 @@ public final class Planner {
     private final Map<String, Integer> fileOrder = new HashMap<>();
     private final List<FieldError> errors = new ArrayList<>();
 
-    private Planner(Graph graph, boolean force) {
+    private final int maxUnits;
+
+    private Planner(Graph graph, boolean force, int maxUnits) {
         this.graph = graph;
         this.force = force;
+        this.maxUnits = maxUnits;
         for (JobDefinition d : graph.definitions()) fileOrder.put(d.name(), fileOrder.size());
     }
 
     public static Plan plan(Graph graph, List<String> refs, boolean force, PartitionLookup lookup) {
-        return new Planner(graph, force).run(refs, lookup);
+        return plan(graph, refs, force, lookup, MAX_UNITS);
+    }
+
+    static Plan plan(Graph graph, List<String> refs, boolean force, PartitionLookup lookup, int maxUnits) {
+        return new Planner(graph, force, maxUnits).run(refs, lookup);
     }
 
     private static final class Node {
@@ -88,8 +95,8 @@ public final class Planner {
         List<Node> level = new ArrayList<>(new LinkedHashSet<>(requested.values()));
         level.forEach(n -> n.queued = true);
         while (!level.isEmpty()) {
-            if (nodes.size() > MAX_UNITS) {
-                errors.add(new FieldError("partitions", "the plan grows past " + MAX_UNITS + " partitions; does an input "
+            if (nodes.size() > maxUnits) {
+                errors.add(new FieldError("partitions", "the plan grows past " + maxUnits + " partitions; does an input "
                         + "template make ever longer refs? (last seen: " + level.get(0).describe() + ")"));
                 fail();
             }

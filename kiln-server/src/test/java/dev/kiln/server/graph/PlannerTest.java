@@ -171,6 +171,13 @@ class PlannerTest {
     }
 
     @Test
+    void aPlanThatNeverEndsIsRefused() {
+        Graph g = GraphFileTest.parse("jobs:\n  a: {outputs: [\"a/{x}\"], inputs: [\"a/{x}x\"], command: ./a.sh}\n");
+        var e = catchThrowableOfType(PlanException.class, () -> Planner.plan(g, List.of("a/1"), false, PartitionLookup.NOTHING_BUILT, 50));
+        assertThat(e.getMessage()).contains("grows past 50 partitions").contains("ever longer refs");
+    }
+
+    @Test
     void missingInputDefinitionNamesWhoNeedsIt() {
         Graph g = GraphFileTest.parse("jobs:\n  a: {outputs: [\"a/{x}\"], inputs: [\"src/{x}\"], command: ./a.sh}\n");
         assertThat(planError(g, List.of("a/1")).errors()).singleElement().satisfies(e -> {
