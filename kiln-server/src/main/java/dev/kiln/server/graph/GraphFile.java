@@ -204,9 +204,10 @@ public final class GraphFile {
         } catch (ValidationException e) {
             for (var fe : e.errors()) {
                 if (fe.field().equals("command")) continue; // checked above, as a template
-                String message = fe.message().startsWith("unknown field")
+                int known = fe.message().indexOf("known fields are ");
+                String message = fe.message().startsWith("unknown field") && known >= 0
                         ? "unknown field; a definition has outputs, inputs, command, batch, config and the job fields ("
-                          + fe.message().substring(fe.message().indexOf("are ") + 4) + ")"
+                          + fe.message().substring(known + "known fields are ".length()) + ")"
                         : fe.message();
                 error(at + "." + fe.field(), message);
             }

@@ -33,6 +33,7 @@ import java.util.stream.Collectors;
 public final class Planner {
     /** A plan larger than this is refused: an input template that makes ever longer refs would never end. */
     public static final int MAX_UNITS = 200_000;
+    static final int MAX_ERRORS = 100;
 
     private final Graph graph;
     private final boolean force;
@@ -115,11 +116,11 @@ public final class Planner {
 
     /** The unit that makes {@code ref}, shared by everyone who needs it; null (and an error) if none or several. */
     private Node resolve(String ref, String field, String neededBy) {
-        Node known = byRef.get(ref);
-        if (known != null) return known;
+        if (byRef.containsKey(ref)) return byRef.get(ref); // null: its error is reported once
         String problem = PartitionPattern.refProblem(ref);
         if (problem != null) {
             errors.add(new FieldError(field, "'" + Template.abbreviate(ref) + "'" + neededBy + ": " + problem));
+            byRef.put(ref, null);
             return null;
         }
         var producers = graph.producers(ref);
@@ -181,8 +182,13 @@ public final class Planner {
         }
     }
 
+    /** Throws what was found; a request of thousands of bad refs is answered with the first hundred and a count. */
     private void fail() {
-        if (!errors.isEmpty()) throw new PlanException(errors);
+        if (errors.isEmpty()) return;
+        if (errors.size() <= MAX_ERRORS) throw new PlanException(errors);
+        var shown = new ArrayList<>(errors.subList(0, MAX_ERRORS));
+        shown.add(new FieldError("partitions", "and " + (errors.size() - MAX_ERRORS) + " more problems like these"));
+        throw new PlanException(shown);
     }
 
     /** The units to build, inputs before those who need them; a cycle is an error naming it. Iterative: chains are long. */

@@ -171,6 +171,18 @@ class PlannerTest {
     }
 
     @Test
+    void aMissingInputIsReportedOnceAndManyProblemsAreCapped() {
+        Graph g = GraphFileTest.parse("jobs:\n  a: {outputs: [\"a/{x}\"], inputs: [\"src/all\"], command: ./a.sh}\n");
+        var refs = IntStream.range(0, 500).mapToObj(i -> "a/" + i).toList();
+        assertThat(planError(g, refs).errors()).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("no job definition produces 'src/all' (input of a for a/0)"));
+        var bad = IntStream.range(0, 500).mapToObj(i -> "b/" + i).toList();
+        var errors = planError(g, bad).errors();
+        assertThat(errors).hasSize(Planner.MAX_ERRORS + 1);
+        assertThat(errors.getLast().message()).isEqualTo("and 400 more problems like these");
+    }
+
+    @Test
     void aPlanThatNeverEndsIsRefused() {
         Graph g = GraphFileTest.parse("jobs:\n  a: {outputs: [\"a/{x}\"], inputs: [\"a/{x}x\"], command: ./a.sh}\n");
         var e = catchThrowableOfType(PlanException.class, () -> Planner.plan(g, List.of("a/1"), false, PartitionLookup.NOTHING_BUILT, 50));
