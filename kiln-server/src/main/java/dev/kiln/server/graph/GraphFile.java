@@ -134,8 +134,8 @@ public final class GraphFile {
         for (int i = 0; i < n.size(); i++) {
             String field = at + ".outputs[" + i + "]";
             JsonNode v = n.get(i);
-            if (!v.isTextual() || v.textValue().isBlank()) {
-                error(field, "must be a partition pattern (a string such as \"clean/events/date={date}\")");
+            if (!v.isTextual() || v.textValue().isBlank() || v.textValue().chars().anyMatch(Character::isWhitespace)) {
+                error(field, "must be a partition pattern without blanks (a string such as \"clean/events/date={date}\")");
                 continue;
             }
             try {

@@ -149,6 +149,9 @@ class GraphFileTest {
     void outputsOfOneDefinitionNameTheSamePlaceholders() {
         var errors = errors("jobs:\n  a:\n    outputs: [\"a/{x}\", \"b/{x}/{y}\"]\n    command: ./a.sh {x}\n");
         assertThat(errors).singleElement().satisfies(e -> assertThat(e.field()).isEqualTo("jobs.a.outputs[1]"));
+        // a ref has no blanks, so a pattern with one could never match
+        assertThat(errors("jobs:\n  a:\n    outputs: [\"a b/{x}\"]\n    command: ./a.sh {x}\n")).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("without blanks"));
     }
 
     @Test
