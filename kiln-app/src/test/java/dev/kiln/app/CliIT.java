@@ -122,6 +122,23 @@ class CliIT {
     }
 
     @Test
+    void graphShowsTheGraphAndAnalyzesAPlan() {
+        assertThat(kiln("graph").out()).contains("no build graph is loaded");
+        server.graph().put("jobs:\n  clean:\n    outputs: [\"clean/{d}\"]\n    command: ./clean.sh {d}\n"
+                + "  report:\n    outputs: [\"report/{d}\"]\n    inputs: [\"clean/{d}\"]\n    command: ./report.sh {d}\n    batch: 5\n");
+        Run shown = kiln("graph");
+        assertThat(shown.code()).as(shown.toString()).isZero();
+        assertThat(shown.out()).contains("from the API").contains("report/{d}  (batch 5)").contains("clean → report  (clean/{d})");
+        Run plan = kiln("graph", "--analyze", "report/1", "report/2");
+        assertThat(plan.code()).as(plan.toString()).isZero();
+        assertThat(plan.out()).contains("3 jobs, 4 partitions to build").contains("report#1  after clean#1, clean#2")
+                .contains("$ ./report.sh 1 2");
+        Run bad = kiln("graph", "--analyze", "nothing/1");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("no job definition produces 'nothing/1'");
+    }
+
+    @Test
     void withoutATokenTheServerSaysHowToGetOne() {
         Run r = kilnAsIs("jobs", "--server=" + server.baseUrl(), "--data-dir=" + dir.resolve("nowhere"), "--token=");
         assertThat(r.code()).isEqualTo(2);

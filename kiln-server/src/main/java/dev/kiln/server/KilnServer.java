@@ -18,6 +18,10 @@ import dev.kiln.server.http.Authenticator;
 import dev.kiln.server.http.FinishedJobCache;
 import dev.kiln.server.http.FleetApi;
 import dev.kiln.server.http.InfrastructureApi;
+import dev.kiln.server.http.GraphApi;
+import dev.kiln.server.graph.GraphRegistry;
+import dev.kiln.server.graph.PartitionLookup;
+import dev.kiln.server.jobs.JobSpecParser;
 import dev.kiln.server.http.JobsApi;
 import dev.kiln.server.http.LiveApi;
 import dev.kiln.server.http.SessionsApi;
@@ -41,6 +45,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -69,6 +74,7 @@ public final class KilnServer implements AutoCloseable {
     private final SessionService sessions;
     private final SignInCodes signInCodes;
     private final ActivityTracker activity;
+    private final GraphRegistry graph;
     private SignInCodes.Issued firstSignInCode;
     private AutoCloseable runningAgent;
 
@@ -100,6 +106,8 @@ public final class KilnServer implements AutoCloseable {
         var queueReport = new QueueReport(lock, queue, agents, durations, active::job, active::jobs);
 
         this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, hub);
+        // kiln.yaml: its job fields follow the job rules (graph sits beside jobs, so it is handed the parser)
+        this.graph = new GraphRegistry(JobSpecParser::parse, config.graphFile(), Duration.ofMillis(200));
         this.api = buildApi(queueReport, hub);
     }
 
@@ -117,7 +125,8 @@ public final class KilnServer implements AutoCloseable {
                 new ArtifactsApi(engine, store, new ArtifactFiles(config.dataDir().resolve("artifacts"))),
                 fleetApi,
                 new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits()),
-                new InfrastructureApi(engine, queueReport, store, mapper)), mapper, config.virtualThreads());
+                new InfrastructureApi(engine, queueReport, store, mapper),
+                new GraphApi(graph, PartitionLookup.NOTHING_BUILT, mapper)), mapper, config.virtualThreads());
     }
 
     /** Starts a server; {@code embeddedAgent} may be null when the config asks for none. */
@@ -139,6 +148,7 @@ public final class KilnServer implements AutoCloseable {
         Path agentDir = config.dataDir().resolve("agent");
         String embeddedId = config.embeddedAgent() ? embeddedAgent.id(agentDir) : null;
         engine.recover(embeddedId);
+        graph.start();
         String newAdminToken = tokens.ensureAdminToken(config.dataDir());
         // the first start's sign-in URL carries a one-time code, never the admin token itself
         if (newAdminToken != null) firstSignInCode = signInCodes.issue(tokens.verify(newAdminToken).orElseThrow().tokenId());
@@ -204,6 +214,10 @@ public final class KilnServer implements AutoCloseable {
         return bus;
     }
 
+    public GraphRegistry graph() {
+        return graph;
+    }
+
     public ApiServer api() {
         return api;
     }
@@ -223,6 +237,7 @@ public final class KilnServer implements AutoCloseable {
             log.warn("http server did not stop cleanly", e);
         }
         activity.close();
+        graph.close();
         engine.close();
         fleetTimers.shutdownNow();
         store.close();

@@ -28,7 +28,7 @@ public final class ApiServer implements AutoCloseable {
     /** The handlers of every endpoint. */
     public record Handlers(Authenticator auth, AuthApi sessions, SessionsApi sessionList, JobsApi jobs, LiveApi live,
                            ArtifactsApi artifacts, FleetApi fleet, AgentSocket agents,
-                           InfrastructureApi infrastructure) {}
+                           InfrastructureApi infrastructure, GraphApi graph) {}
 
     private final Javalin app;
     private final LiveApi live;
@@ -115,6 +115,9 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.PUT, seed + "/{id}/cancel", Role.OPERATOR, h.infrastructure()::cancel);
         route(HandlerType.POST, seed + "/{id}/cancel", Role.OPERATOR, h.infrastructure()::cancel);
 
+        route(HandlerType.GET, "/api/v1/graph", Role.VIEWER, h.graph()::get);
+        route(HandlerType.PUT, "/api/v1/graph", Role.ADMIN, h.graph()::put);
+        route(HandlerType.POST, "/api/v1/graph/analyze", Role.VIEWER, h.graph()::analyze);
         route(HandlerType.GET, "/health/live", Role.PUBLIC, ctx -> ctx.json(Map.of("status", "up")));
         route(HandlerType.GET, "/health/ready", Role.PUBLIC, h.fleet()::ready);
         app.ws("/api/v1/agent/ws", h.agents()::configure);

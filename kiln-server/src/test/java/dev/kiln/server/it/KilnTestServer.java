@@ -7,6 +7,7 @@ import dev.kiln.server.http.AgentLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /** A real Kiln server on a free loopback port, with its embedded agent, over a temporary data dir. */
 public final class KilnTestServer implements AutoCloseable {
