@@ -109,7 +109,7 @@ public final class KilnServer implements AutoCloseable {
                 new LiveApi(hub, activity, store, mapper, auth),
                 new ArtifactsApi(engine, store, new ArtifactFiles(config.dataDir().resolve("artifacts"))),
                 fleetApi,
-                new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits())), mapper, config.virtualThreads());
+                new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits())), mapper, config.virtualThreads(), config.tls());
     }
 
     /** Starts a server; {@code embeddedAgent} may be null when the config asks for none. */
@@ -136,6 +136,7 @@ public final class KilnServer implements AutoCloseable {
         if (newAdminToken != null) firstSignInCode = signInCodes.issue(tokens.verify(newAdminToken).orElseThrow().tokenId());
         api.start(config.bind(), config.port());
         log.info("Kiln {} listening on http://{}:{} (data in {})", VERSION, config.bind(), api.port(), config.dataDir());
+        if (config.tls() != null) log.info("and on https://{}:{} (HTTP/2)", config.bind(), api.tlsPort());
         if (config.embeddedAgent()) {
             String host = config.bind().equals("0.0.0.0") || config.bind().equals("::") ? "127.0.0.1" : config.bind();
             runningAgent = embeddedAgent.start(new EmbeddedAgent.Settings(
@@ -178,6 +179,11 @@ public final class KilnServer implements AutoCloseable {
 
     public int port() {
         return api.port();
+    }
+
+    /** The HTTPS port, or -1 when TLS is not configured. */
+    public int tlsPort() {
+        return api.tlsPort();
     }
 
     public String baseUrl() {

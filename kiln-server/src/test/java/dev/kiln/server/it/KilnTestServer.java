@@ -7,6 +7,7 @@ import dev.kiln.server.http.AgentLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /** A real Kiln server on a free loopback port, with its embedded agent, over a temporary data dir. */
 public final class KilnTestServer implements AutoCloseable {
@@ -23,9 +24,14 @@ public final class KilnTestServer implements AutoCloseable {
     }
 
     public static KilnTestServer start(Path dataDir, int agentCapacity, AgentLimits limits) {
+        return start(dataDir, agentCapacity, config -> config.withAgentLimits(limits));
+    }
+
+    /** With the test defaults changed by {@code tweak} (e.g. {@code c -> c.withTls(...)}). */
+    public static KilnTestServer start(Path dataDir, int agentCapacity, UnaryOperator<ServerConfig> tweak) {
         var config = new ServerConfig(dataDir, "127.0.0.1", 0, true, "embedded", agentCapacity, Map.of(),
-                new FleetRegistry.Timing(Duration.ofSeconds(3), Duration.ofSeconds(6)), true).withAgentLimits(limits);
-        return new KilnTestServer(KilnServer.start(config, new TestEmbeddedAgent()));
+                new FleetRegistry.Timing(Duration.ofSeconds(3), Duration.ofSeconds(6)), true);
+        return new KilnTestServer(KilnServer.start(tweak.apply(config), new TestEmbeddedAgent()));
     }
 
     @Override

@@ -1,0 +1,56 @@
+package dev.kiln.server.http;
+
+import java.util.Arrays;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+/**
+ * The server's listening sockets. Both speak HTTP/2 beside HTTP/1.1, so many dashboard tabs and streams share one
+ * connection instead of each holding one of the browser's six per host: the plain port h2c (upgrade or prior
+ * knowledge — browsers use HTTP/2 only over TLS, API clients may use it here), the TLS port h2 chosen by ALPN.
+ */
+final class Connectors {
+    private Connectors() {
+    }
+
+    static ServerConnector plain(Server server, HttpConfiguration http, String host, int port) {
+        var connector = new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        return connector;
+    }
+
+    static ServerConnector tls(Server server, HttpConfiguration http, String host, TlsConfig tls) {
+        var https = new HttpConfiguration(http);
+        https.addCustomizer(new SecureRequestCustomizer()); // request.isSecure(): the session cookie gets Secure
+        var h2 = new HTTP2ServerConnectionFactory(https);
+        var alpn = new ALPNServerConnectionFactory();
+        alpn.setDefaultProtocol("http/1.1"); // a client that offers no ALPN
+        var ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(tls.keystore().toAbsolutePath().toString());
+        ssl.setKeyStorePassword(tls.password());
+        ssl.setKeyStoreType("PKCS12");
+        ssl.setCipherComparator(HTTP2Cipher.COMPARATOR); // h2 forbids some TLS 1.2 ciphers: offer allowed ones first
+        ssl.setUseCipherSuitesOrder(true);
+        var connector = new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2,
+                new HttpConnectionFactory(https));
+        connector.setHost(host);
+        connector.setPort(tls.port());
+        return connector;
+    }
+
+    static int tlsPort(Server server) {
+        return Arrays.stream(server.getConnectors())
+                .filter(c -> c.getConnectionFactory(SslConnectionFactory.class) != null)
+                .mapToInt(c -> ((ServerConnector) c).getLocalPort()).findFirst().orElse(-1);
+    }
+}
