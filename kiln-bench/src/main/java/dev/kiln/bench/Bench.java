@@ -62,6 +62,7 @@ public final class Bench {
         scenarios.put("watchers", new StreamWatchersScenario(bench)::run);
         scenarios.put("agent-lost", new AgentLostScenario(bench)::run);
         scenarios.put("log-open", new LogOpenScenario(bench)::run);
+        scenarios.put("stream-open", new StreamOpenScenario(bench)::run);
         // too slow for quick mode's minute unless asked for by name
         var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open");
         if (only != null && !scenarios.containsKey(only)) {

@@ -142,6 +142,11 @@ public final class ApiServer implements AutoCloseable {
         return app.port();
     }
 
+    /** Clients of the global event stream connected now. */
+    public int openStreams() {
+        return live.openStreams();
+    }
+
     /** The HTTPS port, or -1 without TLS. */
     public int tlsPort() {
         return Connectors.tlsPort(app.jettyServer().server());

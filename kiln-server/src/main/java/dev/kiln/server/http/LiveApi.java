@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,7 @@ public final class LiveApi implements AutoCloseable {
     private final ObjectMapper mapper;
     private final Authenticator auth;
     private final Map<String, Socket> sockets = new ConcurrentHashMap<>();
+    private final AtomicInteger openStreams = new AtomicInteger();
     private volatile boolean closing;
 
     public LiveApi(LiveHub hub, ActivityTracker activity, Store store, ObjectMapper mapper, Authenticator auth) {
@@ -63,6 +65,7 @@ public final class LiveApi implements AutoCloseable {
     void stream(Context ctx) throws IOException, InterruptedException {
         OptionalLong since = cursor(ctx, ctx.queryParam("since") != null ? "since" : "after");
         var filter = EventFilter.of(ctx.queryParam("job"), ctx.queryParam("kinds"));
+        openStreams.incrementAndGet();
         try (var feed = new EventFeed(hub, store, since, filter); var watch = watch(ctx)) {
             var sse = new SseWriter(ctx, mapper);
             long sentId = since.orElse(-1); // ids on the wire only increase: ready repeats none the client has
@@ -95,7 +98,14 @@ public final class LiveApi implements AutoCloseable {
             // the client went away: nothing to clean up beyond the subscription
         } catch (RuntimeException e) {
             endedByShutdown(e);
+        } finally {
+            openStreams.decrementAndGet();
         }
+    }
+
+    /** Clients of {@code /api/v1/stream} connected now (a browser's tabs share one). */
+    public int openStreams() {
+        return openStreams.get();
     }
 
     /** {@code GET /api/v1/jobs/{id}/logs/stream?attempt=&after=}: lines in batches, then {@code end}. */
