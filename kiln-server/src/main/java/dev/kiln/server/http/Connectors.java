@@ -23,7 +23,9 @@ final class Connectors {
     }
 
     static ServerConnector plain(Server server, HttpConfiguration http, String host, int port) {
-        var connector = new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
+        var h2c = new HTTP2CServerConnectionFactory(http);
+        h2c.setConnectProtocolEnabled(false); // see tls()
+        var connector = new ServerConnector(server, new HttpConnectionFactory(http), h2c);
         connector.setHost(host);
         connector.setPort(port);
         return connector;
@@ -33,6 +35,9 @@ final class Connectors {
         var https = new HttpConfiguration(http);
         https.addCustomizer(new SecureRequestCustomizer()); // request.isSecure(): the session cookie gets Secure
         var h2 = new HTTP2ServerConnectionFactory(https);
+        // WebSockets stay on HTTP/1.1: Javalin upgrades only an HTTP/1.1 request, so a browser must not be offered
+        // WebSockets over HTTP/2 (RFC 8441); it then opens a connection of their own, outside the six per host
+        h2.setConnectProtocolEnabled(false);
         var alpn = new ALPNServerConnectionFactory();
         alpn.setDefaultProtocol("http/1.1"); // a client that offers no ALPN
         var ssl = new SslContextFactory.Server();

@@ -14,11 +14,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,8 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * by keytool for the test. Streams run over it, several on one connection.
  */
 class Http2IT {
-    private static final String PASSWORD = "kiln-test-pass";
-
     @TempDir
     Path dir;
 
@@ -45,11 +40,11 @@ class Http2IT {
 
     @Test
     void theTlsPortSpeaksH2ByAlpnAndHttp11ToClientsWithoutIt() throws Exception {
-        Path keystore = keystore();
-        var tls = new TlsConfig(keystore, PASSWORD, 0);
+        var keystore = TestKeystore.create(dir);
+        var tls = new TlsConfig(keystore.file(), keystore.password(), 0);
         try (var kiln = KilnTestServer.start(dir.resolve("data"), 1, c -> c.withTls(tls))) {
             String base = "https://localhost:" + kiln.server.tlsPort();
-            var ssl = trusting(keystore);
+            var ssl = keystore.trustingIt();
             var h2 = HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_2).build();
             var health = h2.send(get(base + "/health/live", null), HttpResponse.BodyHandlers.ofString());
             assertThat(health.version()).isEqualTo(HttpClient.Version.HTTP_2);
@@ -67,10 +62,10 @@ class Http2IT {
 
     @Test
     void aWrongKeystorePasswordIsRefusedSayingWhich() throws Exception {
-        Path keystore = keystore();
+        Path keystore = TestKeystore.create(dir).file();
         assertThatThrownBy(() -> new TlsConfig(keystore, "not-the-password", 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot open the TLS keystore " + keystore);
-        assertThatThrownBy(() -> new TlsConfig(dir.resolve("missing.p12"), PASSWORD, 0))
+        assertThatThrownBy(() -> new TlsConfig(dir.resolve("missing.p12"), "any", 0))
                 .hasMessageContaining("cannot read the TLS keystore");
     }
 
@@ -110,31 +105,5 @@ class Http2IT {
             if (line.startsWith("event: ")) return line.substring(7);
         }
         return null;
-    }
-
-    /** A PKCS#12 keystore with a self-signed certificate for localhost, made by the JDK's keytool. */
-    private Path keystore() throws Exception {
-        Path file = dir.resolve("kiln-test.p12");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        var p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "kiln", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", file.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD)
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(out).isZero();
-        return file;
-    }
-
-    /** A client TLS context that trusts exactly the test certificate. */
-    private static SSLContext trusting(Path keystore) throws Exception {
-        var ks = KeyStore.getInstance(keystore.toFile(), PASSWORD.toCharArray());
-        var trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        trust.setCertificateEntry("kiln", ks.getCertificate("kiln"));
-        var tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        var ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
     }
 }

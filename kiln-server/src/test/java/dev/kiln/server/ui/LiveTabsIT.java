@@ -4,11 +4,14 @@ import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertTha
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import dev.kiln.server.it.Api;
+import dev.kiln.server.http.TlsConfig;
 import dev.kiln.server.it.KilnTestServer;
+import dev.kiln.server.it.TestKeystore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,6 +99,35 @@ class LiveTabsIT {
         } finally {
             context.close();
             api.post("/api/v1/jobs/" + sleeper + "/cancel", "");
+        }
+    }
+
+    @Test
+    void overTlsChromiumSpeaksH2AndTheStreamAndAJobSocketWorkOnIt(@TempDir Path tmp) throws Exception {
+        var keystore = TestKeystore.create(tmp);
+        var tls = new TlsConfig(keystore.file(), keystore.password(), 0);
+        try (var secure = KilnTestServer.start(tmp.resolve("data"), 1, c -> c.withTls(tls))) {
+            String base = "https://localhost:" + secure.server.tlsPort();
+            BrowserContext context = chromium.browser.newContext(new Browser.NewContextOptions().setIgnoreHTTPSErrors(true));
+            try {
+                Page page = context.newPage();
+                String adminTokenId = secure.server.tokens().verify(secure.api.token()).orElseThrow().tokenId();
+                page.navigate(base + "/login#code=" + secure.server.signInCodes().issue(adminTokenId).code());
+                assertThat(page.getByTestId("jobs-table")).isVisible();
+                assertThat(page.evaluate("() => performance.getEntriesByType('navigation')[0].nextHopProtocol")).isEqualTo("h2");
+                await("the tab's stream").atMost(Duration.ofSeconds(15)).until(() -> secure.server.api().openStreams() == 1);
+
+                String name = "live over h2";
+                String id = secure.api.submit(Map.of("command", "echo over-tls", "name", name)).get("id").asText();
+                assertThat(page.getByTestId("jobs-table").locator("a", new Locator.LocatorOptions().setHasText(name))).isVisible();
+                String ws = base.replace("https://", "wss://") + "/api/v1/jobs/" + id + "/events/ws?token=" + secure.api.token();
+                Object closing = page.evaluate("url => new Promise((done, fail) => { const ws = new WebSocket(url);"
+                        + " ws.onmessage = (m) => { const d = JSON.parse(m.data); if (d.type === 'job.closed') done(d.status); };"
+                        + " ws.onerror = () => fail(new Error('socket')); })", ws);
+                assertThat(closing).isEqualTo("succeeded");
+            } finally {
+                context.close();
+            }
         }
     }
 }
