@@ -64,7 +64,7 @@ public final class Bench {
         scenarios.put("log-open", new LogOpenScenario(bench)::run);
         scenarios.put("stream-open", new StreamOpenScenario(bench)::run);
         // too slow for quick mode's minute unless asked for by name
-        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open");
+        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open", "stream-open");
         if (only != null && !scenarios.containsKey(only)) {
             System.out.println("no scenario " + only + "; there are " + String.join(", ", scenarios.keySet()));
             System.exit(2);
