@@ -1,10 +1,16 @@
 package dev.kiln.server.http;
 
 import java.util.Arrays;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -15,15 +21,33 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * The server's listening sockets. Both speak HTTP/2 beside HTTP/1.1, so many dashboard tabs and streams share one
- * connection instead of each holding one of the browser's six per host: the plain port h2c (upgrade or prior
- * knowledge — browsers use HTTP/2 only over TLS, API clients may use it here), the TLS port h2 chosen by ALPN.
+ * connection instead of each holding one of the browser's six per host: the plain port h2c by prior knowledge
+ * (browsers use HTTP/2 only over TLS; API clients that know may use it here), the TLS port h2 chosen by ALPN.
  */
 final class Connectors {
     private Connectors() {
     }
 
+    /**
+     * h2c for clients that start with the HTTP/2 preface; a request asking to {@code Upgrade: h2c} stays HTTP/1.1.
+     * Java's HttpClient asks by default, so honouring it would move the agent, the CLI and every Java client onto
+     * h2c unasked, where Jetty 11 answers a body it refuses unread (413: too large) and then resets the stream with
+     * CANCEL, which the JDK client reports as a failed request instead of the 413 and its problem detail.
+     */
+    private static final class PriorKnowledgeH2c extends HTTP2CServerConnectionFactory {
+        PriorKnowledgeH2c(HttpConfiguration http) {
+            super(http);
+        }
+
+        @Override
+        public Connection upgradeConnection(Connector connector, EndPoint endPoint, MetaData.Request request,
+                                            HttpFields.Mutable response101) {
+            return HttpMethod.PRI.is(request.getMethod()) ? super.upgradeConnection(connector, endPoint, request, response101) : null;
+        }
+    }
+
     static ServerConnector plain(Server server, HttpConfiguration http, String host, int port) {
-        var h2c = new HTTP2CServerConnectionFactory(http);
+        var h2c = new PriorKnowledgeH2c(http);
         h2c.setConnectProtocolEnabled(false); // see tls()
         var connector = new ServerConnector(server, new HttpConnectionFactory(http), h2c);
         connector.setHost(host);
