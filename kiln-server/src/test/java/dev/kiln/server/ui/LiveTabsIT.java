@@ -9,14 +9,17 @@ import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import dev.kiln.server.it.Api;
+import dev.kiln.server.events.Event;
 import dev.kiln.server.http.TlsConfig;
 import dev.kiln.server.it.KilnTestServer;
 import dev.kiln.server.it.TestKeystore;
+import dev.kiln.server.live.EventFeed;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,8 +52,8 @@ class LiveTabsIT {
     }
 
     @Test
-    void eightTabsShareOneStreamEachGetsLiveUpdatesAndTheirWebSocketsTakeNoConnectionSlot() {
-        String sleeper = api.submit(Map.of("command", "sleep 120", "name", "held open", "cancel_grace_seconds", 1)).get("id").asText();
+    void eightTabsShareOneStreamGetLiveUpdatesWithTheirWebSocketsOpenRestTogetherAndReloadOnReset() {
+        String sleeper = api.submit(Map.of("command", "sleep 300", "name", "held open", "cancel_grace_seconds", 1)).get("id").asText();
         BrowserContext context = chromium.browser.newContext();
         try {
             List<Page> tabs = new ArrayList<>();
@@ -89,8 +92,17 @@ class LiveTabsIT {
             // every tab hidden: the browser holds no stream; one shown again: one stream, which resumes
             for (Page tab : tabs) Chromium.setHidden(tab, true);
             await("no stream while every tab is hidden").atMost(Duration.ofSeconds(30)).until(() -> kiln.server.api().openStreams() == 0);
+            // meanwhile more happens than the stream replays, and then a job runs: its events are past the replay
+            kiln.server.store().write(tx -> IntStream.rangeClosed(0, EventFeed.MAX_REPLAY)
+                    .mapToObj(i -> tx.appendEvent(Event.draft(null, "test.filler", Map.of()))).toList()).join();
+            String missed = "missed while resting";
+            api.awaitStatus(api.submit(Map.of("command", "true", "name", missed)).get("id").asText(), Duration.ofSeconds(20), "succeeded");
             Chromium.setHidden(tabs.get(3), false);
             await("one stream again").atMost(Duration.ofSeconds(15)).until(() -> kiln.server.api().openStreams() == 1);
+            // the stream said reset, and every tab reloaded its list
+            for (Page tab : tabs) {
+                assertThat(tab.getByTestId("jobs-table").locator("a", new Locator.LocatorOptions().setHasText(missed))).isVisible();
+            }
             String after = "seen after the rest";
             api.submit(Map.of("command", "true", "name", after));
             for (Page tab : tabs) {
