@@ -2,6 +2,7 @@ package dev.kiln.server;
 
 import dev.kiln.server.fleet.FleetRegistry;
 import dev.kiln.server.http.AgentLimits;
+import dev.kiln.server.http.TlsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,7 +14,8 @@ import java.util.Map;
  * requests (and so every stream client) run on virtual threads. {@code sessionLifetime}: how long a dashboard
  * sign-in lasts, across browser restarts. {@code agentLimits}: what one agent connection may send per second before
  * it is read more slowly. {@code graphFile}: the build graph (kiln.yaml) to load and watch, or null for none (a graph
- * may still be put through the API).
+ * may still be put through the API). {@code tls}: HTTPS (h2 by ALPN) on a port of its own beside the plain one, or
+ * null.
  */
 public record ServerConfig(
         Path dataDir,
@@ -27,7 +29,8 @@ public record ServerConfig(
         boolean virtualThreads,
         Duration sessionLifetime,
         AgentLimits agentLimits,
-        Path graphFile) {
+        Path graphFile,
+        TlsConfig tls) {
 
     public static final FleetRegistry.Timing DEFAULT_TIMING =
             new FleetRegistry.Timing(Duration.ofSeconds(15), Duration.ofSeconds(15));
@@ -37,7 +40,7 @@ public record ServerConfig(
     public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
                         Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads) {
         this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
-                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS, null);
+                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS, null, null);
     }
 
     public static ServerConfig defaults(Path dataDir) {
@@ -46,36 +49,41 @@ public record ServerConfig(
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(dataDir, bind, newPort, embeddedAgent, agentName, agentCapacity, agentLabels,
-                fleetTiming, virtualThreads, sessionLifetime, agentLimits, graphFile);
+                fleetTiming, virtualThreads, sessionLifetime, agentLimits, graphFile, tls);
     }
 
     public ServerConfig withFleetTiming(FleetRegistry.Timing timing) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, timing,
-                virtualThreads, sessionLifetime, agentLimits, graphFile);
+                virtualThreads, sessionLifetime, agentLimits, graphFile, tls);
     }
 
     public ServerConfig withAgentCapacity(int capacity) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, capacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, graphFile);
+                virtualThreads, sessionLifetime, agentLimits, graphFile, tls);
     }
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, graphFile);
+                virtualThreads, sessionLifetime, agentLimits, graphFile, tls);
     }
 
     public ServerConfig withSessionLifetime(Duration lifetime) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, lifetime, agentLimits, graphFile);
+                virtualThreads, lifetime, agentLimits, graphFile, tls);
     }
 
     public ServerConfig withAgentLimits(AgentLimits limits) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, limits, graphFile);
+                virtualThreads, sessionLifetime, limits, graphFile, tls);
     }
 
     public ServerConfig withGraphFile(Path file) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, file);
+                virtualThreads, sessionLifetime, agentLimits, file, tls);
+    }
+
+    public ServerConfig withTls(TlsConfig newTls) {
+        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
+                virtualThreads, sessionLifetime, agentLimits, graphFile, newTls);
     }
 }
