@@ -63,8 +63,9 @@ const REFUSED = {
  * each event's message, error and other fields. A connection lost for any other reason is opened again from the last
  * event seen (after_event), as often as it takes, waiting longer after each failure; the job.closed sentinel ends it.
  *
- * A job may write 100,000 events, and a finished one sends them all at once: they are drawn in batches, at most one
- * draw per animation frame and ten a second (as Dagster's LogsProvider batches), never once per event. The panel
+ * A job may write 100,000 events: the panel opens with the newest 500 and the count from the API, then follows the
+ * socket from there; what arrives is drawn in batches, at most one draw per animation frame and ten a second (as
+ * Dagster's LogsProvider batches), never once per event. The panel
  * keeps the newest 500 and counts them all; the rest are one download away. Each draw's events also go up as one
  * bubbling `job-events` (detail: the array) for the page (tables for the leaderboard).
  */
@@ -91,7 +92,7 @@ class EventStream extends LitElement {
       this.failures = 0;
       this.sawClosed = false;
       this.message = null;
-      this.connect();
+      this.start(this.jobId);
     }
   }
 
@@ -108,6 +109,26 @@ class EventStream extends LitElement {
     const ws = this.ws;
     this.ws = null; // first, so its onclose knows it was us
     ws?.close();
+  }
+
+  /**
+   * The newest MAX_EVENTS and the count of all from the API, then live from the newest one's id: a job that wrote
+   * 100,000 events opens with 500, not with all of them sent one by one. Should the API fail, the socket replays all.
+   */
+  async start(id) {
+    try {
+      const tail = await api(`/api/v1/jobs/${encodeURIComponent(id)}/events?last=${MAX_EVENTS}`);
+      if (id !== this.jobId) return; // another job came meanwhile: its own start follows it
+      this.total = tail.total - tail.events.length; // draw() counts what it draws
+      this.lastId = tail.next_after;
+      this.arrived.push(...tail.events);
+      this.drawSoon();
+    } catch (e) {
+      if (id !== this.jobId) return;
+      const refused = { 401: 4401, 403: 4403, 404: 4404 }[e.status];
+      if (refused) { this.state = 'error'; this.message = REFUSED[refused]; return; } // the socket would say the same
+    }
+    this.connect();
   }
 
   connect() {

@@ -10,6 +10,9 @@ import '../components/log-viewer.js';
 import '../components/status-badge.js';
 import { typeIcon } from '../components/type-icon.js';
 
+/** Table events read when the page opens: the newest of each name among them becomes a leaderboard. */
+const TABLES = 50;
+
 const BANNERS = {
   succeeded: () => '✓ Succeeded',
   failed: (j) => `✗ Failed: ${j.error_message || 'exit code ' + j.exit_code}`,
@@ -52,6 +55,7 @@ class JobPage extends LitElement {
       this.queueInfo = null;
       this.artifacts = null;
       this.tables = new Map();
+      this.tablesLoaded = false;
       this.stopWatching?.();
       this.load();
       // A missing job is load()'s to say; any other failure is passing, and the next check tries again.
@@ -77,9 +81,28 @@ class JobPage extends LitElement {
       this.job = job;
       if (followLatest) this.attempt = job.attempt;
       this.error = null;
+      if (!this.tablesLoaded) this.loadTables(job.id);
       if (TERMINAL.has(job.status)) this.artifacts = (await api(`/api/v1/jobs/${job.id}/artifacts`)).artifacts;
     } catch (e) {
       this.error = e.status === 404 ? `There is no job ${this.jobId}.` : e.message;
+    }
+  }
+
+  /**
+   * The tables the job wrote before this page opened (the event panel starts from the newest 500 events, which may
+   * not hold them); later ones come with the panel's events. A table already drawn from the panel stays.
+   */
+  async loadTables(id) {
+    this.tablesLoaded = true;
+    try {
+      const res = await api(`/api/v1/jobs/${id}/events?last=${TABLES}&kind=table`);
+      if (id !== this.job?.id) return;
+      const tables = new Map();
+      for (const ev of res.events) if (Array.isArray(ev.data?.rows)) tables.set(ev.data.name || 'Table', ev.data.rows);
+      for (const [name, rows] of this.tables) tables.set(name, rows);
+      this.tables = tables;
+    } catch (e) {
+      this.tablesLoaded = false; // the next load() tries again
     }
   }
 

@@ -3,6 +3,7 @@ package dev.kiln.server.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.server.core.Attempt;
 import dev.kiln.server.core.Job;
+import dev.kiln.server.events.Event;
 import dev.kiln.server.jobs.JobEngine;
 import dev.kiln.server.scheduler.QueueReport;
 import dev.kiln.server.jobs.JobSpecParser;
@@ -170,17 +171,34 @@ public final class JobsApi {
         }
     }
 
+    /**
+     * A page of a job's events after {@code after}; or, with {@code last=N}, its newest N and {@code total}, the count
+     * of all of them (a job page's first view: then it follows live from {@code next_after}); {@code kind} narrows
+     * {@code last} to one kind (the newest tables, say).
+     */
     void events(Context ctx) {
         Job job = job(ctx);
         long after = Requests.longParam(ctx, "after", 0, 0, Long.MAX_VALUE);
-        int limit = (int) Requests.longParam(ctx, "limit", 500, 1, 5000);
-        var events = store.jobEvents(job.id(), after, limit);
+        int limit = (int) Requests.longParam(ctx, "limit", 500, 1, MAX_EVENT_PAGE);
         var body = new LinkedHashMap<String, Object>();
         body.put("job_id", job.id());
+        List<Event> events;
+        if (ctx.queryParam("last") != null) {
+            if (ctx.queryParam("after") != null) throw ApiException.badRequest("give either after (a page after an event id) or last (the newest events), not both");
+            var tail = store.jobEventsTail(job.id(), ctx.queryParam("kind"),
+                    (int) Requests.longParam(ctx, "last", 500, 1, MAX_EVENT_PAGE));
+            events = tail.events();
+            body.put("total", tail.total());
+        } else {
+            if (ctx.queryParam("kind") != null) throw ApiException.badRequest("kind narrows last=N: give both");
+            events = store.jobEvents(job.id(), after, limit);
+        }
         body.put("events", events.stream().map(Views::event).toList());
         body.put("next_after", events.isEmpty() ? after : events.get(events.size() - 1).id());
         ctx.json(body);
     }
+
+    static final int MAX_EVENT_PAGE = 5000;
 
     void cancel(Context ctx) {
         var caller = Authenticator.caller(ctx);

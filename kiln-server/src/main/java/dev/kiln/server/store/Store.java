@@ -52,6 +52,16 @@ public interface Store extends AutoCloseable {
     /** All events with id greater than {@code afterId}, oldest first. */
     List<Event> events(long afterId, int limit);
 
+    /**
+     * The newest {@code limit} events of one job (of one {@code kind}, or of any when null), oldest first, and how many
+     * such events it has in all: what a job page shows first, however many events the job wrote (the rest come live
+     * after the newest one's id).
+     */
+    EventsTail jobEventsTail(String jobId, String kind, int limit);
+
+    /** The newest events of a job and the count of all of them. */
+    record EventsTail(List<Event> events, long total) {}
+
     /** The newest event's id, 0 when there is none: where a stream that starts from now begins. Cheap (no scan). */
     long lastEventId();
 

@@ -65,6 +65,28 @@ public interface EventsContract extends StoreFixture {
     }
 
     @Test
+    default void aJobsEventsTailIsItsNewestEventsOldestFirstWithTheCountOfAll() {
+        Job a = insert("a");
+        Job b = insert("b");
+        var ofA = new ArrayList<Event>();
+        for (int i = 0; i < 12; i++) {
+            int n = i;
+            ofA.add(write(tx -> {
+                tx.appendEvent(Event.draft(b.id(), "b" + n, Map.of()));
+                return tx.appendEvent(Event.draft(a.id(), "a" + n, Map.of()));
+            }));
+        }
+        var tail = store().jobEventsTail(a.id(), null, 5);
+        assertThat(tail.events()).containsExactlyElementsOf(ofA.subList(7, 12));
+        assertThat(tail.total()).isEqualTo(12);
+        assertThat(store().jobEventsTail(a.id(), null, 100).events()).containsExactlyElementsOf(ofA);
+        var ofKind = store().jobEventsTail(a.id(), "a3", 5);
+        assertThat(ofKind.events()).containsExactly(ofA.get(3));
+        assertThat(ofKind.total()).isEqualTo(1);
+        assertThat(store().jobEventsTail("no-such-job", null, 5)).isEqualTo(new Store.EventsTail(List.of(), 0));
+    }
+
+    @Test
     default void lastEventIdIsTheNewestIdOrZero() {
         assertThat(store().lastEventId()).isZero();
         Event first = write(tx -> tx.appendEvent(note(null, "first")));

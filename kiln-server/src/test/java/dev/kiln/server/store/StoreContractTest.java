@@ -47,6 +47,7 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("Store.attempt", List.of("attemptsRoundTripAndListInNumberOrder", "updateAttemptStoresEveryFieldThatChanges")),
             entry("Store.secrets", List.of("insertedJobGetsItsSeqAndRoundTripsWithSecretsKeptApart", "unknownJobAndJobWithoutSecretsReadAsEmpty")),
             entry("Store.jobEvents", List.of("jobEventsAreTheEventsOfThatJobOnly")),
+            entry("Store.jobEventsTail", List.of("aJobsEventsTailIsItsNewestEventsOldestFirstWithTheCountOfAll")),
             entry("Store.events", List.of("eventsAfterAnIdComeOldestFirstUpToTheLimit", "appendedEventGetsAnIdAndRoundTrips")),
             entry("Store.lastEventId", List.of("lastEventIdIsTheNewestIdOrZero")),
             entry("Store.logLines", List.of("logLinesAreReadByRangeAcrossChunkBoundaries")),

@@ -41,6 +41,9 @@ public final class SqliteStore implements Store {
     // by id the table's own key (rowid), by job the events_by_job index; max(id) reads one end of the key.
     static final String EVENTS_AFTER = "SELECT * FROM events WHERE id > :after ORDER BY id LIMIT :limit";
     static final String JOB_EVENTS_AFTER = "SELECT * FROM events WHERE job_id = :job AND id > :after ORDER BY id LIMIT :limit";
+    static final String JOB_EVENTS_NEWEST =
+            "SELECT * FROM events WHERE job_id = :job AND (:kind IS NULL OR kind = :kind) ORDER BY id DESC LIMIT :limit";
+    static final String JOB_EVENTS_COUNT = "SELECT count(*) FROM events WHERE job_id = :job AND (:kind IS NULL OR kind = :kind)";
     static final String LAST_EVENT_ID = "SELECT coalesce(max(id), 0) FROM events";
 
     private final HikariDataSource readPool;
@@ -171,6 +174,14 @@ public final class SqliteStore implements Store {
     public List<Event> events(long afterId, int limit) {
         return readers.withHandle(h -> h.createQuery(EVENTS_AFTER)
                 .bind("after", afterId).bind("limit", limit).map(Rows::event).list());
+    }
+
+    @Override
+    public EventsTail jobEventsTail(String jobId, String kind, int limit) {
+        return readers.inTransaction(h -> new EventsTail(
+                h.createQuery(JOB_EVENTS_NEWEST).bind("job", jobId).bind("kind", kind).bind("limit", limit)
+                        .map(Rows::event).list().reversed(), // newest first from the index, oldest first to the caller
+                h.createQuery(JOB_EVENTS_COUNT).bind("job", jobId).bind("kind", kind).mapTo(Long.class).one()));
     }
 
     @Override

@@ -23,12 +23,16 @@ class SqliteEventQueriesTest {
     void streamQueriesAreIndexRangesNotScans() {
         new SqliteStore(dir, new EventBus()).close(); // migrated schema
         var db = Jdbi.create("jdbc:sqlite:" + dir.resolve("kiln.db"));
-        Map<String, Object> args = Map.of("after", 5, "limit", 100, "job", "j-1");
+        Map<String, Object> args = Map.of("after", 5, "limit", 100, "job", "j-1", "kind", "table");
 
         assertThat(plan(db, SqliteStore.EVENTS_AFTER, args)).singleElement().asString()
                 .contains("SEARCH events USING INTEGER PRIMARY KEY (rowid>?)");
         assertThat(plan(db, SqliteStore.JOB_EVENTS_AFTER, args)).singleElement().asString()
                 .contains("SEARCH events USING INDEX events_by_job (job_id=? AND id>?)");
+        assertThat(plan(db, SqliteStore.JOB_EVENTS_NEWEST, args)).singleElement().asString()
+                .contains("USING INDEX events_by_job (job_id=?)");
+        assertThat(plan(db, SqliteStore.JOB_EVENTS_COUNT, args)).singleElement().asString()
+                .contains("events_by_job (job_id=?)");
         assertThat(plan(db, SqliteStore.LAST_EVENT_ID, args)).singleElement().asString()
                 .startsWith("SEARCH events");
     }
