@@ -164,6 +164,11 @@ public final class KilnServer implements AutoCloseable {
         return metricsListener.port();
     }
 
+    /** The port of the metrics listener, or -1 without one. */
+    public int metricsPort() {
+        return metricsListener == null ? -1 : metricsListener.port();
+    }
+
     public MeterRegistry meters() {
         return meters;
     }

@@ -96,7 +96,7 @@ public final class KilnMetrics {
         return type;
     }
 
-    /** The UTF-8 length of {@code s}, counted without encoding it. */
+    /** The UTF-8 length of {@code s} (as {@code getBytes(UTF_8)} would make it), counted without encoding it. */
     public static long utf8Length(CharSequence s) {
         long n = 0;
         for (int i = 0, len = s.length(); i < len; i++) {
@@ -106,7 +106,8 @@ public final class KilnMetrics {
             else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
                 n += 4;
                 i++;
-            } else n += 3;
+            } else if (Character.isSurrogate(c)) n++; // a lone surrogate encodes as '?'
+            else n += 3;
         }
         return n;
     }
