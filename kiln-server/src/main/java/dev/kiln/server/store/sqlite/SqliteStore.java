@@ -44,7 +44,11 @@ public final class SqliteStore implements Store {
 
     /** A store whose secrets are sealed with the key file of {@code dataDir}. */
     public SqliteStore(Path dataDir, EventBus bus) {
-        this(dataDir, bus, SecretCipher.inDataDir(dataDir), KilnMetrics.discarding());
+        this(dataDir, bus, SecretCipher.inDataDir(dataDir));
+    }
+
+    public SqliteStore(Path dataDir, EventBus bus, SecretCipher cipher) {
+        this(dataDir, bus, cipher, KilnMetrics.discarding());
     }
 
     /** {@code metrics}: the writer records each group commit's size and latency. */
