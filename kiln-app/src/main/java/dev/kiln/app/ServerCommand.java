@@ -80,6 +80,29 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--tls-port", defaultValue = "8443", description = "HTTPS port with --tls-keystore (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int tlsPort;
 
+    @Option(names = "--metrics-bind", description = "Also serve /metrics, without authentication, on host:port for Prometheus "
+            + "(e.g. 127.0.0.1:9464). Keep it off public networks: on the main port /metrics needs a viewer token.")
+    String metricsBind;
+
+    /** Where scrapers find /metrics without a token ({@code --metrics-bind host:port}); null when not asked for. */
+    record MetricsBind(String host, int port) {}
+
+    MetricsBind metricsBind() {
+        if (metricsBind == null) return null;
+        int colon = metricsBind.lastIndexOf(':');
+        String host = colon > 0 ? metricsBind.substring(0, colon).replaceAll("^\\[|]$", "") : "";
+        int port;
+        try {
+            port = Integer.parseInt(metricsBind.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (host.isEmpty() || port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--metrics-bind must be host:port, e.g. 127.0.0.1:9464, not '" + metricsBind + "'");
+        }
+        return new MetricsBind(host, port);
+    }
+
     /** The server's configuration, as the options say; an option out of range is an error naming it. */
     ServerConfig config() {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be between 0 and 65535");
@@ -110,7 +133,17 @@ final class ServerCommand implements Callable<Integer> {
     /** Starts the server these options describe, with the embedded agent unless it was turned off. */
     KilnServer start() {
         ServerConfig config = config();
-        return KilnServer.start(config, config.embeddedAgent() ? new EmbeddedAgentLauncher() : null);
+        MetricsBind metrics = metricsBind();
+        KilnServer server = KilnServer.start(config, config.embeddedAgent() ? new EmbeddedAgentLauncher() : null);
+        if (metrics != null) {
+            try {
+                server.openMetricsListener(metrics.host(), metrics.port());
+            } catch (RuntimeException e) {
+                server.close();
+                throw new IllegalArgumentException("--metrics-bind " + metricsBind + ": cannot listen there (" + e.getMessage() + ")", e);
+            }
+        }
+        return server;
     }
 
     @Override
@@ -123,6 +156,9 @@ final class ServerCommand implements Callable<Integer> {
         }, "kiln-shutdown"));
         System.out.println("Kiln is running at " + server.baseUrl() + "  (Ctrl-C to stop)");
         if (server.tlsPort() > 0) System.out.println("HTTPS (HTTP/2) on port " + server.tlsPort());
+        if (server.metricsPort() >= 0) {
+            System.out.println("Metrics for Prometheus, without authentication: http://" + metricsBind().host() + ":" + server.metricsPort() + "/metrics");
+        }
         if (server.firstSignInCode() != null) {
             System.out.println("First start: an admin token was written to " + dataDir.resolve("admin-token") + " (mode 0600).");
             System.out.println("Sign in (the link works once, for 15 minutes): " + server.baseUrl() + "/login#code=" + server.firstSignInCode().code());

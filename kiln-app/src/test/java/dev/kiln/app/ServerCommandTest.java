@@ -81,10 +81,25 @@ class ServerCommandTest {
     }
 
     @Test
+    void metricsBindIsHostAndPort() {
+        var command = new ServerCommand();
+        new CommandLine(command).parseArgs("--metrics-bind", "127.0.0.1:9464");
+        assertThat(command.metricsBind()).isEqualTo(new ServerCommand.MetricsBind("127.0.0.1", 9464));
+        new CommandLine(command).parseArgs("--metrics-bind", "[::1]:0");
+        assertThat(command.metricsBind()).isEqualTo(new ServerCommand.MetricsBind("::1", 0));
+        assertThat(new ServerCommand().metricsBind()).isNull();
+        for (String bad : new String[] {"9464", ":9464", "localhost:", "localhost:http", "localhost:70000"}) {
+            var c = new ServerCommand();
+            new CommandLine(c).parseArgs("--metrics-bind", bad);
+            assertThatThrownBy(c::metricsBind).as(bad).hasMessageContaining("--metrics-bind").hasMessageContaining(bad);
+        }
+    }
+
+    @Test
     void helpListsTheFlags() {
         String usage = new CommandLine(new ServerCommand()).getUsageMessage();
         for (String flag : new String[] {"--data-dir", "--bind", "--port", "--[no-]embedded-agent", "--agent-name",
-                "--agent-capacity", "--agent-labels", "--agent-lost-after", "--heartbeat-timeout"}) {
+                "--agent-capacity", "--agent-labels", "--agent-lost-after", "--heartbeat-timeout", "--metrics-bind"}) {
             assertThat(usage).contains(flag);
         }
     }

@@ -46,6 +46,23 @@ class ServerFlagsIT {
     }
 
     @Test
+    void metricsBindServesMetricsWithoutATokenOnItsOwnPort() throws Exception {
+        try (KilnServer server = start("--port", "0", "--data-dir", dir.resolve("data").toString(), "--no-embedded-agent",
+                "--metrics-bind", "127.0.0.1:0")) {
+            assertThat(server.metricsPort()).isPositive().isNotEqualTo(server.port());
+            var http = HttpClient.newHttpClient();
+            var scrape = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(scrape.statusCode()).isEqualTo(200);
+            assertThat(scrape.body()).contains("# TYPE kiln_agents gauge");
+            // on the API's own port, /metrics still wants a token
+            var api = http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(api.statusCode()).isEqualTo(401);
+        }
+    }
+
+    @Test
     void theEmbeddedAgentTakesItsNameCapacityAndLabelsFromTheFlags() throws Exception {
         try (KilnServer server = start("--port", "0", "--data-dir", dir.resolve("data").toString(), "--embedded-agent",
                 "--agent-name", "box", "--agent-capacity", "2", "--agent-labels", "zone=a")) {

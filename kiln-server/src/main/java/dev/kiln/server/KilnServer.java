@@ -7,6 +7,7 @@ import dev.kiln.server.auth.SessionService;
 import dev.kiln.server.auth.SignInCodes;
 import dev.kiln.server.auth.TokenService;
 import dev.kiln.server.core.EngineLock;
+import dev.kiln.server.core.KilnMetrics;
 import dev.kiln.server.events.EventBus;
 import dev.kiln.server.fleet.Fleet;
 import dev.kiln.server.fleet.FleetRegistry;
@@ -24,6 +25,7 @@ import dev.kiln.server.graph.PartitionLookup;
 import dev.kiln.server.jobs.JobSpecParser;
 import dev.kiln.server.http.JobsApi;
 import dev.kiln.server.http.LiveApi;
+import dev.kiln.server.http.MetricsApi;
 import dev.kiln.server.http.SessionsApi;
 import dev.kiln.server.jobs.ActiveJobs;
 import dev.kiln.server.jobs.AgentReports;
@@ -40,6 +42,16 @@ import dev.kiln.server.scheduler.QueueReport;
 import dev.kiln.server.store.SecretCipher;
 import dev.kiln.server.store.sqlite.SqliteStore;
 import dev.kiln.server.store.Store;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -75,15 +87,21 @@ public final class KilnServer implements AutoCloseable {
     private final SignInCodes signInCodes;
     private final ActivityTracker activity;
     private final GraphRegistry graph;
+    /** Every meter of this server; nothing static, so servers in one JVM (tests) keep their own figures. */
+    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final KilnMetrics metrics = new KilnMetrics(meters);
+    private final MetricsApi metricsApi;
+    private io.javalin.Javalin metricsListener;
     private SignInCodes.Issued firstSignInCode;
     private AutoCloseable runningAgent;
+    private AutoCloseable closeWithServer;
 
     private KilnServer(ServerConfig given, EmbeddedAgent embeddedAgent) {
         // Absolute from here on: workspaces, git and job processes must not depend on the current directory.
         this.config = given.withDataDir(given.dataDir().toAbsolutePath().normalize());
         this.embeddedAgent = embeddedAgent;
         // secrets are sealed at rest with a key of the data dir, made on the first start (0600)
-        this.store = new SqliteStore(config.dataDir(), bus, SecretCipher.inDataDir(config.dataDir()));
+        this.store = new SqliteStore(config.dataDir(), bus, SecretCipher.inDataDir(config.dataDir()), metrics);
         this.tokens = new TokenService(store);
         this.sessions = new SessionService(store, tokens, config.sessionLifetime());
         // streams opened with a session close when it expires, within this sweep's period
@@ -96,18 +114,21 @@ public final class KilnServer implements AutoCloseable {
         var queue = new JobQueue();
         var agents = new Fleet();
         var active = new ActiveJobs(queue);
-        var ledger = new JobLedger(active, store, hub);
-        var dispatcher = new Dispatcher(new JobDispatch(lock, active, agents, ledger));
+        var ledger = new JobLedger(active, store, hub, metrics);
+        var dispatcher = new Dispatcher(new JobDispatch(lock, active, agents, ledger, metrics));
         this.fleet = new FleetRegistry(lock, agents, store, config.fleetTiming(),
                 new JobsOnAgents(active, agents, ledger), dispatcher::wake, fleetTimers);
         var durations = new DurationStats(store);
-        var reports = new AgentReports(lock, active, fleet, ledger, store, durations, hub, dispatcher::wake);
-        this.engine = new JobEngine(lock, store, active, ledger, fleet, reports, dispatcher);
+        var reports = new AgentReports(lock, active, fleet, ledger, store, durations, hub, dispatcher::wake, metrics);
+        this.engine = new JobEngine(lock, store, active, ledger, fleet, reports, dispatcher, metrics);
         var queueReport = new QueueReport(lock, queue, agents, durations, active::job, active::jobs);
 
         this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, hub);
         // kiln.yaml: its job fields follow the job rules (graph sits beside jobs, so it is handed the parser)
         this.graph = new GraphRegistry(JobSpecParser::parse, config.graphFile(), Duration.ofMillis(200));
+        bindJvmMetrics();
+        var gauges = new ServerGauges(meters, lock, queue, active, fleet, hub);
+        this.metricsApi = new MetricsApi(meters, gauges::refresh);
         this.api = buildApi(queueReport, hub);
     }
 
@@ -126,7 +147,39 @@ public final class KilnServer implements AutoCloseable {
                 fleetApi,
                 new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits()),
                 new InfrastructureApi(engine, queueReport, store, mapper),
-                new GraphApi(graph, PartitionLookup.NOTHING_BUILT, mapper)), mapper, config.virtualThreads(), config.tls());
+                new GraphApi(graph, PartitionLookup.NOTHING_BUILT, mapper),
+                metricsApi), mapper, config.virtualThreads(), config.tls());
+    }
+
+    /** The JVM's and the process's own figures: memory, GC, threads, classes, CPU, uptime, open files. */
+    private void bindJvmMetrics() {
+        new ClassLoaderMetrics().bindTo(meters);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
+        new UptimeMetrics().bindTo(meters);
+        new FileDescriptorMetrics().bindTo(meters);
+        var gc = new JvmGcMetrics();
+        gc.bindTo(meters);
+        closeWithServer = gc; // it listens to GC notifications until closed
+    }
+
+    /**
+     * Serves {@code /metrics} alone, without authentication, on another address for scrapers
+     * ({@code kiln server --metrics-bind}); returns its port. Keep it off public networks.
+     */
+    public int openMetricsListener(String host, int port) {
+        metricsListener = metricsApi.listen(host, port);
+        return metricsListener.port();
+    }
+
+    /** The port of the metrics listener, or -1 without one. */
+    public int metricsPort() {
+        return metricsListener == null ? -1 : metricsListener.port();
+    }
+
+    public MeterRegistry meters() {
+        return meters;
     }
 
     /** Starts a server; {@code embeddedAgent} may be null when the config asks for none. */
@@ -239,6 +292,7 @@ public final class KilnServer implements AutoCloseable {
         }
         try {
             api.close();
+            if (metricsListener != null) metricsListener.stop();
         } catch (RuntimeException e) {
             log.warn("http server did not stop cleanly", e);
         }
@@ -247,5 +301,11 @@ public final class KilnServer implements AutoCloseable {
         engine.close();
         fleetTimers.shutdownNow();
         store.close();
+        try {
+            if (closeWithServer != null) closeWithServer.close();
+        } catch (Exception e) {
+            log.warn("JVM metrics did not stop cleanly", e);
+        }
+        meters.close();
     }
 }

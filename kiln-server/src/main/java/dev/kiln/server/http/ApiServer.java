@@ -28,7 +28,7 @@ public final class ApiServer implements AutoCloseable {
     /** The handlers of every endpoint. */
     public record Handlers(Authenticator auth, AuthApi sessions, SessionsApi sessionList, JobsApi jobs, LiveApi live,
                            ArtifactsApi artifacts, FleetApi fleet, AgentSocket agents,
-                           InfrastructureApi infrastructure, GraphApi graph) {}
+                           InfrastructureApi infrastructure, GraphApi graph, MetricsApi metrics) {}
 
     private final Javalin app;
     private final LiveApi live;
@@ -36,6 +36,8 @@ public final class ApiServer implements AutoCloseable {
     private final Map<String, Role> roleByRoute = new HashMap<>();
     private volatile String listenHost;
     private volatile int listenPort;
+    /** Built last, from every route: a route's documentation lives in api/openapi.yaml (OpenApiIT checks it). */
+    private OpenApiApi openApi; // set once, at the end of the constructor (its routes refer to it)
 
     /** The JSON mapper of the API: strict on input (no duplicate keys, no trailing tokens), nulls written out. */
     public static ObjectMapper newMapper() {
@@ -75,6 +77,7 @@ public final class ApiServer implements AutoCloseable {
                 s.location = Location.CLASSPATH;
             });
             config.staticFiles.enableWebjars();
+            h.metrics().recordRequests(config, roleByRoute.keySet());
         });
         // one place decides access: the role each route declared
         app.beforeMatched(ctx -> h.auth().check(ctx, roleByRoute.getOrDefault(ctx.method().name() + " " + ctx.endpointHandlerPath(), Role.PUBLIC)));
@@ -130,9 +133,13 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.POST, "/api/v1/graph/analyze", Role.VIEWER, h.graph()::analyze);
         route(HandlerType.GET, "/health/live", Role.PUBLIC, ctx -> ctx.json(Map.of("status", "up")));
         route(HandlerType.GET, "/health/ready", Role.PUBLIC, h.fleet()::ready);
+        route(HandlerType.GET, "/metrics", Role.VIEWER, h.metrics()::scrape);
+        route(HandlerType.GET, "/api/openapi.json", Role.PUBLIC, ctx -> openApi.openApi(ctx));
+        route(HandlerType.GET, "/api/docs", Role.PUBLIC, ctx -> openApi.docs(ctx));
         app.ws("/api/v1/agent/ws", h.agents()::configure);
 
         ErrorResponses.install(app);
+        this.openApi = new OpenApiApi(routes, mapper);
     }
 
     private void route(HandlerType method, String path, Role role, Handler handler) {
@@ -143,6 +150,11 @@ public final class ApiServer implements AutoCloseable {
 
     public List<Route> routes() {
         return List.copyOf(routes);
+    }
+
+    /** The OpenAPI document built from the route table and api/openapi.yaml. */
+    public OpenApiDocument openApi() {
+        return openApi.document();
     }
 
     public ApiServer start(String host, int port) {

@@ -6,6 +6,7 @@ import dev.kiln.protocol.SecretMasker;
 import dev.kiln.protocol.ServerMessage;
 import dev.kiln.server.core.Attempt;
 import dev.kiln.server.core.EngineLock;
+import dev.kiln.server.core.KilnMetrics;
 import dev.kiln.server.core.Job;
 import dev.kiln.server.core.JobStatus;
 import dev.kiln.server.fleet.AgentConnection;
@@ -34,9 +35,11 @@ public final class AgentReports {
     private final DurationStats durations;
     private final LogListener lines;
     private final Runnable wakeDispatcher;
+    private final KilnMetrics metrics;
 
     public AgentReports(EngineLock lock, ActiveJobs active, FleetRegistry fleet, JobLedger ledger, Store store,
-                 DurationStats durations, LogListener lines, Runnable wakeDispatcher) {
+                 DurationStats durations, LogListener lines, Runnable wakeDispatcher, KilnMetrics metrics) {
+        this.metrics = metrics;
         this.lock = lock;
         this.active = active;
         this.fleet = fleet;
@@ -83,6 +86,7 @@ public final class AgentReports {
             }).thenRun(() -> {
                 ack(conn, m.jobId(), m.attempt(), m.seq());
                 lines.onLines(m.jobId(), m.attempt(), first, chunk);
+                countIngested(chunk);
             });
             if (aj.pendingFinish != null && aj.pendingFinish.lastSeq() <= m.seq()) {
                 var finish = aj.pendingFinish;
@@ -150,6 +154,13 @@ public final class AgentReports {
         AgentConnection conn = agent == null ? null : agent.connection();
         ledger.apply(aj, decision).thenRun(() -> ack(conn, m.jobId(), m.attempt(), m.lastSeq()));
         wakeDispatcher.run();
+    }
+
+    /** After the commit, off the lock and the writer: the lines are stored. */
+    private void countIngested(List<LogLine> chunk) {
+        long bytes = 0;
+        for (LogLine l : chunk) bytes += KilnMetrics.utf8Length(l.text());
+        metrics.logIngested(chunk.size(), bytes);
     }
 
     private static List<LogLine> masked(SecretMasker masker, List<LogLine> lines) {

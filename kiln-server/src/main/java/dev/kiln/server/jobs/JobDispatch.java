@@ -6,10 +6,12 @@ import dev.kiln.server.core.EngineLock;
 import dev.kiln.server.core.Job;
 import dev.kiln.server.core.JobSpec;
 import dev.kiln.server.core.JobStatus;
+import dev.kiln.server.core.KilnMetrics;
 import dev.kiln.server.fleet.AgentSession;
 import dev.kiln.server.fleet.Fleet;
 import dev.kiln.server.scheduler.Dispatcher;
 import dev.kiln.server.scheduler.Scheduler;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
@@ -23,8 +25,10 @@ public final class JobDispatch implements Dispatcher.Pass {
     private final ActiveJobs active;
     private final Fleet fleet;
     private final JobLedger ledger;
+    private final KilnMetrics metrics;
 
-    public JobDispatch(EngineLock lock, ActiveJobs active, Fleet fleet, JobLedger ledger) {
+    public JobDispatch(EngineLock lock, ActiveJobs active, Fleet fleet, JobLedger ledger, KilnMetrics metrics) {
+        this.metrics = metrics;
         this.lock = lock;
         this.active = active;
         this.fleet = fleet;
@@ -44,7 +48,9 @@ public final class JobDispatch implements Dispatcher.Pass {
                 if (aj == null || aj.job.status() != JobStatus.QUEUED) continue;
                 aj.pendingFinish = null;
                 agent.activeJobs().add(aj.id());
-                ledger.apply(aj, JobTransitions.assign(aj.job, agent.id(), agent.name(), Instant.now()));
+                Instant now = Instant.now();
+                metrics.dispatched(Duration.between(aj.job.queuedAt(), now));
+                ledger.apply(aj, JobTransitions.assign(aj.job, agent.id(), agent.name(), now));
                 // Sent without waiting for the commit (send-before-commit): the single writer is FIFO, so whatever
                 // the agent reports next is stored after this assignment. If the server dies before the commit, the
                 // job is still queued on restart, and the agent's hello names a job the server then cancels.

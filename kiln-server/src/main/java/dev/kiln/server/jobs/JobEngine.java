@@ -9,6 +9,7 @@ import dev.kiln.server.core.Job;
 import dev.kiln.server.core.JobIds;
 import dev.kiln.server.core.JobSpec;
 import dev.kiln.server.core.JobStatus;
+import dev.kiln.server.core.KilnMetrics;
 import dev.kiln.server.core.NotFoundException;
 import dev.kiln.server.fleet.AgentConnection;
 import dev.kiln.server.fleet.AgentSession;
@@ -40,9 +41,11 @@ public final class JobEngine implements AutoCloseable {
     private final FleetRegistry fleet;
     private final AgentReports reports;
     private final Dispatcher dispatcher;
+    private final KilnMetrics metrics;
 
     public JobEngine(EngineLock lock, Store store, ActiveJobs active, JobLedger ledger, FleetRegistry fleet,
-                     AgentReports reports, Dispatcher dispatcher) {
+                     AgentReports reports, Dispatcher dispatcher, KilnMetrics metrics) {
+        this.metrics = metrics;
         this.lock = lock;
         this.store = store;
         this.active = active;
@@ -94,6 +97,7 @@ public final class JobEngine implements AutoCloseable {
             active.enqueue(job);
         }
         dispatcher.wake();
+        metrics.jobSubmitted(spec.type());
         stored.exceptionally(e -> {
             log.error("job {} could not be stored", job.id(), e);
             synchronized (lock) {

@@ -4,9 +4,11 @@ import dev.kiln.protocol.LogLine;
 import dev.kiln.protocol.LogStream;
 import dev.kiln.server.core.Attempt;
 import dev.kiln.server.core.Job;
+import dev.kiln.server.core.KilnMetrics;
 import dev.kiln.server.events.Clock;
 import dev.kiln.server.logs.LogListener;
 import dev.kiln.server.store.Store;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -19,8 +21,10 @@ public final class JobLedger {
     private final ActiveJobs active;
     private final Store store;
     private final LogListener lines;
+    private final KilnMetrics metrics;
 
-    public JobLedger(ActiveJobs active, Store store, LogListener lines) {
+    public JobLedger(ActiveJobs active, Store store, LogListener lines, KilnMetrics metrics) {
+        this.metrics = metrics;
         this.active = active;
         this.store = store;
         this.lines = lines;
@@ -45,7 +49,11 @@ public final class JobLedger {
             logAttempt = attempt.number();
         }
         if (d.requeued()) active.enqueue(job);
-        else if (job.status().isTerminal()) active.forget(job.id());
+        else if (job.status().isTerminal()) {
+            active.forget(job.id());
+            metrics.jobFinished(job.spec().type(), job.status(), job.startedAt() == null || job.finishedAt() == null
+                    ? null : Duration.between(job.startedAt(), job.finishedAt()));
+        }
         Attempt storedAttempt = attempt;
         long first = firstLine;
         int number = logAttempt;

@@ -1,6 +1,7 @@
 package dev.kiln.server.store.sqlite;
 
 import dev.kiln.server.core.DaemonThreads;
+import dev.kiln.server.core.KilnMetrics;
 import dev.kiln.server.store.StoreTx;
 import dev.kiln.server.events.Event;
 import dev.kiln.server.events.EventBus;
@@ -40,9 +41,11 @@ final class GroupCommitWriter implements AutoCloseable {
     private volatile boolean closed;
 
     private final SealedSecrets secrets;
+    private final KilnMetrics metrics;
 
-    GroupCommitWriter(Handle handle, EventBus bus, SealedSecrets secrets) {
+    GroupCommitWriter(Handle handle, EventBus bus, SealedSecrets secrets, KilnMetrics metrics) {
         this.handle = handle;
+        this.metrics = metrics;
         this.secrets = secrets;
         this.writes = new WriterSql(handle);
         this.bus = bus;
@@ -84,6 +87,7 @@ final class GroupCommitWriter implements AutoCloseable {
     private void commit(List<Task<?>> batch) {
         var done = new ArrayList<Done>(batch.size());
         var events = new ArrayList<Event>();
+        long began = System.nanoTime();
         try {
             handle.begin();
             for (Task<?> task : batch) {
@@ -101,6 +105,7 @@ final class GroupCommitWriter implements AutoCloseable {
                 }
             }
             handle.commit();
+            metrics.storeCommitted(batch.size(), System.nanoTime() - began);
         } catch (RuntimeException e) {
             log.error("commit of {} writes failed", batch.size(), e);
             try {

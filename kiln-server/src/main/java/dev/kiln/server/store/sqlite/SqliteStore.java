@@ -1,5 +1,6 @@
 package dev.kiln.server.store.sqlite;
 
+import dev.kiln.server.core.KilnMetrics;
 import dev.kiln.server.store.SecretCipher;
 import dev.kiln.server.store.Store;
 import dev.kiln.server.store.StoreTx;
@@ -56,6 +57,11 @@ public final class SqliteStore implements Store {
     }
 
     public SqliteStore(Path dataDir, EventBus bus, SecretCipher cipher) {
+        this(dataDir, bus, cipher, KilnMetrics.discarding());
+    }
+
+    /** {@code metrics}: the writer records each group commit's size and latency. */
+    public SqliteStore(Path dataDir, EventBus bus, SecretCipher cipher, KilnMetrics metrics) {
         this.secrets = new SealedSecrets(cipher);
         try {
             Files.createDirectories(dataDir);
@@ -99,7 +105,7 @@ public final class SqliteStore implements Store {
             throw e;
         }
         writeHandle.execute("PRAGMA wal_autocheckpoint=4000");
-        this.writer = new GroupCommitWriter(writeHandle, bus, secrets);
+        this.writer = new GroupCommitWriter(writeHandle, bus, secrets, metrics);
     }
 
     @Override
