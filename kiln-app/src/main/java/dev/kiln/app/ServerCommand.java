@@ -54,6 +54,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--agent-max-log-bytes", defaultValue = "33554432", description = "Log bytes per second one agent connection may send before it is read more slowly (default: ${DEFAULT-VALUE}, 32 MiB).")
     long agentMaxLogBytes;
 
+    @Option(names = "--database", defaultValue = "${env:KILN_DATABASE}",
+            description = "Store in PostgreSQL at this URL, e.g. postgresql://kiln:secret@db:5432/kiln (default: $KILN_DATABASE, else SQLite in the data dir).")
+    String database;
+
     /** The server's configuration, as the options say; an option out of range is an error naming it. */
     ServerConfig config() {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be between 0 and 65535");
@@ -70,7 +74,7 @@ final class ServerCommand implements Callable<Integer> {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity,
                 AgentConfig.parseLabels(agentLabels),
                 new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true,
-                Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes));
+                Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes)).withDatabase(database);
     }
 
     /** Starts the server these options describe, with the embedded agent unless it was turned off. */

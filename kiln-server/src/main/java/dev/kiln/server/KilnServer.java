@@ -32,8 +32,6 @@ import dev.kiln.server.scheduler.Dispatcher;
 import dev.kiln.server.scheduler.DurationStats;
 import dev.kiln.server.scheduler.JobQueue;
 import dev.kiln.server.scheduler.QueueReport;
-import dev.kiln.server.store.SecretCipher;
-import dev.kiln.server.store.sqlite.SqliteStore;
 import dev.kiln.server.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -75,8 +73,7 @@ public final class KilnServer implements AutoCloseable {
         // Absolute from here on: workspaces, git and job processes must not depend on the current directory.
         this.config = given.withDataDir(given.dataDir().toAbsolutePath().normalize());
         this.embeddedAgent = embeddedAgent;
-        // secrets are sealed at rest with a key of the data dir, made on the first start (0600)
-        this.store = new SqliteStore(config.dataDir(), bus, SecretCipher.inDataDir(config.dataDir()));
+        this.store = StoreFactory.open(config, bus);
         this.tokens = new TokenService(store);
         this.sessions = new SessionService(store, tokens, config.sessionLifetime());
         // streams opened with a session close when it expires, within this sweep's period

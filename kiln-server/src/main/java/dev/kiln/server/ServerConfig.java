@@ -12,7 +12,7 @@ import java.util.Map;
  * connects over loopback like any remote one; its capacity 0 means one slot per core. {@code virtualThreads}: HTTP
  * requests (and so every stream client) run on virtual threads. {@code sessionLifetime}: how long a dashboard
  * sign-in lasts, across browser restarts. {@code agentLimits}: what one agent connection may send per second before
- * it is read more slowly.
+ * it is read more slowly. {@code database}: a {@code postgresql://} URL, or null for SQLite in the data dir.
  */
 public record ServerConfig(
         Path dataDir,
@@ -25,7 +25,8 @@ public record ServerConfig(
         FleetRegistry.Timing fleetTiming,
         boolean virtualThreads,
         Duration sessionLifetime,
-        AgentLimits agentLimits) {
+        AgentLimits agentLimits,
+        String database) {
 
     public static final FleetRegistry.Timing DEFAULT_TIMING =
             new FleetRegistry.Timing(Duration.ofSeconds(15), Duration.ofSeconds(15));
@@ -35,7 +36,15 @@ public record ServerConfig(
     public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
                         Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads) {
         this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
-                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS);
+                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS, null);
+    }
+
+    /** On SQLite in the data dir. */
+    public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
+                        Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads,
+                        Duration sessionLifetime, AgentLimits agentLimits) {
+        this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
+                sessionLifetime, agentLimits, null);
     }
 
     public static ServerConfig defaults(Path dataDir) {
@@ -44,31 +53,36 @@ public record ServerConfig(
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(dataDir, bind, newPort, embeddedAgent, agentName, agentCapacity, agentLabels,
-                fleetTiming, virtualThreads, sessionLifetime, agentLimits);
+                fleetTiming, virtualThreads, sessionLifetime, agentLimits, database);
     }
 
     public ServerConfig withFleetTiming(FleetRegistry.Timing timing) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, timing,
-                virtualThreads, sessionLifetime, agentLimits);
+                virtualThreads, sessionLifetime, agentLimits, database);
     }
 
     public ServerConfig withAgentCapacity(int capacity) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, capacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits);
+                virtualThreads, sessionLifetime, agentLimits, database);
     }
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits);
+                virtualThreads, sessionLifetime, agentLimits, database);
     }
 
     public ServerConfig withSessionLifetime(Duration lifetime) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, lifetime, agentLimits);
+                virtualThreads, lifetime, agentLimits, database);
     }
 
     public ServerConfig withAgentLimits(AgentLimits limits) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, limits);
+                virtualThreads, sessionLifetime, limits, database);
+    }
+
+    public ServerConfig withDatabase(String newDatabase) {
+        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
+                virtualThreads, sessionLifetime, agentLimits, newDatabase);
     }
 }

@@ -41,10 +41,10 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private final SealedSecrets secrets;
 
-    GroupCommitWriter(Handle handle, EventBus bus, SealedSecrets secrets) {
+    GroupCommitWriter(Handle handle, EventBus bus, SealedSecrets secrets, SqlDialect dialect) {
         this.handle = handle;
         this.secrets = secrets;
-        this.writes = new WriterSql(handle);
+        this.writes = new WriterSql(handle, dialect);
         this.bus = bus;
         this.thread = new Thread(this::run, "kiln-store-writer");
         this.thread.setDaemon(true);
