@@ -6,16 +6,20 @@ import { ansi } from './ansi.js';
 const ROW = 18;      // px per line: fixed, so line n sits at (n - 1) * ROW
 const PAGE = 1000;   // lines per server page
 const OVERSCAN = 30;
+// The box is one row taller than its lines (room for a horizontal scrollbar under long lines), at least MIN_ROWS,
+// and grows with the log up to the window's height (styles.css caps it).
+const MIN_ROWS = 3;
 
 /**
  * A virtualised log: only the rows in view exist in the DOM, and pages of 1,000 lines are fetched by line range as
- * they come into view, so a million-line log opens at once. Live lines arrive by SSE (follow). Auto-scroll pins to
- * the bottom until the user scrolls up, and resumes when they scroll back down.
+ * they come into view, so a million-line log opens at once. Live lines arrive by SSE (follow) while `live` (the
+ * page says so for a running attempt) until the stream says the attempt ended. Auto-scroll pins to the bottom until
+ * the user scrolls up, and resumes when they scroll back down. The box is as tall as its lines, up to the window.
  */
 class LogViewer extends LitElement {
   static properties = {
     jobId: {}, attempt: { type: Number }, live: { type: Boolean },
-    total: { state: true }, first: { state: true }, showTs: { state: true }, pinned: { state: true },
+    total: { state: true }, first: { state: true }, showTs: { state: true }, pinned: { state: true }, ended: { state: true },
     search: { state: true }, hit: { state: true }, searching: { state: true },
   };
   createRenderRoot() { return this; }
@@ -48,6 +52,7 @@ class LogViewer extends LitElement {
     this.loading = new Set();
     this.total = 0;
     this.pinned = true;
+    this.ended = false;
     if (!this.attempt) return;
     const shown = `${this.jobId}/${this.attempt}`;
     const head = await api(`/api/v1/jobs/${this.jobId}/logs?attempt=${this.attempt}&limit=1&after=0`);
@@ -78,6 +83,7 @@ class LogViewer extends LitElement {
       },
       end: () => {
         this.source.close();
+        this.ended = true;
         this.dispatchEvent(new CustomEvent('log-end'));
       },
     });
@@ -168,11 +174,11 @@ class LogViewer extends LitElement {
         </form>
         ${this.search && !this.searching ? html`<span>${this.hit ? 'line ' + this.hit : 'no match'}</span>` : ''}
         <span style="flex:1"></span>
-        ${this.pinned ? html`<span class="small" title="scroll up to stop following">following ↓</span>`
-          : html`<button @click=${this.toBottom}>Jump to end</button>`}
+        ${!this.pinned ? html`<button @click=${this.toBottom}>Jump to end</button>`
+          : this.live && !this.ended ? html`<span class="small" title="scroll up to stop following" data-testid="following">following ↓</span>` : ''}
         <a class="button" href="/api/v1/jobs/${this.jobId}/logs.txt?attempt=${this.attempt}" download>Download</a>
       </div>
-      <div class="viewport" @scroll=${this.onScroll}>
+      <div class="viewport" style="height:${(Math.max(this.total, MIN_ROWS) + 1) * ROW}px" @scroll=${this.onScroll}>
         <div style="height:${this.total * ROW}px; position: relative;">${rows}</div>
       </div></div>`;
   }

@@ -24,7 +24,8 @@ const BANNERS = {
  */
 class JobPage extends LitElement {
   static properties = { jobId: {}, job: { state: true }, attempt: { state: true }, error: { state: true }, now: { state: true },
-    queueInfo: { state: true }, tables: { state: true }, artifacts: { state: true }, acting: { state: true } };
+    queueInfo: { state: true }, tables: { state: true }, artifacts: { state: true }, acting: { state: true },
+    copy: { state: true }, snapshotAsJson: { state: true } };
   createRenderRoot() { return this; }
 
   constructor() {
@@ -70,6 +71,8 @@ class JobPage extends LitElement {
     try {
       const job = await api(`/api/v1/jobs/${encodeURIComponent(asked)}`);
       if (asked !== this.jobId) return; // the page moved on to another job meanwhile
+      // /jobs/<short id or prefix>: the server found the job; the address (and this page) go on with its whole id
+      if (job.id !== asked) { navigate(`/jobs/${job.id}${location.search}${location.hash}`, { replace: true }); return; }
       const followLatest = this.attempt == null || this.attempt === this.job?.attempt;
       this.job = job;
       if (followLatest) this.attempt = job.attempt;
@@ -81,11 +84,12 @@ class JobPage extends LitElement {
   }
 
   /** Tables a job emits become leaderboards; the job's status is the watch's business, not the event panel's. */
-  onJobEvent(e) {
-    const ev = e.detail;
-    if (ev.kind === 'table' && Array.isArray(ev.data?.rows)) {
-      this.tables = new Map(this.tables).set(ev.data.name || 'Table', ev.data.rows);
+  onJobEvents(e) {
+    let tables = null;
+    for (const ev of e.detail) {
+      if (ev.kind === 'table' && Array.isArray(ev.data?.rows)) (tables ??= new Map(this.tables)).set(ev.data.name || 'Table', ev.data.rows);
     }
+    if (tables) this.tables = tables;
   }
 
   async cancel() {
@@ -112,11 +116,30 @@ class JobPage extends LitElement {
     }
   }
 
-  copyId() {
-    navigator.clipboard?.writeText(this.job.id);
-    this.copied = true;
-    this.requestUpdate();
-    setTimeout(() => { this.copied = false; this.requestUpdate(); }, 1500);
+  /**
+   * The full id to the clipboard. Where the browser has no clipboard API (a page served over plain http from another
+   * host) or refuses it, the id is shown selected for Ctrl+C instead: the button never says "copied" when it did not.
+   */
+  async copyId() {
+    try {
+      await navigator.clipboard.writeText(this.job.id);
+      this.copy = 'copied';
+      clearTimeout(this.copyTimer);
+      this.copyTimer = setTimeout(() => { this.copy = null; }, 1500);
+    } catch {
+      this.copy = 'manual';
+      await this.updateComplete;
+      this.querySelector('[data-testid=id-to-copy]')?.select();
+    }
+  }
+
+  /** What was asked for, as seed 004's two-column list, to reproduce the job; the exact JSON one click away. */
+  snapshot(config) {
+    const toggle = html`<button class="small" data-testid="snapshot-toggle" @click=${() => (this.snapshotAsJson = !this.snapshotAsJson)}>
+      ${this.snapshotAsJson ? 'Show as list' : 'Show JSON'}</button>`;
+    if (this.snapshotAsJson) return html`${toggle}<pre class="json" data-testid="snapshot-json">${JSON.stringify(config, null, 2)}</pre>`;
+    return html`${toggle}<dl class="grid2 snapshot" data-testid="snapshot-list">${Object.entries(config).map(([k, v]) => html`
+      <dt class="muted">${k}</dt><dd class="mono">${snapshotValue(v)}</dd>`)}</dl>`;
   }
 
   duration(j) {
@@ -141,7 +164,10 @@ class JobPage extends LitElement {
       </div>
       <div class="job-head meta">
         <span title="duration" data-testid="duration">duration ${this.duration(j) || '—'}</span>
-        <span class="mono" title=${j.id}>${j.short_id} <button class="small" @click=${this.copyId} title="Copy the full id">${this.copied ? 'copied' : 'copy'}</button></span>
+        <span class="mono" title=${j.id}>${this.copy === 'manual'
+          ? html`<input readonly class="mono small id-to-copy" .value=${j.id} size=${j.id.length} data-testid="id-to-copy" @focus=${(e) => e.target.select()}>
+            <span class="small" data-testid="copy-state">press Ctrl+C to copy</span>`
+          : html`${j.short_id} <button class="small" @click=${this.copyId} title="Copy the full id" data-testid="copy">${this.copy === 'copied' ? 'copied' : 'copy'}</button>`}</span>
         <span>agent: ${j.agent_name || '—'}</span>
         <span>created ${dateTime(j.created_at)}</span>
         ${j.rerun_of ? html`<span>re-run of <a href="/jobs/${j.rerun_of}">${j.rerun_of.slice(0, 8)}</a></span>` : ''}
@@ -155,7 +181,8 @@ class JobPage extends LitElement {
             <select data-testid="attempt" @change=${(e) => (this.attempt = Number(e.target.value))}>
               ${j.attempts.map((a) => html`<option value=${a.number} ?selected=${a.number === this.attempt}>#${a.number} — ${a.status}</option>`)}
             </select></div>` : ''}
-          ${this.attempt > 0 ? html`<kiln-log-viewer .jobId=${j.id} .attempt=${this.attempt} ?live=${true}></kiln-log-viewer>`
+          ${this.attempt > 0 ? html`<kiln-log-viewer .jobId=${j.id} .attempt=${this.attempt}
+              ?live=${!terminal && this.attempt === j.attempt}></kiln-log-viewer>`
             : html`<div class="logs"><div class="toolbar">Waiting for an agent: no log yet.</div></div>`}
           ${[...this.tables].map(([name, rows]) => html`<kiln-leaderboard .name=${name} .rows=${rows}></kiln-leaderboard>`)}
           <div class="panel" style="margin-top:16px">
@@ -166,7 +193,7 @@ class JobPage extends LitElement {
                  ['Commit', j.commit_hash || '—'], ['Requirements', Object.entries(j.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '—']]
                 .map(([k, v]) => html`<span class="muted">${k}</span><span class="mono">${v}</span>`)}
             </div></details>
-            <details><summary>Config snapshot</summary><pre class="json">${JSON.stringify(j.config, null, 2)}</pre></details>
+            <details data-testid="snapshot"><summary>Request snapshot</summary>${this.snapshot(j.config)}</details>
             <details><summary>Execution metadata</summary>
               <div class="grid2">
                 <span class="muted">Exit code</span><span class="mono">${j.exit_code ?? '—'}</span>
@@ -180,15 +207,26 @@ class JobPage extends LitElement {
             </details>
           </div>
         </div>
-        <div class="panel" @job-event=${this.onJobEvent}><kiln-event-stream .jobId=${j.id}></kiln-event-stream></div>
+        <div class="panel" @job-events=${this.onJobEvents}><kiln-event-stream .jobId=${j.id}></kiln-event-stream></div>
       </div>`;
   }
 }
 customElements.define('kiln-job-page', JobPage);
 
+/** One value of the request snapshot: absent as a dash, maps as k=v lines, lists comma-separated. */
+function snapshotValue(v) {
+  if (v == null || v === '') return '—';
+  if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ') : '—';
+  if (typeof v === 'object') {
+    const entries = Object.entries(v);
+    return entries.length ? entries.map(([k, x]) => html`<div>${k}=${typeof x === 'object' ? JSON.stringify(x) : String(x)}</div>`) : '—';
+  }
+  return String(v);
+}
+
 /** Why a queued job waits: its place in the queue, the reason and the likely wait (from the watch's /status). */
 function queueReason(q) {
   if (!q) return '';
   return html`<div class="panel" data-testid="waiting">Queued — position ${q.position} of ${q.total_queued}:
-    <b>${q.waiting_reason.message}</b>${q.estimated_wait_seconds != null ? html` · about ${shortDuration(q.estimated_wait_seconds * 1000)}` : ''}</div>`;
+    <b>${q.waiting_reason.message}</b>${q.estimate_text ? html` · ${q.estimate_text}` : ''}</div>`;
 }

@@ -21,7 +21,8 @@ final class GitCheckout {
         this.log = log;
     }
 
-    void run() throws StartFailure, InterruptedException {
+    /** Returns the commit checked out (its full hash, or "?" if git could not say). */
+    String run() throws StartFailure, InterruptedException {
         String repo = job.sourceRepository();
         String branch = job.branch();
         var clone = new ArrayList<>(List.of("git", "clone", "--quiet"));
@@ -40,7 +41,9 @@ final class GitCheckout {
             throw new StartFailure("checkout failed: commit '" + commit + "' not found in " + repo
                     + (branch != null ? " (branch " + branch + ")" : ""));
         }
-        log.system("checked out commit " + head());
+        String head = head();
+        log.system("checked out commit " + head);
+        return head;
     }
 
     private String head() throws InterruptedException {

@@ -64,15 +64,19 @@ final class JobRunner {
         ControlFileTail control = null;
         ScheduledFuture<?> timeout = null;
         try {
-            // defence in depth: the server validates every job, but an assignment without a command must end as
+            // defence in depth: the server validates every job, but an assignment it cannot run must end as
             // failed_to_start here, never leave the attempt without a finish
-            if (job.command() == null || job.command().isBlank()) throw new StartFailure("the assignment has no command to run");
+            boolean ownBuild = job.command() == null && job.sourceRepository() != null;
+            if (!ownBuild && (job.command() == null || job.command().isBlank())) throw new StartFailure("the assignment has no command to run");
             WorkspacePreparation.prepare(paths, log);
-            if (job.sourceRepository() != null) new GitCheckout(job, paths.workspace(), log).run();
+            String commit = job.sourceRepository() != null ? new GitCheckout(job, paths.workspace(), log).run() : null;
+            // no command: the repository's own build definition, found in the checkout
+            String command = ownBuild
+                    ? BuildDefinition.command(paths.workspace(), job.sourceRepository() + "@" + commit, log) : job.command();
             control = new ControlFileTail(job, paths, services.out(), log);
             stop.throwIfStopped();
-            log.system("starting: " + ProcessLauncher.summary(job.command()));
-            Process p = stop.start(ProcessLauncher.builder(job, services.agentId(), paths));
+            log.system("starting: " + ProcessLauncher.summary(command));
+            Process p = stop.start(ProcessLauncher.builder(job, command, services.agentId(), paths));
             services.out().accept(new AgentMessage.JobStarted(job.jobId(), job.attempt(), p.pid(), Timestamps.nowNs()));
             log.system("process started (pid " + p.pid() + ")");
             timeout = scheduleTimeout();

@@ -12,8 +12,9 @@ import java.util.Map;
 final class ProcessLauncher {
     private ProcessLauncher() {}
 
-    static ProcessBuilder builder(JobAssignment job, String agentId, JobPaths paths) {
-        var pb = new ProcessBuilder("setsid", "bash", "-c", job.command()).directory(paths.workspace().toFile());
+    /** {@code command}: the job's own, or the repository's build definition when the job has none. */
+    static ProcessBuilder builder(JobAssignment job, String command, String agentId, JobPaths paths) {
+        var pb = new ProcessBuilder("setsid", "bash", "-c", command).directory(paths.workspace().toFile());
         Map<String, String> env = pb.environment();
         env.putAll(job.env());
         env.putAll(job.secrets());

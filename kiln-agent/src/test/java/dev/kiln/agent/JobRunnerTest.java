@@ -36,8 +36,11 @@ class JobRunnerTest {
     }
 
     JobRunner run(String command, Map<String, String> secrets, long timeout) {
-        var job = new JobAssignment("job-" + System.nanoTime(), 1, command, null, null, null, Map.of("GREETING", "hi"),
-                secrets, timeout, 1, List.of());
+        return run(new JobAssignment("job-" + System.nanoTime(), 1, command, null, null, null, Map.of("GREETING", "hi"),
+                secrets, timeout, 1, List.of()));
+    }
+
+    JobRunner run(JobAssignment job) {
         var services = new RunnerServices("agent-test-" + ProcessHandle.current().pid(), dir, sent::add, timer, runners, null);
         var runner = new JobRunner(job, services, r -> { });
         runner.start();
@@ -164,5 +167,60 @@ class JobRunnerTest {
             assertThat(f.reason()).as(String.valueOf(command)).isEqualTo(AgentMessage.FinishReason.FAILED_TO_START);
             assertThat(f.error()).contains("no command");
         }
+    }
+
+    /** A git repository holding {@code files} (path → content; a path ending in "build" under .kiln is executable). */
+    Path repo(Map<String, String> files) throws Exception {
+        Path repo = Files.createTempDirectory(dir, "repo");
+        for (var f : files.entrySet()) {
+            Path file = repo.resolve(f.getKey());
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, f.getValue());
+            if (f.getKey().equals(BuildDefinition.SCRIPT)) assertThat(file.toFile().setExecutable(true)).isTrue();
+        }
+        for (var cmd : List.of(List.of("git", "init", "-q", "-b", "main"), List.of("git", "add", "-A"),
+                List.of("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "c"))) {
+            var p = new ProcessBuilder(cmd).directory(repo.toFile()).redirectErrorStream(true).start();
+            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            assertThat(p.waitFor()).as(String.join(" ", cmd)).isZero();
+        }
+        return repo;
+    }
+
+    JobRunner runOwnBuild(Path repo) {
+        return run(new JobAssignment("job-" + System.nanoTime(), 1, null, "file://" + repo, "main", "HEAD", Map.of(),
+                Map.of(), 0, 1, List.of()));
+    }
+
+    @Test
+    void withoutACommandTheRepositorysKilnBuildScriptRunsInTheCheckout() throws Exception {
+        Path repo = repo(Map.of(BuildDefinition.SCRIPT, "#!/bin/sh\ntest \"$PWD\" = \"$KILN_WORKSPACE\" && echo \"built in the checkout by .kiln/build\"\n"));
+        var f = finished(runOwnBuild(repo), Duration.ofSeconds(30));
+        assertThat(f.reason()).isEqualTo(AgentMessage.FinishReason.EXITED);
+        assertThat(f.exitCode()).isZero();
+        assertThat(texts(LogStream.STDOUT)).containsExactly("built in the checkout by .kiln/build");
+        assertThat(texts(LogStream.SYSTEM)).contains("[agent] build definition: .kiln/build", "[agent] starting: ./.kiln/build");
+    }
+
+    @Test
+    void withoutACommandTheBuildJobOfKilnYamlRuns() throws Exception {
+        Path repo = repo(Map.of("kiln.yaml", "version: 1\njobs:\n  build:\n    command: echo \"yaml build $KILN_ATTEMPT\"; exit 3\n"));
+        var f = finished(runOwnBuild(repo), Duration.ofSeconds(30));
+        assertThat(f.exitCode()).isEqualTo(3);
+        assertThat(texts(LogStream.STDOUT)).containsExactly("yaml build 1");
+    }
+
+    @Test
+    void withoutACommandOrABuildDefinitionTheAttemptFailsToStartSayingWhatToAdd() throws Exception {
+        Path repo = repo(Map.of("README", "nothing to build\n"));
+        String head = new String(new ProcessBuilder("git", "rev-parse", "HEAD").directory(repo.toFile()).start()
+                .getInputStream().readAllBytes()).strip();
+        var f = finished(runOwnBuild(repo), Duration.ofSeconds(30));
+        String expected = "no build definition in file://" + repo + "@" + head
+                + ": add .kiln/build or a kiln.yaml with a `build` job";
+        assertThat(f.reason()).isEqualTo(AgentMessage.FinishReason.FAILED_TO_START);
+        assertThat(f.error()).isEqualTo(expected);
+        assertThat(texts(LogStream.SYSTEM)).contains("[agent] " + expected);
+        assertThat(sent).noneSatisfy(m -> assertThat(m).isInstanceOf(AgentMessage.JobStarted.class));
     }
 }

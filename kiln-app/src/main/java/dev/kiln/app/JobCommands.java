@@ -90,7 +90,7 @@ final class JobCommands {
             if (q.isObject()) {
                 System.out.println("queued: position " + q.get("position").asInt() + " of " + q.get("total_queued").asInt()
                         + " — " + q.path("waiting_reason").path("message").asText()
-                        + (q.path("estimated_wait_seconds").isNumber() ? " (about " + q.get("estimated_wait_seconds").asLong() + " s)" : ""));
+                        + (q.path("estimate_text").isTextual() ? " (" + q.get("estimate_text").asText() + ")" : ""));
             }
             return 0;
         }

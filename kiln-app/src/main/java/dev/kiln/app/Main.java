@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Kiln: a self-hosted build orchestrator.",
         subcommands = {ServerCommand.class, AgentCommand.class, JobCommands.Submit.class, JobCommands.Status.class,
                 JobCommands.Logs.class, JobCommands.Cancel.class, JobCommands.Rerun.class, JobCommands.Jobs.class, TokenCommands.class,
-                LoginUrlCommand.class, CommandLine.HelpCommand.class})
+                LoginUrlCommand.class, GraphCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -5,6 +5,7 @@ import dev.kiln.server.KilnServer;
 import dev.kiln.server.ServerConfig;
 import dev.kiln.server.fleet.FleetRegistry;
 import dev.kiln.server.http.AgentLimits;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -58,6 +59,20 @@ final class ServerCommand implements Callable<Integer> {
             description = "Store in PostgreSQL at this URL, e.g. postgresql://kiln:secret@db:5432/kiln (default: $KILN_DATABASE, else SQLite in the data dir).")
     String database;
 
+    @Option(names = "--graph", description = "The build graph (kiln.yaml) to load and watch for changes (default: ./kiln.yaml if it exists).")
+    Path graph;
+
+    /** --graph, else ./kiln.yaml when there is one, else none (a graph can still be put through the API). */
+    Path graphFile() {
+        if (graph != null) {
+            if (!Files.isRegularFile(graph)) throw new IllegalArgumentException("--graph " + graph + ": no such file");
+            return graph;
+        }
+        return Files.isRegularFile(DEFAULT_GRAPH) ? DEFAULT_GRAPH : null;
+    }
+
+    static final Path DEFAULT_GRAPH = Path.of("kiln.yaml");
+
     /** The server's configuration, as the options say; an option out of range is an error naming it. */
     ServerConfig config() {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be between 0 and 65535");
@@ -74,7 +89,7 @@ final class ServerCommand implements Callable<Integer> {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity,
                 AgentConfig.parseLabels(agentLabels),
                 new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true,
-                Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes)).withDatabase(database);
+                Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes), graphFile()).withDatabase(database);
     }
 
     /** Starts the server these options describe, with the embedded agent unless it was turned off. */

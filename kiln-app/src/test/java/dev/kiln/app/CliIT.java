@@ -82,6 +82,63 @@ class CliIT {
     }
 
     @Test
+    void everyJobCommandTakesTheShortIdOrAPrefix() {
+        Run submitted = kiln("submit", "--follow", "--name", "by prefix", "--", "echo by-prefix");
+        assertThat(submitted.code()).as(submitted.toString()).isZero();
+        String id = submitted.err().lines().filter(l -> l.startsWith("job ")).findFirst().orElseThrow().substring(4).strip();
+        String shortId = kiln("jobs", "--limit", "1").out().split(" ")[0];
+        assertThat(id).startsWith(shortId);
+        assertThat(kiln("status", shortId).out()).startsWith("succeeded");
+        assertThat(kiln("logs", id.substring(0, 6)).out()).contains("by-prefix");
+        Run rerun = kiln("rerun", shortId.toUpperCase());
+        assertThat(rerun.code()).as(rerun.toString()).isZero();
+        assertThat(rerun.out().strip()).hasSize(36).isNotEqualTo(id);
+
+        String queued = kiln("submit", "--arch", "sparc", "--", "true").out().strip();
+        assertThat(kiln("cancel", queued.substring(0, 7)).out().strip()).isEqualTo("cancelled");
+
+        Run tooShort = kiln("status", id.substring(0, 5));
+        assertThat(tooShort.code()).isEqualTo(2);
+        assertThat(tooShort.err()).startsWith("kiln: job id '" + id.substring(0, 5) + "' is too short: give at least 6 characters")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void anAmbiguousPrefixNamesTheJobsItCouldMean() {
+        var twins = java.util.List.of("fedcba01-0000-4000-8000-000000000001", "fedcba01-0000-4000-8000-000000000002");
+        String template = kiln("submit", "--arch", "sparc", "--", "true").out().strip();
+        var spec = server.store().job(template).orElseThrow().spec();
+        var now = java.time.Instant.now();
+        server.store().write(tx -> {
+            twins.forEach(id -> tx.insertJob(dev.kiln.server.core.Job.newlySubmitted(id, spec, null, now)
+                    .withStatus(dev.kiln.server.core.JobStatus.CANCELLED, now)));
+            return null;
+        }).join();
+        Run r = kiln("logs", "fedcba01");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("kiln: job id 'fedcba01' is ambiguous: 2 jobs start with it (" + twins.get(0) + ", " + twins.get(1) + ")")
+                .doesNotContain("Exception");
+        kiln("cancel", template);
+    }
+
+    @Test
+    void graphShowsTheGraphAndAnalyzesAPlan() {
+        assertThat(kiln("graph").out()).contains("no build graph is loaded");
+        server.graph().put("jobs:\n  clean:\n    outputs: [\"clean/{d}\"]\n    command: ./clean.sh {d}\n"
+                + "  report:\n    outputs: [\"report/{d}\"]\n    inputs: [\"clean/{d}\"]\n    command: ./report.sh {d}\n    batch: 5\n");
+        Run shown = kiln("graph");
+        assertThat(shown.code()).as(shown.toString()).isZero();
+        assertThat(shown.out()).contains("from the API").contains("report/{d}  (batch 5)").contains("clean → report  (clean/{d})");
+        Run plan = kiln("graph", "--analyze", "report/1", "report/2");
+        assertThat(plan.code()).as(plan.toString()).isZero();
+        assertThat(plan.out()).contains("3 jobs, 4 partitions to build").contains("report#1  after clean#1, clean#2")
+                .contains("$ ./report.sh 1 2");
+        Run bad = kiln("graph", "--analyze", "nothing/1");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("no job definition produces 'nothing/1'");
+    }
+
+    @Test
     void withoutATokenTheServerSaysHowToGetOne() {
         Run r = kilnAsIs("jobs", "--server=" + server.baseUrl(), "--data-dir=" + dir.resolve("nowhere"), "--token=");
         assertThat(r.code()).isEqualTo(2);

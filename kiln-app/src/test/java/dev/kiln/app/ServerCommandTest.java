@@ -38,6 +38,15 @@ class ServerCommandTest {
     }
 
     @Test
+    void graphIsTheGivenFileAndAMissingOneIsRefused(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("pipeline.yaml"), "jobs: {}\n");
+        assertThat(parse("--graph", file.toString()).graphFile()).isEqualTo(file);
+        assertThatThrownBy(() -> parse("--graph", dir.resolve("nope.yaml").toString())).hasMessageContaining("--graph").hasMessageContaining("no such file");
+        // without --graph: ./kiln.yaml if the working directory has one (the module's directory has none)
+        assertThat(parse().graphFile()).isNull();
+    }
+
+    @Test
     void noEmbeddedAgentTurnsItOffAndEmbeddedAgentOn() {
         assertThat(parse("--no-embedded-agent").embeddedAgent()).isFalse();
         assertThat(parse("--embedded-agent").embeddedAgent()).isTrue();

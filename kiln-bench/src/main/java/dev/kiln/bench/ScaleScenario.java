@@ -54,7 +54,7 @@ final class ScaleScenario {
         Bench.report("scale", results + Bench.memory());
     }
 
-    private static void insert(SqliteStore store, int n, JobSpec spec, boolean finished) {
+    static void insert(SqliteStore store, int n, JobSpec spec, boolean finished) {
         int batch = 10_000;
         var futures = new ArrayList<CompletableFuture<Object>>();
         for (int done = 0; done < n; done += batch) {

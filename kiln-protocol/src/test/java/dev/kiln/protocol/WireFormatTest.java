@@ -87,6 +87,12 @@ class WireFormatTest {
                                 null, null, null, 0, 0, null), JobAssignment.class, """
                         {"job_id":"j-2","attempt":3,"command":"echo hi","env":{},"secrets":{},"timeout_seconds":0,\
                         "cancel_grace_seconds":0,"artifacts":[]}"""),
+                golden("assign without a command: the repository's own build (left out)", new ServerMessage.Assign(
+                                new JobAssignment("j-3", 1, null, "file:///srv/app", "main", "HEAD", null, null, 3600,
+                                        10, null)), ServerMessage.class, """
+                        {"type":"assign","job":{"job_id":"j-3","attempt":1,"source_repository":"file:///srv/app",\
+                        "branch":"main","commit_hash":"HEAD","env":{},"secrets":{},"timeout_seconds":3600,\
+                        "cancel_grace_seconds":10,"artifacts":[]}}"""),
                 golden("log line", new LogLine(1700000000000000001L, LogStream.STDERR, "ünïcode \"quoted\""),
                         LogLine.class, """
                         {"timestamp_ns":1700000000000000001,"stream":"STDERR","text":"ünïcode \\"quoted\\""}"""));

@@ -17,6 +17,11 @@ import dev.kiln.server.http.AuthApi;
 import dev.kiln.server.http.Authenticator;
 import dev.kiln.server.http.FinishedJobCache;
 import dev.kiln.server.http.FleetApi;
+import dev.kiln.server.http.InfrastructureApi;
+import dev.kiln.server.http.GraphApi;
+import dev.kiln.server.graph.GraphRegistry;
+import dev.kiln.server.graph.PartitionLookup;
+import dev.kiln.server.jobs.JobSpecParser;
 import dev.kiln.server.http.JobsApi;
 import dev.kiln.server.http.LiveApi;
 import dev.kiln.server.http.SessionsApi;
@@ -38,6 +43,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -66,6 +72,7 @@ public final class KilnServer implements AutoCloseable {
     private final SessionService sessions;
     private final SignInCodes signInCodes;
     private final ActivityTracker activity;
+    private final GraphRegistry graph;
     private SignInCodes.Issued firstSignInCode;
     private AutoCloseable runningAgent;
 
@@ -96,6 +103,8 @@ public final class KilnServer implements AutoCloseable {
         var queueReport = new QueueReport(lock, queue, agents, durations, active::job, active::jobs);
 
         this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, hub);
+        // kiln.yaml: its job fields follow the job rules (graph sits beside jobs, so it is handed the parser)
+        this.graph = new GraphRegistry(JobSpecParser::parse, config.graphFile(), Duration.ofMillis(200));
         this.api = buildApi(queueReport, hub);
     }
 
@@ -112,7 +121,9 @@ public final class KilnServer implements AutoCloseable {
                 new LiveApi(hub, activity, store, mapper, auth),
                 new ArtifactsApi(engine, store, new ArtifactFiles(config.dataDir().resolve("artifacts"))),
                 fleetApi,
-                new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits())), mapper, config.virtualThreads());
+                new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits()),
+                new InfrastructureApi(engine, queueReport, store, mapper),
+                new GraphApi(graph, PartitionLookup.NOTHING_BUILT, mapper)), mapper, config.virtualThreads());
     }
 
     /** Starts a server; {@code embeddedAgent} may be null when the config asks for none. */
@@ -134,6 +145,7 @@ public final class KilnServer implements AutoCloseable {
         Path agentDir = config.dataDir().resolve("agent");
         String embeddedId = config.embeddedAgent() ? embeddedAgent.id(agentDir) : null;
         engine.recover(embeddedId);
+        graph.start();
         String newAdminToken = tokens.ensureAdminToken(config.dataDir());
         // the first start's sign-in URL carries a one-time code, never the admin token itself
         if (newAdminToken != null) firstSignInCode = signInCodes.issue(tokens.verify(newAdminToken).orElseThrow().tokenId());
@@ -199,6 +211,10 @@ public final class KilnServer implements AutoCloseable {
         return bus;
     }
 
+    public GraphRegistry graph() {
+        return graph;
+    }
+
     public ApiServer api() {
         return api;
     }
@@ -218,6 +234,7 @@ public final class KilnServer implements AutoCloseable {
             log.warn("http server did not stop cleanly", e);
         }
         activity.close();
+        graph.close();
         engine.close();
         fleetTimers.shutdownNow();
         store.close();

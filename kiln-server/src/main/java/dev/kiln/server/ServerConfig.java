@@ -12,7 +12,8 @@ import java.util.Map;
  * connects over loopback like any remote one; its capacity 0 means one slot per core. {@code virtualThreads}: HTTP
  * requests (and so every stream client) run on virtual threads. {@code sessionLifetime}: how long a dashboard
  * sign-in lasts, across browser restarts. {@code agentLimits}: what one agent connection may send per second before
- * it is read more slowly. {@code database}: a {@code postgresql://} URL, or null for SQLite in the data dir.
+ * it is read more slowly. {@code graphFile}: the build graph (kiln.yaml) to load and watch, or null for none (a graph
+ * may still be put through the API). {@code database}: a {@code postgresql://} URL, or null for SQLite in the data dir.
  */
 public record ServerConfig(
         Path dataDir,
@@ -26,6 +27,7 @@ public record ServerConfig(
         boolean virtualThreads,
         Duration sessionLifetime,
         AgentLimits agentLimits,
+        Path graphFile,
         String database) {
 
     public static final FleetRegistry.Timing DEFAULT_TIMING =
@@ -36,15 +38,15 @@ public record ServerConfig(
     public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
                         Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads) {
         this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
-                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS, null);
+                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS, null, null);
     }
 
     /** On SQLite in the data dir. */
     public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
                         Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads,
-                        Duration sessionLifetime, AgentLimits agentLimits) {
+                        Duration sessionLifetime, AgentLimits agentLimits, Path graphFile) {
         this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
-                sessionLifetime, agentLimits, null);
+                sessionLifetime, agentLimits, graphFile, null);
     }
 
     public static ServerConfig defaults(Path dataDir) {
@@ -53,36 +55,41 @@ public record ServerConfig(
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(dataDir, bind, newPort, embeddedAgent, agentName, agentCapacity, agentLabels,
-                fleetTiming, virtualThreads, sessionLifetime, agentLimits, database);
+                fleetTiming, virtualThreads, sessionLifetime, agentLimits, graphFile, database);
     }
 
     public ServerConfig withFleetTiming(FleetRegistry.Timing timing) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, timing,
-                virtualThreads, sessionLifetime, agentLimits, database);
+                virtualThreads, sessionLifetime, agentLimits, graphFile, database);
     }
 
     public ServerConfig withAgentCapacity(int capacity) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, capacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, database);
+                virtualThreads, sessionLifetime, agentLimits, graphFile, database);
     }
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, database);
+                virtualThreads, sessionLifetime, agentLimits, graphFile, database);
     }
 
     public ServerConfig withSessionLifetime(Duration lifetime) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, lifetime, agentLimits, database);
+                virtualThreads, lifetime, agentLimits, graphFile, database);
     }
 
     public ServerConfig withAgentLimits(AgentLimits limits) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, limits, database);
+                virtualThreads, sessionLifetime, limits, graphFile, database);
+    }
+
+    public ServerConfig withGraphFile(Path file) {
+        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
+                virtualThreads, sessionLifetime, agentLimits, file, database);
     }
 
     public ServerConfig withDatabase(String newDatabase) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, newDatabase);
+                virtualThreads, sessionLifetime, agentLimits, graphFile, newDatabase);
     }
 }

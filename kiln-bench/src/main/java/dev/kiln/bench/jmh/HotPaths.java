@@ -55,14 +55,16 @@ public class HotPaths {
     ObjectMapper mapper;
     SqliteStore store;
 
+    static final dev.kiln.server.scheduler.DurationStats.Kind KIND = new dev.kiln.server.scheduler.DurationStats.Kind("build", "make");
+
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         // 100,000 queued jobs for an architecture nobody has, plus one runnable group: the dispatch pass must not care.
         queue = new JobQueue();
         for (int i = 0; i < 100_000; i++) {
-            queue.add(new JobQueue.Entry("q" + i, i % 7, i, new JobQueue.Needs(Map.of("arch", "s390x", "pool", "p" + (i % 50)), null), "build"));
+            queue.add(new JobQueue.Entry("q" + i, i % 7, i, new JobQueue.Needs(Map.of("arch", "s390x", "pool", "p" + (i % 50)), null), KIND));
         }
-        queue.add(new JobQueue.Entry("runnable", 0, 200_000, new JobQueue.Needs(Map.of("arch", "x86_64"), null), "build"));
+        queue.add(new JobQueue.Entry("runnable", 0, 200_000, new JobQueue.Needs(Map.of("arch", "x86_64"), null), KIND));
         AgentConnection conn = new AgentConnection() {
             public void send(ServerMessage message) {}
             public void close(int code, String reason) {}

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * A job as stored: its spec, where it stands, and the figures of its current attempt. {@code seq} orders jobs by
- * submission (0 until stored). Immutable: every change is a new record via the {@code with…} methods.
+ * submission (0 until stored). {@code notBefore}: a queued retry is not dispatched before this time (its backoff);
+ * null otherwise. Immutable: every change is a new record via the {@code with…} methods.
  */
 public record Job(
         String id,
@@ -23,7 +24,8 @@ public record Job(
         Integer exitCode,
         String error,
         String rerunOf,
-        Map<String, String> outputs) {
+        Map<String, String> outputs,
+        Instant notBefore) {
 
     public Job {
         outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
@@ -31,51 +33,51 @@ public record Job(
 
     public static Job newlySubmitted(String id, JobSpec spec, String rerunOf, Instant now) {
         return new Job(id, 0, spec, JobStatus.QUEUED, 0, null, now, now, now, null, null, null, null, rerunOf,
-                Map.of());
+                Map.of(), null);
     }
 
     public Job withStatus(JobStatus next, Instant now) {
         status.checkTransition(id, next);
         return new Job(id, seq, spec, next, attempt, agentId, createdAt, now, queuedAt, startedAt, finishedAt,
-                exitCode, error, rerunOf, outputs);
+                exitCode, error, rerunOf, outputs, notBefore);
     }
 
     public Job assigned(String agent, Instant now) {
         status.checkTransition(id, JobStatus.ASSIGNED);
         return new Job(id, seq, spec, JobStatus.ASSIGNED, attempt + 1, agent, createdAt, now, queuedAt, null, null,
-                null, null, rerunOf, outputs);
+                null, null, rerunOf, outputs, null);
     }
 
     public Job started(Instant now) {
         var next = status == JobStatus.CANCELLING ? JobStatus.CANCELLING : JobStatus.RUNNING;
         if (next == JobStatus.RUNNING) status.checkTransition(id, next);
         return new Job(id, seq, spec, next, attempt, agentId, createdAt, now, queuedAt, now, null, null, null,
-                rerunOf, outputs);
+                rerunOf, outputs, notBefore);
     }
 
     public Job finished(JobStatus terminal, Integer code, String why, Instant now) {
         status.checkTransition(id, terminal);
         return new Job(id, seq, spec, terminal, attempt, agentId, createdAt, now, queuedAt, startedAt, now, code, why,
-                rerunOf, outputs);
+                rerunOf, outputs, null);
     }
 
-    /** Back to the queue for another attempt (the retry policy said so). */
-    public Job requeued(Instant now) {
+    /** Back to the queue for another attempt (the retry policy said so), not dispatched before {@code notBefore} (null: at once). */
+    public Job requeued(Instant now, Instant notBefore) {
         status.checkTransition(id, JobStatus.QUEUED);
         return new Job(id, seq, spec, JobStatus.QUEUED, attempt, null, createdAt, now, now, startedAt, finishedAt,
-                exitCode, error, rerunOf, outputs);
+                exitCode, error, rerunOf, outputs, notBefore);
     }
 
     public Job withOutput(String key, String value, Instant now) {
         var merged = new java.util.TreeMap<>(outputs);
         merged.put(key, value);
         return new Job(id, seq, spec, status, attempt, agentId, createdAt, now, queuedAt, startedAt, finishedAt,
-                exitCode, error, rerunOf, merged);
+                exitCode, error, rerunOf, merged, notBefore);
     }
 
     public Job withSeq(long newSeq) {
         return new Job(id, newSeq, spec, status, attempt, agentId, createdAt, updatedAt, queuedAt, startedAt,
-                finishedAt, exitCode, error, rerunOf, outputs);
+                finishedAt, exitCode, error, rerunOf, outputs, notBefore);
     }
 
     public Duration duration() {

@@ -27,7 +27,8 @@ public final class ApiServer implements AutoCloseable {
 
     /** The handlers of every endpoint. */
     public record Handlers(Authenticator auth, AuthApi sessions, SessionsApi sessionList, JobsApi jobs, LiveApi live,
-                           ArtifactsApi artifacts, FleetApi fleet, AgentSocket agents) {}
+                           ArtifactsApi artifacts, FleetApi fleet, AgentSocket agents,
+                           InfrastructureApi infrastructure, GraphApi graph) {}
 
     private final Javalin app;
     private final LiveApi live;
@@ -103,6 +104,20 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.POST, "/api/v1/workers/{id}/drain", Role.OPERATOR, h.fleet()::drain);
         route(HandlerType.POST, "/api/v1/workers/{id}/resume", Role.OPERATOR, h.fleet()::resume);
         route(HandlerType.POST, "/api/v1/workers/{id}/disable", Role.ADMIN, h.fleet()::disable);
+        // seed 001's own API over the same engine; queue/status before {id}/status, so "queue" is never taken for an id
+        String seed = InfrastructureApi.BASE;
+        route(HandlerType.POST, seed, Role.OPERATOR, h.infrastructure()::submit);
+        route(HandlerType.GET, seed, Role.VIEWER, h.infrastructure()::list);
+        route(HandlerType.GET, seed + "/queue/status", Role.VIEWER, h.infrastructure()::queueStatus);
+        route(HandlerType.GET, seed + "/{id}", Role.VIEWER, h.infrastructure()::get);
+        route(HandlerType.GET, seed + "/{id}/status", Role.VIEWER, h.infrastructure()::status);
+        route(HandlerType.GET, seed + "/{id}/logs", Role.VIEWER, h.infrastructure()::logs);
+        route(HandlerType.PUT, seed + "/{id}/cancel", Role.OPERATOR, h.infrastructure()::cancel);
+        route(HandlerType.POST, seed + "/{id}/cancel", Role.OPERATOR, h.infrastructure()::cancel);
+
+        route(HandlerType.GET, "/api/v1/graph", Role.VIEWER, h.graph()::get);
+        route(HandlerType.PUT, "/api/v1/graph", Role.ADMIN, h.graph()::put);
+        route(HandlerType.POST, "/api/v1/graph/analyze", Role.VIEWER, h.graph()::analyze);
         route(HandlerType.GET, "/health/live", Role.PUBLIC, ctx -> ctx.json(Map.of("status", "up")));
         route(HandlerType.GET, "/health/ready", Role.PUBLIC, h.fleet()::ready);
         app.ws("/api/v1/agent/ws", h.agents()::configure);

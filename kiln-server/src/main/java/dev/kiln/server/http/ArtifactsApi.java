@@ -35,7 +35,7 @@ public final class ArtifactsApi {
     /** {@code PUT /api/v1/agent/jobs/{id}/attempts/{attempt}/artifacts?name=dist/app.jar}, body = the file. */
     void upload(Context ctx) {
         // the engine's view, not the store's: the agent may upload before its assignment has committed
-        Job job = engine.current(JobsApi.job(store, ctx).id()).orElseThrow();
+        Job job = engine.current(JobRefs.job(store, ctx).id()).orElseThrow();
         long attemptParam = Requests.longParam(ctx, "attempt", -1, 1, Integer.MAX_VALUE);
         if (attemptParam < 1) throw ApiException.badRequest("query parameter 'attempt' is required");
         int attempt = (int) attemptParam;
@@ -58,13 +58,13 @@ public final class ArtifactsApi {
     }
 
     void list(Context ctx) {
-        Job job = JobsApi.job(store, ctx);
+        Job job = JobRefs.job(store, ctx);
         ctx.json(Map.of("job_id", job.id(), "artifacts", store.artifacts(job.id()).stream().map(this::view).toList()));
     }
 
     /** {@code GET /api/v1/jobs/{id}/artifacts/<name>?attempt=N}: the newest attempt's file of that name by default. */
     void download(Context ctx) {
-        Job job = JobsApi.job(store, ctx);
+        Job job = JobRefs.job(store, ctx);
         String name = ctx.pathParam("name");
         long attempt = Requests.longParam(ctx, "attempt", 0, 0, Integer.MAX_VALUE);
         Artifact found = null;

@@ -25,6 +25,8 @@ public final class Authenticator {
         sessions.onEnd(open::revokeAll);
     }
 
+    private static final String CALLER = "kiln.caller";
+
     Optional<Principal> principal(Context ctx) {
         return principal(ctx.header("Authorization"), null, ctx.cookie(SessionCookie.NAME));
     }
@@ -55,6 +57,11 @@ public final class Authenticator {
         return tokens.principal(p.tokenId()).isPresent() && (p.sessionId() == null || sessions.find(p.sessionId()).isPresent());
     }
 
+    /** Who made this request, as {@link #check} found it; null on a public route. */
+    static Principal caller(Context ctx) {
+        return ctx.attribute(CALLER);
+    }
+
     /** 401 without a valid token, 403 with one too weak for {@code needed}. */
     void check(Context ctx, Role needed) {
         if (needed == Role.PUBLIC) return;
@@ -64,5 +71,6 @@ public final class Authenticator {
             throw new ApiException(403, "Forbidden", "token '" + p.name() + "' has role " + p.role().name().toLowerCase()
                     + "; this needs " + needed.name().toLowerCase());
         }
+        ctx.attribute(CALLER, p);
     }
 }

@@ -3,6 +3,8 @@ package dev.kiln.server.http;
 import dev.kiln.server.core.IllegalTransitionException;
 import dev.kiln.server.core.NotFoundException;
 import dev.kiln.server.core.ValidationException;
+import dev.kiln.server.graph.GraphFileException;
+import dev.kiln.server.graph.PlanException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -26,7 +28,22 @@ final class ErrorResponses {
     static void install(Javalin app) {
         app.exception(ValidationException.class, (e, ctx) -> problem(ctx,
                 new Problem("https://kiln.dev/problems/validation", "Invalid job", 400, e.getMessage(), ctx.path(), e.errors())));
+        app.exception(GraphFileException.class, (e, ctx) -> problem(ctx,
+                new Problem("https://kiln.dev/problems/graph", "Invalid build graph", 400, e.getMessage(), ctx.path(), e.errors())));
+        app.exception(PlanException.class, (e, ctx) -> problem(ctx,
+                new Problem("https://kiln.dev/problems/plan", "Cannot plan", 400, e.getMessage(), ctx.path(), e.errors())));
         app.exception(NotFoundException.class, (e, ctx) -> problem(ctx, Problem.of(404, "Not found", e.getMessage())));
+        app.exception(JobRefs.Ambiguous.class, (e, ctx) -> {
+            // problem+json with an extension member: the jobs the prefix could mean, so a client can offer them
+            var body = new java.util.LinkedHashMap<String, Object>();
+            body.put("type", "about:blank");
+            body.put("title", "Conflict");
+            body.put("status", 409);
+            body.put("detail", e.getMessage());
+            body.put("instance", ctx.path());
+            body.put("candidates", e.candidates());
+            ctx.status(409).json(body).contentType(Problem.CONTENT_TYPE);
+        });
         app.exception(IllegalTransitionException.class, (e, ctx) -> problem(ctx, Problem.of(409, "Conflict", e.getMessage())));
         app.exception(ApiException.class, (e, ctx) -> {
             if (e.status() == 401) ctx.header("WWW-Authenticate", "Bearer");

@@ -41,6 +41,7 @@ public final class FleetApi {
             m.put("position", e.position());
             m.put("waiting_reason", Views.reason(e.waitingReason()));
             m.put("estimated_wait_seconds", info == null ? null : info.estimatedWaitSeconds());
+            m.put("estimate_text", info == null || info.estimate() == null ? null : info.estimate().text());
             if (info != null && info.estimatedWaitSeconds() != null) {
                 wait = Math.max(wait == null ? 0 : wait, info.estimatedWaitSeconds());
             }

@@ -5,7 +5,6 @@ import dev.kiln.server.core.Attempt;
 import dev.kiln.server.core.Job;
 import dev.kiln.server.jobs.JobEngine;
 import dev.kiln.server.scheduler.QueueReport;
-import dev.kiln.server.core.JobIds;
 import dev.kiln.server.jobs.JobSpecParser;
 import dev.kiln.server.core.JobStatus;
 import dev.kiln.server.core.NotFoundException;
@@ -93,12 +92,13 @@ public final class JobsApi {
     }
 
     void get(Context ctx) {
-        byte[] cached = finished.get(id(ctx));
+        String id = JobRefs.id(store, ctx);
+        byte[] cached = finished.get(id);
         if (cached != null) {
             ctx.contentType("application/json").result(cached);
             return;
         }
-        Job job = job(ctx);
+        Job job = store.job(id).orElseThrow(() -> JobRefs.notFound(ctx.pathParam("id")));
         var view = Views.jobDetail(job, store.attempts(job.id()), agentNames());
         if (!job.status().isTerminal()) {
             ctx.json(view);
@@ -124,8 +124,10 @@ public final class JobsApi {
         int attempt = attempt(ctx, job);
         long after = Requests.longParam(ctx, "after", 0, 0, Long.MAX_VALUE);
         int limit = (int) Requests.longParam(ctx, "limit", 1000, 1, MAX_LOG_PAGE);
-        long total = attempt == 0 ? 0 : store.attempt(job.id(), attempt).map(Attempt::lineCount).orElse(0L);
-        List<NumberedLine> lines = attempt == 0 ? List.of() : store.logLines(job.id(), attempt, after, limit);
+        List<NumberedLine> lines = store.logLines(job.id(), attempt, after, limit);
+        // attempt 0 is the log of a job that never ran (a cancel's line): a few lines at most, and no attempt row
+        long total = attempt == 0 ? store.logLines(job.id(), 0, 0, MAX_LOG_PAGE).size()
+                : store.attempt(job.id(), attempt).map(Attempt::lineCount).orElse(0L);
         var body = new LinkedHashMap<String, Object>();
         body.put("job_id", job.id());
         body.put("attempt", attempt);
@@ -146,7 +148,6 @@ public final class JobsApi {
         boolean timestamps = "true".equals(ctx.queryParam("timestamps"));
         ctx.contentType("text/plain; charset=utf-8");
         ctx.header("Content-Disposition", "attachment; filename=\"job-" + job.shortId() + "-attempt-" + attempt + ".log\"");
-        if (attempt == 0) return;
         try {
             var out = new BufferedWriter(new OutputStreamWriter(ctx.res().getOutputStream(), StandardCharsets.UTF_8), 64 * 1024);
             store.forEachLogLine(job.id(), attempt, l -> {
@@ -182,31 +183,19 @@ public final class JobsApi {
     }
 
     void cancel(Context ctx) {
-        Job job = engine.cancel(id(ctx)).join();
+        var caller = Authenticator.caller(ctx);
+        Job job = engine.cancel(job(ctx).id(), caller == null ? null : caller.name()).join();
         ctx.status(job.status() == JobStatus.CANCELLED ? 200 : 202).json(Views.job(job, agentNames()));
     }
 
     void rerun(Context ctx) {
-        Job job = engine.rerun(id(ctx)).join();
+        Job job = engine.rerun(job(ctx).id()).join();
         ctx.status(201).header("Location", "/api/v1/jobs/" + job.id()).json(Views.job(job, agentNames()));
     }
 
+    /** The job the {@code {id}} path parameter names: a whole id or a unique prefix ({@link JobRefs}). */
     private Job job(Context ctx) {
-        return job(store, ctx);
-    }
-
-    /** The job named by the {@code {id}} path parameter, or 404. */
-    static Job job(Store store, Context ctx) {
-        String id = id(ctx);
-        return store.job(id).orElseThrow(() -> new NotFoundException("no job with id '" + id + "'"));
-    }
-
-    static String id(Context ctx) {
-        String id = ctx.pathParam("id");
-        if (!JobIds.isWellFormed(id)) {
-            throw new NotFoundException("no job with id '" + Requests.abbreviate(id) + "' (job ids look like 0193f6c2-8a41-7c3e-9d2b-5e8f1a2b3c4d)");
-        }
-        return id;
+        return JobRefs.job(store, ctx);
     }
 
     private static int attempt(Context ctx, Job job) {

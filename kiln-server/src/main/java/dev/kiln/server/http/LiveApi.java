@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.RawValue;
 import dev.kiln.server.events.Event;
 import dev.kiln.server.core.Job;
-import dev.kiln.server.core.JobIds;
 import dev.kiln.server.live.ActivityTracker;
 import dev.kiln.server.live.EventFeed;
 import dev.kiln.server.live.JobFeed;
@@ -88,7 +87,7 @@ public final class LiveApi implements AutoCloseable {
 
     /** {@code GET /api/v1/jobs/{id}/logs/stream?attempt=&after=}: lines in batches, then {@code end}. */
     void logStream(Context ctx) throws IOException, InterruptedException {
-        Job job = JobsApi.job(store, ctx);
+        Job job = JobRefs.job(store, ctx);
         long after = cursor(ctx, "after");
         int attempt = (int) Requests.longParam(ctx, "attempt", 0, 0, Integer.MAX_VALUE);
         if (attempt > Math.max(1, job.attempt())) throw new dev.kiln.server.core.NotFoundException("job " + job.id() + " has no attempt " + attempt);
@@ -140,12 +139,8 @@ public final class LiveApi implements AutoCloseable {
                 ctx.closeSession(4403, "this token may not watch jobs");
                 return;
             }
-            String id = ctx.pathParam("id");
-            Job job = JobIds.isWellFormed(id) ? store.job(id).orElse(null) : null;
-            if (job == null) {
-                ctx.closeSession(4404, "no such job");
-                return;
-            }
+            Job job = jobOrClose(ctx);
+            if (job == null) return;
             long afterLine = wsLong(ctx, "after_line", 0);
             long afterEvent = wsLong(ctx, "after_event", 0);
             int attempt = (int) wsLong(ctx, "attempt", 0);
@@ -162,6 +157,24 @@ public final class LiveApi implements AutoCloseable {
             if (s != null) s.close();
         });
         ws.onError(ctx -> log.debug("job socket error: {}", String.valueOf(ctx.error())));
+    }
+
+    /** The job the socket's {@code {id}} names, or null once the socket is closed with why (as the HTTP routes say). */
+    private Job jobOrClose(WsContext ctx) {
+        String ref = ctx.pathParam("id");
+        try {
+            String id = JobRefs.resolve(store, ref);
+            Job job = store.job(id).orElse(null);
+            if (job == null) ctx.closeSession(4404, "no such job");
+            return job;
+        } catch (dev.kiln.server.core.NotFoundException e) {
+            ctx.closeSession(4404, "no such job");
+        } catch (JobRefs.Ambiguous e) {
+            ctx.closeSession(4409, "several jobs start with this id: give more characters");
+        } catch (ApiException e) {
+            ctx.closeSession(4400, "job id too short: give at least " + JobRefs.MIN_PREFIX + " characters");
+        }
+        return null;
     }
 
     private void pump(WsContext ctx, Job job, int attempt, long afterLine, long afterEvent) {

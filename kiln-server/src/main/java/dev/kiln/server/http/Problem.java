@@ -1,12 +1,14 @@
 package dev.kiln.server.http;
 
-import dev.kiln.server.core.ValidationException;
 import java.util.List;
 
-/** An RFC 9457 problem detail: what went wrong and what to do about it. */
+/**
+ * An RFC 9457 problem detail: what went wrong and what to do about it. {@code errors} lists what to fix, one entry
+ * per field ({@code {field, message}}; a file's problems also carry {@code line} and {@code column}).
+ */
 @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record Problem(String type, String title, int status, String detail, String instance,
-                      List<ValidationException.FieldError> errors) {
+                      List<?> errors) {
 
     public static final String CONTENT_TYPE = "application/problem+json";
 

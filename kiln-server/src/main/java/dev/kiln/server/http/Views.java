@@ -80,6 +80,10 @@ final class Views {
         m.put("total_queued", q.totalQueued());
         m.put("waiting_reason", reason(q.waitingReason()));
         m.put("estimated_wait_seconds", q.estimatedWaitSeconds());
+        m.put("estimate_based_on", q.estimate() == null ? null : q.estimate().basedOn());
+        m.put("estimate_basis", q.estimate() == null ? null : q.estimate().basisText());
+        m.put("estimate_text", q.estimate() == null ? null : q.estimate().text());
+        m.put("not_before", q.notBefore());
         return m;
     }
 
@@ -103,7 +107,8 @@ final class Views {
         m.put("priority", s.priority());
         m.put("timeout_seconds", s.timeoutSeconds());
         m.put("cancel_grace_seconds", s.cancelGraceSeconds());
-        m.put("retry", Map.of("limit", s.retry().limit(), "on", s.retry().onAsWire()));
+        m.put("retry", Map.of("limit", s.retry().limit(), "on", s.retry().onAsWire(),
+                "backoff_seconds", s.retry().backoffSeconds()));
         m.put("artifacts", s.artifacts());
         m.put("service", s.service());
         return m;
@@ -165,7 +170,8 @@ final class Views {
         return m;
     }
 
-    private static Double seconds(Instant from, Instant to) {
+    /** Seconds from {@code from} to {@code to} (to now while it runs); null if it never started. */
+    static Double seconds(Instant from, Instant to) {
         if (from == null) return null;
         long ms = Duration.between(from, to != null ? to : Instant.now()).toMillis();
         return ms / 1000.0;

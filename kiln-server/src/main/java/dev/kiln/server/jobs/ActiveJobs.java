@@ -1,6 +1,7 @@
 package dev.kiln.server.jobs;
 
 import dev.kiln.server.core.Job;
+import dev.kiln.server.scheduler.DurationStats;
 import dev.kiln.server.scheduler.JobQueue;
 import java.util.Collection;
 import java.util.HashMap;
@@ -36,12 +37,17 @@ public final class ActiveJobs {
         byId.put(aj.id(), aj);
     }
 
-    /** Puts the job in the queue. Submission order is kept by a counter, not the clock. */
+    /**
+     * Puts the job in the queue, held until its not-before time if it has one (a retry's backoff; the dispatch pass
+     * releases it). Submission order is kept by a counter, not the clock.
+     */
     void enqueue(Job job) {
         long order = submitOrder.computeIfAbsent(job.id(), id -> job.seq() > 0 ? job.seq() : ++lastOrder);
         lastOrder = Math.max(lastOrder, order);
-        queue.add(new JobQueue.Entry(job.id(), job.spec().priority(), order,
-                new JobQueue.Needs(job.spec().requirements(), job.spec().pinnedAgent()), job.spec().type()));
+        var entry = new JobQueue.Entry(job.id(), job.spec().priority(), order,
+                new JobQueue.Needs(job.spec().requirements(), job.spec().pinnedAgent()), DurationStats.Kind.of(job.spec()));
+        if (job.notBefore() != null) queue.hold(entry, job.notBefore());
+        else queue.add(entry);
     }
 
     /** The job is finished (or was never stored): out of memory and out of the queue. */

@@ -141,11 +141,11 @@ public final class AgentReports {
     private void finish(ActiveJob aj, AgentMessage.JobFinished reported, AgentSession agent) {
         var m = new AgentMessage.JobFinished(reported.jobId(), reported.attempt(), reported.exitCode(), reported.signal(),
                 reported.reason(), aj.masker.mask(reported.error()), reported.lastSeq(), reported.timestampNs());
-        var decision = JobTransitions.attemptEnded(aj.job, aj.attempt, m, Instant.now());
+        var decision = JobTransitions.attemptEnded(aj.job, aj.attempt, m, Instant.now(), Jitter.draw());
         if (agent != null) agent.activeJobs().remove(aj.id());
         Job ended = decision.job();
         if (decision.attempt().status() == JobStatus.SUCCEEDED && ended.startedAt() != null) {
-            durations.record(ended.spec().type(), Duration.between(ended.startedAt(), decision.attempt().finishedAt()).toMillis());
+            durations.record(DurationStats.Kind.of(ended.spec()), Duration.between(ended.startedAt(), decision.attempt().finishedAt()).toMillis());
         }
         AgentConnection conn = agent == null ? null : agent.connection();
         ledger.apply(aj, decision).thenRun(() -> ack(conn, m.jobId(), m.attempt(), m.lastSeq()));

@@ -8,15 +8,17 @@ import dev.kiln.server.core.JobSpec;
 import dev.kiln.server.core.JobStatus;
 import dev.kiln.server.fleet.AgentSession;
 import dev.kiln.server.fleet.Fleet;
+import dev.kiln.server.scheduler.Dispatcher;
 import dev.kiln.server.scheduler.Scheduler;
 import java.time.Instant;
 import java.util.Map;
 
 /**
- * One dispatch pass: while the scheduler finds a queued job and an agent with a free slot for it, assign it and send
- * it. Run by the {@link dev.kiln.server.scheduler.Dispatcher}'s thread whenever something may have freed up.
+ * One dispatch pass: release the held retries whose backoff is over, then, while the scheduler finds a queued job
+ * and an agent with a free slot for it, assign it and send it. Run by the {@link Dispatcher}'s thread whenever
+ * something may have freed up; returns when the next held retry may go, for the dispatcher's timer.
  */
-public final class JobDispatch implements Runnable {
+public final class JobDispatch implements Dispatcher.Pass {
     private final EngineLock lock;
     private final ActiveJobs active;
     private final Fleet fleet;
@@ -30,8 +32,9 @@ public final class JobDispatch implements Runnable {
     }
 
     @Override
-    public void run() {
+    public Instant run() {
         synchronized (lock) {
+            active.queue().release(Instant.now());
             Scheduler.Assignment next;
             while ((next = Scheduler.next(active.queue(), fleet.all())) != null) {
                 var entry = next.entry();
@@ -47,6 +50,7 @@ public final class JobDispatch implements Runnable {
                 // job is still queued on restart, and the agent's hello names a job the server then cancels.
                 agent.connection().send(new ServerMessage.Assign(toAssignment(aj.job, aj.attempt.number(), aj.secrets)));
             }
+            return active.queue().nextRelease();
         }
     }
 

@@ -71,7 +71,7 @@ public final class JobEngine implements AutoCloseable {
                     active.enqueue(job);
                 } else if (embeddedAgentId != null && embeddedAgentId.equals(job.agentId())) {
                     ledger.apply(aj, JobTransitions.agentGone(job, attempt,
-                            "the server stopped while the job ran on its embedded agent", now));
+                            "the server stopped while the job ran on its embedded agent", now, Jitter.draw()));
                 } else {
                     fleet.expectBack(job.agentId(), job.id());
                 }
@@ -115,6 +115,11 @@ public final class JobEngine implements AutoCloseable {
     }
 
     public CompletableFuture<Job> cancel(String jobId) {
+        return cancel(jobId, null);
+    }
+
+    /** Cancels the job; {@code by} names who asked (a token's name), or null when unknown. */
+    public CompletableFuture<Job> cancel(String jobId, String by) {
         synchronized (lock) {
             ActiveJob aj = active.get(jobId);
             if (aj == null) {
@@ -122,7 +127,7 @@ public final class JobEngine implements AutoCloseable {
                 throw new IllegalTransitionException("job " + jobId + " is " + stored.status().wireName()
                         + "; only queued or running jobs can be cancelled");
             }
-            var decision = JobTransitions.cancel(aj.job, aj.attempt, Instant.now());
+            var decision = JobTransitions.cancel(aj.job, aj.attempt, by, Instant.now());
             if (decision == null) return CompletableFuture.completedFuture(aj.job);
             if (decision.job().status() != JobStatus.CANCELLING) return ledger.apply(aj, decision);
             var cancel = new ServerMessage.Cancel(jobId, aj.attempt.number(), aj.job.spec().cancelGraceSeconds());

@@ -31,8 +31,8 @@ public final class JobEvents {
                 "agent_id", attempt.agentId(), "pid", pid, "process_started_ns", processStartedNs));
     }
 
-    public static Event cancelledWhileQueued(Job job) {
-        return Event.draft(job.id(), "job.cancelled", data("while", "queued"));
+    public static Event cancelledWhileQueued(Job job, String by) {
+        return Event.draft(job.id(), "job.cancelled", data("while", "queued", "by", by));
     }
 
     public static Event cancelling(Attempt attempt) {
@@ -52,9 +52,11 @@ public final class JobEvents {
                 "error", why));
     }
 
-    public static Event retrying(Job job, JobStatus reason) {
+    /** Another attempt follows after {@code delay} (its backoff; {@code notBefore} null when it is immediate). */
+    public static Event retrying(Job job, JobStatus reason, java.time.Duration delay, java.time.Instant notBefore) {
         return Event.draft(job.id(), "job.retrying", data("attempt", job.attempt(), "next_attempt", job.attempt() + 1,
-                "reason", reason == JobStatus.LOST ? "agent_lost" : reason.wireName()));
+                "reason", reason == JobStatus.LOST ? "agent_lost" : reason.wireName(), "delay_ms", delay.toMillis(),
+                "not_before", notBefore == null ? null : notBefore.toString()));
     }
 
     public static Event output(String jobId, int attempt, String key, String value) {

@@ -30,32 +30,36 @@ public final class JobLedger {
         Job job = d.job();
         aj.job = job;
         Attempt attempt = d.attempt();
-        List<LogLine> added = List.of();
-        long firstLine = 0;
+        List<LogLine> added = d.systemLines().stream()
+                .map(t -> new LogLine(Clock.nowNs(), LogStream.SYSTEM, "[kiln] " + t)).toList();
+        // a job that never ran has no attempt: its lines go to "attempt 0", the log of its time in the queue, whose
+        // only writer is this (a cancel, after which nothing more is written), so its lines start at 1
+        long firstLine = 1;
+        int logAttempt = 0;
         if (attempt != null) {
-            if (!d.systemLines().isEmpty()) {
-                added = d.systemLines().stream().map(t -> new LogLine(Clock.nowNs(), LogStream.SYSTEM, "[kiln] " + t)).toList();
+            if (!added.isEmpty()) {
                 firstLine = attempt.lineCount() + 1;
                 attempt = attempt.withLog(attempt.logSeq(), attempt.lineCount() + added.size());
             }
             aj.attempt = attempt;
+            logAttempt = attempt.number();
         }
         if (d.requeued()) active.enqueue(job);
         else if (job.status().isTerminal()) active.forget(job.id());
         Attempt storedAttempt = attempt;
-        List<LogLine> storedLines = added;
         long first = firstLine;
+        int number = logAttempt;
         return store.write(tx -> {
             tx.updateJob(job);
             if (storedAttempt != null) {
                 if (d.newAttempt()) tx.insertAttempt(storedAttempt);
                 else tx.updateAttempt(storedAttempt);
             }
-            if (!storedLines.isEmpty()) tx.appendLogChunk(job.id(), storedAttempt.number(), first, storedLines);
+            if (!added.isEmpty()) tx.appendLogChunk(job.id(), number, first, added);
             d.events().forEach(tx::appendEvent);
             return job;
         }).thenApply(j -> {
-            if (!storedLines.isEmpty()) lines.onLines(j.id(), storedAttempt.number(), first, storedLines);
+            if (!added.isEmpty()) lines.onLines(j.id(), number, first, added);
             return j;
         });
     }

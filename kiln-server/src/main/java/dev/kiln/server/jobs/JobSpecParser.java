@@ -18,10 +18,16 @@ import java.util.regex.Pattern;
  * that says what to fix. All problems are reported at once. Unknown fields are errors (a typo must not silently
  * drop a setting).
  *
+ * <p>{@code command} is required, except with a {@code source_repository}: a job that names a repository and no
+ * command (left out, or null) runs the repository's own build definition ({@code .kiln/build}, else the
+ * {@code build} job of its {@code kiln.yaml}), which the agent finds after checkout. This is how seed 001's clients
+ * submit builds. "Required" below means: without a repository.
+ *
  * <p>JSON {@code null} is a value like any other: for {@code command} (required) it is an error naming the field.
  * For the optional strings, maps, lists, {@code priority}, {@code retry} and {@code service} it means "not given"
  * (the default), which is harmless. {@code timeout_seconds} and {@code cancel_grace_seconds} refuse it, since a
- * reader may take null for "no timeout" while the default is an hour. Inside maps and lists null is an error.
+ * reader may take null for "no timeout" while the default is an hour; {@code retry.backoff_seconds} likewise (null
+ * could read as "no backoff"). Inside maps and lists null is an error.
  */
 public final class JobSpecParser {
     public static final int MAX_COMMAND_BYTES = 256 * 1024;
@@ -45,6 +51,8 @@ public final class JobSpecParser {
             "commit_hash", "target_architecture", "server_id", "labels", "env", "secrets", "priority",
             "timeout_seconds", "cancel_grace_seconds", "retry", "artifacts", "service");
 
+    private static final Set<String> RETRY_FIELDS = Set.of("limit", "on", "backoff_seconds");
+
     private final List<ValidationException.FieldError> errors = new ArrayList<>();
 
     private JobSpecParser() {}
@@ -63,9 +71,13 @@ public final class JobSpecParser {
         });
 
         String command = string(obj, "command", MAX_COMMAND_BYTES, null);
-        if (!obj.has("command")) error("command", "is required: the shell script to run, e.g. \"make -j4\"");
-        else if (obj.get("command").isNull()) error("command", "must not be null: give the shell script to run, e.g. \"make -j4\"");
-        else if (command != null && command.isBlank()) error("command", "must not be blank");
+        boolean hasRepo = obj.hasNonNull("source_repository");
+        if (!obj.has("command") && !hasRepo) {
+            error("command", "is required unless source_repository is given: the shell script to run, e.g. \"make -j4\"");
+        } else if (obj.get("command") == null || obj.get("command").isNull()) {
+            // with a repository, no command means the repository's own build definition
+            if (!hasRepo) error("command", "must not be null: give the shell script to run, e.g. \"make -j4\"");
+        } else if (command != null && command.isBlank()) error("command", "must not be blank");
         else if (command != null && command.indexOf('\0') >= 0) error("command", "must not contain NUL characters");
         else if (command != null && command.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_COMMAND_BYTES) {
             error("command", "is too long (more than " + MAX_COMMAND_BYTES + " bytes of UTF-8); put a long script in the repository");
@@ -104,18 +116,22 @@ public final class JobSpecParser {
         boolean service = bool(obj, "service");
 
         if (!errors.isEmpty()) throw new ValidationException(errors);
-        return new JobSpec(name != null ? name : defaultName(command), type != null ? type : "build", command, repo,
+        return new JobSpec(name != null ? name : defaultName(command, repo), type != null ? type : "build", command, repo,
                 branch, commit, arch, serverId, labels, env, secrets, (int) priority, timeout, (int) grace, retry,
                 artifacts, service);
     }
 
-    private static String defaultName(String command) {
-        String firstLine = command.strip().lines().findFirst().orElse("job");
+    private static String defaultName(String command, String repo) {
+        String firstLine = command != null ? command.strip().lines().findFirst().orElse("job") : "build " + repo;
         return firstLine.length() > 80 ? firstLine.substring(0, 77) + "..." : firstLine;
     }
 
     private void refuseNull(ObjectNode obj, String field, String hint) {
-        if (obj.has(field) && obj.get(field).isNull()) error(field, "must not be null: " + hint);
+        refuseNull(obj, field, field, hint);
+    }
+
+    private void refuseNull(ObjectNode obj, String key, String field, String hint) {
+        if (obj.has(key) && obj.get(key).isNull()) error(field, "must not be null: " + hint);
     }
 
     private void error(String field, String message) {
@@ -242,13 +258,17 @@ public final class JobSpecParser {
     private RetryPolicy retry(JsonNode n) {
         if (n == null || n.isNull()) return RetryPolicy.NONE;
         if (!n.isObject()) {
-            error("retry", "must be an object like {\"limit\": 2, \"on\": [\"failure\", \"timeout\", \"agent_lost\"]}");
+            error("retry", "must be an object like {\"limit\": 2, \"on\": [\"failure\", \"timeout\", \"agent_lost\"], \"backoff_seconds\": 5}");
             return RetryPolicy.NONE;
         }
         n.fieldNames().forEachRemaining(f -> {
-            if (!f.equals("limit") && !f.equals("on")) error("retry." + f, "unknown field; use limit and on");
+            if (!RETRY_FIELDS.contains(f)) error("retry." + f, "unknown field; use limit, on and backoff_seconds");
         });
         long limit = integer((ObjectNode) n, "limit", "retry.limit", 0, MAX_RETRY_LIMIT, 0);
+        refuseNull((ObjectNode) n, "backoff_seconds", "retry.backoff_seconds", "leave it out for the default of "
+                + RetryPolicy.DEFAULT_BACKOFF_SECONDS + " seconds, or 0 to retry at once");
+        long backoff = integer((ObjectNode) n, "backoff_seconds", "retry.backoff_seconds", 0,
+                RetryPolicy.MAX_BACKOFF_SECONDS, RetryPolicy.DEFAULT_BACKOFF_SECONDS);
         JsonNode on = n.get("on");
         Set<Integer> codes = new HashSet<>();
         boolean any = false, timeout = false, lost = false;
@@ -268,7 +288,7 @@ public final class JobSpecParser {
                 else error("retry.on[" + i + "]", "must be an exit code 1-255, \"failure\", \"timeout\" or \"agent_lost\", not " + describe(c));
             }
         }
-        return new RetryPolicy((int) limit, codes, any, timeout, lost);
+        return new RetryPolicy((int) limit, codes, any, timeout, lost, (int) backoff);
     }
 
     static boolean hasUnpairedSurrogate(String s) {

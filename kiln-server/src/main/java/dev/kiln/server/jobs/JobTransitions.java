@@ -21,6 +21,8 @@ public final class JobTransitions {
     private JobTransitions() {}
 
     public static final String CANCELLED_BY_USER = "Cancelled by user";
+    /** The SYSTEM line of a job cancelled before it ran again (seed 001's wording). */
+    public static final String BUILD_CANCELLED_BY_USER = "Build cancelled by user";
 
     /**
      * What to apply. {@code attempt} is null when the job has none. {@code newAttempt}: the attempt is to be
@@ -49,19 +51,23 @@ public final class JobTransitions {
     }
 
     /**
-     * A user cancels. Queued: cancelled at once. On an agent: cancelling until the agent reports the end. Already
-     * cancelling: nothing changes (null). Anything else: illegal.
+     * A user cancels ({@code by}: who, when known, else null). Queued: cancelled at once, with a SYSTEM line in the
+     * log of its last attempt ({@code attempt}), or of "attempt 0" when it never ran, so its log says what happened.
+     * On an agent: cancelling until the agent reports the end. Already cancelling: nothing changes (null). Anything
+     * else: illegal.
      */
-    public static Decision cancel(Job job, Attempt attempt, Instant now) {
+    public static Decision cancel(Job job, Attempt attempt, String by, Instant now) {
+        String who = by == null ? "" : " (" + by + ")";
         return switch (job.status()) {
             case QUEUED -> {
                 Job cancelled = job.finished(JobStatus.CANCELLED, null, CANCELLED_BY_USER, now);
-                yield new Decision(cancelled, null, false, List.of(JobEvents.cancelledWhileQueued(cancelled)), List.of());
+                yield new Decision(cancelled, attempt, false, List.of(JobEvents.cancelledWhileQueued(cancelled, by)),
+                        List.of(BUILD_CANCELLED_BY_USER + who));
             }
             case ASSIGNED, RUNNING -> {
                 Attempt cancelling = attempt.withStatus(JobStatus.CANCELLING);
                 yield new Decision(job.withStatus(JobStatus.CANCELLING, now), cancelling, false,
-                        List.of(JobEvents.cancelling(cancelling)), List.of("cancel requested by user"));
+                        List.of(JobEvents.cancelling(cancelling)), List.of("cancel requested by user" + who));
             }
             case CANCELLING -> null;
             default -> throw new IllegalTransitionException("job " + job.id() + " is " + job.status().wireName()
@@ -71,9 +77,11 @@ public final class JobTransitions {
 
     /**
      * The agent reported the end of the attempt. A cancelling job is cancelled, a stopping service stopped;
-     * otherwise the way it ended decides the status, and the job's retry policy whether it queues again.
+     * otherwise the way it ended decides the status, and the job's retry policy whether it queues again and how long
+     * it waits first ({@code jitter}: a uniform draw in [0, 1) for the backoff's random part).
      */
-    public static Decision attemptEnded(Job job, Attempt attempt, AgentMessage.JobFinished report, Instant now) {
+    public static Decision attemptEnded(Job job, Attempt attempt, AgentMessage.JobFinished report, Instant now,
+                                        double jitter) {
         String error = report.error();
         JobStatus ended;
         Outcome outcome = null;
@@ -113,21 +121,35 @@ public final class JobTransitions {
         Attempt attemptEnded = attempt.finished(ended, report.exitCode(), report.signal(), error, now);
         var events = new ArrayList<Event>();
         events.add(JobEvents.finished(finished, attemptEnded, report.signal(), error));
-        Job next = finished;
         if (outcome != null && job.spec().retry().next(attempt.number(), outcome, ended) == JobStatus.QUEUED) {
-            next = finished.requeued(now);
-            events.add(JobEvents.retrying(finished, ended));
+            return retry(finished, attemptEnded, ended, events, List.of(), now, jitter);
         }
-        return new Decision(next, attemptEnded, false, events, List.of());
+        return new Decision(finished, attemptEnded, false, events, List.of());
+    }
+
+    /**
+     * The ended attempt becomes another one after the policy's backoff: the job queues with a not-before time (the
+     * scheduler holds it until then) and says so in its events and its log.
+     */
+    private static Decision retry(Job ended, Attempt attempt, JobStatus why, List<Event> events, List<String> lines,
+                                  Instant now, double jitter) {
+        var retry = ended.spec().retry();
+        java.time.Duration delay = retry.delay(ended.attempt(), jitter);
+        Instant notBefore = delay.isZero() ? null : now.plus(delay);
+        events.add(JobEvents.retrying(ended, why, delay, notBefore));
+        var log = new ArrayList<>(lines);
+        log.add("retry " + ended.attempt() + " of " + retry.limit()
+                + (delay.isZero() ? " now" : " in " + String.format(java.util.Locale.ROOT, "%.1f s", delay.toMillis() / 1000.0)));
+        return new Decision(ended.requeued(now, notBefore), attempt, false, events, attempt == null ? List.of() : log);
     }
 
     /**
      * The job's agent is gone (did not come back in time, came back without the job, or was the embedded agent of a
      * server that died). A cancelling job is cancelled: nobody wants it retried. Otherwise the attempt is lost; a job
      * that never started has had no side effects and queues again whatever its policy, a started one as its retry
-     * policy says.
+     * policy says, after its backoff ({@code jitter} as for {@link #attemptEnded}).
      */
-    public static Decision agentGone(Job job, Attempt attempt, String why, Instant now) {
+    public static Decision agentGone(Job job, Attempt attempt, String why, Instant now, double jitter) {
         if (job.status() == JobStatus.CANCELLING) {
             Job cancelled = job.finished(JobStatus.CANCELLED, null, CANCELLED_BY_USER, now);
             Attempt ended = attempt == null ? null : attempt.finished(JobStatus.CANCELLED, null, null, why, now);
@@ -139,12 +161,15 @@ public final class JobTransitions {
         Attempt ended = attempt == null ? null : attempt.finished(JobStatus.LOST, null, null, why, now);
         var events = new ArrayList<Event>();
         events.add(JobEvents.lost(job, why));
-        Job next = lost;
-        if (neverStarted || job.spec().retry().next(job.attempt(), new Outcome.AgentLost(), JobStatus.LOST)
-                == JobStatus.QUEUED) {
-            next = lost.requeued(now);
-            events.add(JobEvents.retrying(lost, JobStatus.LOST));
+        List<String> lines = attempt == null ? List.of() : List.of("attempt lost: " + why);
+        if (neverStarted) {
+            // not a retry the policy chose: nothing ran, so nothing needs time to recover
+            events.add(JobEvents.retrying(lost, JobStatus.LOST, java.time.Duration.ZERO, null));
+            return new Decision(lost.requeued(now, null), ended, false, events, lines);
         }
-        return new Decision(next, ended, false, events, attempt == null ? List.of() : List.of("attempt lost: " + why));
+        if (job.spec().retry().next(job.attempt(), new Outcome.AgentLost(), JobStatus.LOST) == JobStatus.QUEUED) {
+            return retry(lost, ended, JobStatus.LOST, events, lines, now, jitter);
+        }
+        return new Decision(lost, ended, false, events, lines);
     }
 }

@@ -34,7 +34,7 @@ public final class JobsOnAgents implements AgentJobs {
             if (aj == null || (r != null && r.attempt() == aj.job.attempt())) continue;
             agent.activeJobs().remove(jobId);
             ledger.apply(aj, JobTransitions.agentGone(aj.job, aj.attempt,
-                    "agent " + agent.name() + " came back without the job", now));
+                    "agent " + agent.name() + " came back without the job", now, Jitter.draw()));
         }
         // jobs it runs that are not expected on it: stop them; those that are carry on where the store stands
         var connection = agent.connection();
@@ -61,7 +61,7 @@ public final class JobsOnAgents implements AgentJobs {
         for (var aj : List.copyOf(active.all())) {
             if (!agentId.equals(aj.job.agentId()) || !aj.job.status().isOnAgent()) continue;
             if (agent != null) agent.activeJobs().remove(aj.id());
-            ledger.apply(aj, JobTransitions.agentGone(aj.job, aj.attempt, why, now));
+            ledger.apply(aj, JobTransitions.agentGone(aj.job, aj.attempt, why, now, Jitter.draw()));
         }
     }
 }

@@ -90,15 +90,7 @@ public final class JobFeed implements AutoCloseable {
     private void drainEvents(List<Item> out) {
         if (!eventsReplayed) {
             eventsReplayed = true;
-            // stored first: what happened before we subscribed
-            List<Event> stored;
-            do {
-                stored = store.jobEvents(jobId, lastEvent, 1000);
-                for (Event e : stored) {
-                    out.add(new Item.EventItem(e));
-                    lastEvent = e.id();
-                }
-            } while (stored.size() == 1000);
+            readStoredEvents(out); // what happened before we subscribed
         }
         Event e;
         while ((e = events.pollNow()) != null) {
@@ -107,6 +99,17 @@ public final class JobFeed implements AutoCloseable {
                 lastEvent = e.id();
             }
         }
+    }
+
+    private void readStoredEvents(List<Item> out) {
+        List<Event> stored;
+        do {
+            stored = store.jobEvents(jobId, lastEvent, 1000);
+            for (Event e : stored) {
+                out.add(new Item.EventItem(e));
+                lastEvent = e.id();
+            }
+        } while (stored.size() == 1000);
     }
 
     /** Stored lines past the cursor, a page at a time; returns how many. */
@@ -159,7 +162,12 @@ public final class JobFeed implements AutoCloseable {
             return;
         }
         if (followAttempts && !job.status().isTerminal()) return; // a retry is queued: wait for it
-        if (withEvents) drainEvents(out);
+        if (withEvents) {
+            // The store commits an event before its writer publishes it: the attempt can read as finished while its
+            // job.finished is not in our inbox yet. The store is the truth, so the last events come from there.
+            readStoredEvents(out);
+            drainEvents(out);
+        }
         closed = true;
         out.add(new Item.Closed(followAttempts ? job.status().wireName() : a.get().status().wireName(), attempt, a.get().lineCount()));
     }

@@ -1,25 +1,40 @@
 package dev.kiln.server.scheduler;
 
 import dev.kiln.server.core.DaemonThreads;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs dispatch passes when woken: a job arrived, a slot freed, an agent connected. Never on a timer. Bursts of
- * wake-ups collapse into at most one running and one pending pass (Jenkins' AtmostOneTaskExecutor).
+ * Runs dispatch passes when woken: a job arrived, a slot freed, an agent connected, or a retry's backoff ended.
+ * Bursts of wake-ups collapse into at most one running and one pending pass (Jenkins' AtmostOneTaskExecutor). There
+ * is no polling: a pass says when it must run next at the latest (the earliest held retry), and one timer is armed
+ * for that moment.
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-    private final Runnable pass;
-    private final AtomicBoolean pending = new AtomicBoolean();
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(DaemonThreads.named("kiln-dispatcher"));
 
-    public Dispatcher(Runnable pass) {
+    /** One dispatch pass; returns when the next pass is due even if nothing wakes the dispatcher, or null. */
+    @FunctionalInterface
+    public interface Pass {
+        Instant run();
+    }
+
+    private final Pass pass;
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private final ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("kiln-dispatcher"));
+    // touched on the dispatcher thread only
+    private ScheduledFuture<?> timer;
+    private Instant timerAt;
+
+    public Dispatcher(Pass pass) {
         this.pass = pass;
+        thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // a retry's timer does not delay shutdown
     }
 
     public void wake() {
@@ -35,10 +50,20 @@ public final class Dispatcher implements AutoCloseable {
     private void run() {
         pending.set(false);
         try {
-            pass.run();
+            arm(pass.run());
         } catch (RuntimeException e) {
             log.error("dispatch pass failed", e);
         }
+    }
+
+    /** Keeps one timer, for the earliest moment a pass asked for. */
+    private void arm(Instant due) {
+        if (due == null) return;
+        if (timer != null && !timer.isDone() && !timerAt.isAfter(due)) return;
+        if (timer != null) timer.cancel(false);
+        long delayMs = Math.max(0, Duration.between(Instant.now(), due).toMillis() + 1);
+        timerAt = due;
+        timer = thread.schedule(this::wake, delayMs, TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -1,5 +1,15 @@
 package dev.kiln.server.scheduler;
 
+import java.time.Instant;
 
-/** Where a queued job stands: 1-based position, queue length, why it waits, and a wait estimate (may be null). */
-public record QueueInfo(int position, int totalQueued, WaitingReason waitingReason, Long estimatedWaitSeconds) {}
+/**
+ * Where a queued job stands: 1-based position, queue length, why it waits, how long it may wait (null when it
+ * cannot be estimated), and for a retry waiting out its backoff, when it may go.
+ */
+public record QueueInfo(int position, int totalQueued, WaitingReason waitingReason, WaitEstimate estimate,
+                        Instant notBefore) {
+
+    public Long estimatedWaitSeconds() {
+        return estimate == null ? null : estimate.seconds();
+    }
+}

@@ -6,8 +6,11 @@ import dev.kiln.server.core.JobStatus;
 import dev.kiln.server.fleet.AgentSession;
 import dev.kiln.server.fleet.AgentState;
 import dev.kiln.server.fleet.Fleet;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -16,7 +19,7 @@ public final class QueueReport {
     private final EngineLock lock;
     private final JobQueue queue;
     private final Fleet fleet;
-    private final DurationStats durations;
+    private final WaitEstimator estimator;
     private final Function<String, Job> activeJob;
     private final Supplier<Iterable<Job>> activeJobs;
 
@@ -26,27 +29,50 @@ public final class QueueReport {
         this.lock = lock;
         this.queue = queue;
         this.fleet = fleet;
-        this.durations = durations;
+        this.estimator = new WaitEstimator(durations);
         this.activeJob = activeJob;
         this.activeJobs = activeJobs;
     }
 
     /** Where a queued job stands; null if it is not queued. */
     public QueueInfo info(String jobId) {
-        JobQueue.Entry entry;
-        int position, total, ahead, capacity;
+        Instant now = Instant.now();
+        int position, total;
         WaitingReason reason;
+        WaitEstimator.Situation situation;
+        Instant heldUntil;
         synchronized (lock) {
-            entry = queue.get(jobId);
+            JobQueue.Entry entry = queue.get(jobId);
             if (entry == null) return null;
-            position = queue.position(entry);
+            var standing = queue.standing(entry);
+            position = standing.position();
             total = queue.size();
-            ahead = queue.aheadInGroup(entry);
-            reason = Scheduler.reasonFor(entry, queue, fleet.all());
-            capacity = Scheduler.matchingCapacity(entry.needs(), fleet.all());
+            heldUntil = queue.heldUntil(jobId);
+            Job job = activeJob.apply(jobId);
+            reason = heldUntil != null && job != null
+                    ? new WaitingReason.RetryBackoff(job.attempt(), job.spec().retry().limit(),
+                            (Duration.between(now, heldUntil).toMillis() + 999) / 1000)
+                    : Scheduler.reasonFor(entry, queue, fleet.all());
+            situation = situation(entry, standing.aheadInGroup(), heldUntil);
         }
-        // outside the lock: the first estimate for a type reads recent durations from the store
-        return new QueueInfo(position, total, reason, durations.estimateWaitSeconds(entry.type(), ahead, capacity));
+        // outside the lock: the first estimate for a kind of job reads its recent runs from the store
+        return new QueueInfo(position, total, reason, estimator.estimate(situation, now), heldUntil);
+    }
+
+    /** Under the lock: the slots of the online agents that can run {@code entry}, and the jobs ahead of it. */
+    private WaitEstimator.Situation situation(JobQueue.Entry entry, List<JobQueue.Run> ahead, Instant heldUntil) {
+        int free = 0;
+        var busy = new ArrayList<WaitEstimator.Busy>();
+        for (AgentSession a : fleet.all()) {
+            if (a.state() != AgentState.ONLINE || a.connection() == null || !Scheduler.canRun(entry.needs(), a)) continue;
+            free += Math.max(0, a.capacity() - a.activeJobs().size());
+            for (String id : a.activeJobs()) {
+                Job running = activeJob.apply(id);
+                if (running == null || running.spec().service()) continue; // a service holds its slot until stopped
+                busy.add(new WaitEstimator.Busy(DurationStats.Kind.of(running.spec()), running.startedAt()));
+            }
+        }
+        return new WaitEstimator.Situation(free, busy, ahead, heldUntil);
     }
 
     public QueueSummary summary(int headSize) {

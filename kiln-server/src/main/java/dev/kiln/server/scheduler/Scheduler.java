@@ -98,15 +98,6 @@ public final class Scheduler {
         return new WaitingReason.AllMatchingBusy(online.size(), used, capacity);
     }
 
-    /** Agents that could run jobs with these needs, free or busy: the capacity an estimate counts on. */
-    public static int matchingCapacity(JobQueue.Needs needs, Collection<AgentSession> agents) {
-        int capacity = 0;
-        for (var a : agents) {
-            if (a.state() == AgentState.ONLINE && canRun(needs, a)) capacity += a.capacity();
-        }
-        return capacity;
-    }
-
     public static boolean canRun(JobQueue.Needs needs, AgentSession agent) {
         if (needs.pinnedAgent() != null && !agent.matchesName(needs.pinnedAgent())) return false;
         return LabelMatcher.satisfies(needs.requirements(), agent.labels());

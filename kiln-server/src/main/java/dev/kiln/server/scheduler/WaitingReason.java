@@ -52,4 +52,12 @@ public sealed interface WaitingReason {
             return ahead == 0 ? "being dispatched" : ahead + " job" + (ahead == 1 ? "" : "s") + " ahead in the queue";
         }
     }
+
+    /** A retry waiting out its backoff: "retry 2 of 3 in 8 s". */
+    record RetryBackoff(int retry, int of, long inSeconds) implements WaitingReason {
+        public String code() { return "retry_backoff"; }
+        public String message() {
+            return "retry " + retry + " of " + of + (inSeconds <= 0 ? " starting" : " in " + inSeconds + " s");
+        }
+    }
 }

@@ -26,6 +26,12 @@ public interface Store extends AutoCloseable {
 
     Optional<Job> job(String id);
 
+    /**
+     * Ids of the jobs whose id starts with {@code prefix} (not empty, compared as given), in id order, at most
+     * {@code limit}: how a short id people type is found. A range on the id's own key, never a scan.
+     */
+    List<String> jobIdsStartingWith(String prefix, int limit);
+
     Page<Job> jobs(JobQuery query);
 
     /** Jobs not in a terminal status, in submission order: what the server must pick up at start. */
@@ -52,8 +58,11 @@ public interface Store extends AutoCloseable {
     /** Every line of an attempt's log in order, without holding it all in memory. */
     void forEachLogLine(String jobId, int attempt, Consumer<NumberedLine> sink);
 
-    /** Run durations (ms) of the most recent successful jobs of this type, newest first. */
-    List<Long> recentDurationsMs(String type, int limit);
+    /**
+     * Run durations (ms) of the most recent successful jobs, newest first: of this type and name, of this type when
+     * {@code name} is null, of any job when both are null.
+     */
+    List<Long> recentDurationsMs(String type, String name, int limit);
 
     List<AgentRecord> agents();
 

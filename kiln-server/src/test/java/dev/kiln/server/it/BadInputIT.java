@@ -78,6 +78,9 @@ class BadInputIT {
         c.add(post("retry limit too high", "{\"command\": \"x\", \"retry\": {\"limit\": 100}}", "retry.limit"));
         c.add(post("unknown retry condition", "{\"command\": \"x\", \"retry\": {\"limit\": 1, \"on\": [\"sometimes\"]}}", "retry.on[0]"));
         c.add(post("retry not an object", "{\"command\": \"x\", \"retry\": 3}", "retry"));
+        c.add(post("null retry backoff", "{\"command\": \"x\", \"retry\": {\"limit\": 1, \"backoff_seconds\": null}}", "retry.backoff_seconds"));
+        c.add(post("negative retry backoff", "{\"command\": \"x\", \"retry\": {\"limit\": 1, \"backoff_seconds\": -5}}", "retry.backoff_seconds"));
+        c.add(post("huge retry backoff", "{\"command\": \"x\", \"retry\": {\"limit\": 1, \"backoff_seconds\": 86400}}", "retry.backoff_seconds"));
         c.add(post("bad architecture", "{\"command\": \"x\", \"target_architecture\": \"ARM 64!\"}", "target_architecture"));
         c.add(post("bad commit hash", "{\"command\": \"x\", \"source_repository\": \"/tmp/r\", \"commit_hash\": \"xyz!\"}", "commit_hash"));
         c.add(post("branch without repository", "{\"command\": \"x\", \"branch\": \"main\"}", "branch"));

@@ -101,7 +101,7 @@ class FleetIT {
             b = AgentProcess.launch(server.api(), "second", "zone=a", 1, dir.resolve("b"));
             awaitAgents(api, 2);
             String id = api.submit(Map.of("command", "if [ \"$KILN_ATTEMPT\" = 1 ]; then sleep 120; fi; echo finished",
-                    "labels", Map.of("zone", "a"), "retry", Map.of("limit", 1, "on", List.of("agent_lost")))).get("id").asText();
+                    "labels", Map.of("zone", "a"), "retry", Map.of("limit", 1, "on", List.of("agent_lost"), "backoff_seconds", 0))).get("id").asText();
             JsonNode running = api.awaitStatus(id, Duration.ofSeconds(20), "running");
             String first = running.get("agent_name").asText();
             Process victim = first.equals("first") ? a : b;

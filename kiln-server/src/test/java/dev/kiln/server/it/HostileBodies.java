@@ -9,7 +9,7 @@ import java.util.Random;
 final class HostileBodies {
     static final List<String> FIELDS = List.of("name", "type", "command", "source_repository", "branch", "commit_hash",
             "target_architecture", "server_id", "labels", "env", "secrets", "priority", "timeout_seconds",
-            "cancel_grace_seconds", "retry", "artifacts", "service", "role", "token", "limit", "on");
+            "cancel_grace_seconds", "retry", "artifacts", "service", "role", "token", "limit", "on", "backoff_seconds");
     /** Commands a fuzzed job may really run: each ends at once or on SIGTERM. */
     static final List<String> SAFE_COMMANDS = List.of("true", "echo fuzz", "exit 3", "sleep 120", "printf '\\xff\\xfe\\n'");
 

@@ -119,7 +119,7 @@ class JobLifecycleIT {
     @Test
     void aFailingJobIsRetriedPerItsPolicyWithLogsPerAttempt() {
         String id = api.submit(Map.of("command", "echo attempt $KILN_ATTEMPT; [ \"$KILN_ATTEMPT\" -ge 3 ] || exit 3",
-                "retry", Map.of("limit", 3, "on", List.of(3)))).get("id").asText();
+                "retry", Map.of("limit", 3, "on", List.of(3), "backoff_seconds", 0))).get("id").asText();
         JsonNode done = api.awaitStatus(id, Duration.ofSeconds(30), "succeeded", "failed");
         assertThat(done.get("status").asText()).isEqualTo("succeeded");
         assertThat(done.get("attempt").asInt()).isEqualTo(3);
@@ -139,8 +139,8 @@ class JobLifecycleIT {
 
     @Test
     void retriesStopAtTheLimitAndOtherExitCodesAreNotRetried() {
-        String limited = api.submit(Map.of("command", "exit 3", "retry", Map.of("limit", 1, "on", List.of(3)))).get("id").asText();
-        String other = api.submit(Map.of("command", "exit 4", "retry", Map.of("limit", 5, "on", List.of(3)))).get("id").asText();
+        String limited = api.submit(Map.of("command", "exit 3", "retry", Map.of("limit", 1, "on", List.of(3), "backoff_seconds", 0))).get("id").asText();
+        String other = api.submit(Map.of("command", "exit 4", "retry", Map.of("limit", 5, "on", List.of(3), "backoff_seconds", 0))).get("id").asText();
         JsonNode a = api.awaitStatus(limited, Duration.ofSeconds(30), "failed");
         JsonNode b = api.awaitStatus(other, Duration.ofSeconds(30), "failed");
         assertThat(a.get("attempts")).hasSize(2);

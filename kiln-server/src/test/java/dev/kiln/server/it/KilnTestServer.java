@@ -7,6 +7,7 @@ import dev.kiln.server.http.AgentLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /** A real Kiln server on a free loopback port, with its embedded agent, over a temporary data dir. */
 public final class KilnTestServer implements AutoCloseable {
@@ -31,6 +32,13 @@ public final class KilnTestServer implements AutoCloseable {
         var config = new ServerConfig(dataDir, "127.0.0.1", 0, true, "embedded", agentCapacity, Map.of(),
                 new FleetRegistry.Timing(Duration.ofSeconds(3), Duration.ofSeconds(6)), true);
         return new KilnTestServer(KilnServer.start(adjust.apply(config), new TestEmbeddedAgent()));
+    }
+
+    /** A server with no agent at all: jobs queue and stay queued until an agent connects. */
+    public static KilnTestServer startWithoutAgent(Path dataDir) {
+        var config = new ServerConfig(dataDir, "127.0.0.1", 0, false, "embedded", 0, Map.of(),
+                new FleetRegistry.Timing(Duration.ofSeconds(3), Duration.ofSeconds(6)), true);
+        return new KilnTestServer(KilnServer.start(config, null));
     }
 
     @Override

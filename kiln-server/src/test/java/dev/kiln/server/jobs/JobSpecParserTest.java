@@ -31,11 +31,52 @@ class JobSpecParserTest {
     }
 
     @Test
+    void aRepositoryWithoutACommandRunsTheRepositorysOwnBuild() throws Exception {
+        // seed 001's clients send exactly this body: no command
+        JobSpec s = parse("""
+                {"source_repository": "https://github.com/torvalds/linux", "branch": "master", "commit_hash": "HEAD",
+                 "target_architecture": "x86_64", "server_id": "auto"}""");
+        assertThat(s.command()).isNull();
+        assertThat(s.name()).isEqualTo("build https://github.com/torvalds/linux");
+        assertThat(parse("{\"source_repository\": \"file:///srv/r\", \"command\": null}").command()).isNull();
+    }
+
+    @Test
+    void withoutARepositoryTheCommandIsStillRequired() {
+        for (String body : new String[] {"{}", "{\"branch\": \"main\"}", "{\"source_repository\": null}"}) {
+            assertThatThrownBy(() -> parse(body)).as(body)
+                    .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                            .anySatisfy(err -> {
+                                assertThat(err.field()).isEqualTo("command");
+                                assertThat(err.message()).contains("unless source_repository is given");
+                            }));
+        }
+        assertThatThrownBy(() -> parse("{\"source_repository\": \"file:///srv/r\", \"command\": \" \"}"))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(ValidationException.FieldError::field).containsExactly("command"));
+    }
+
+    @Test
     void retryWithoutOnMeansEveryRetryableCondition() throws Exception {
         var r = parse("{\"command\": \"x\", \"retry\": {\"limit\": 2}}").retry();
         assertThat(r.onAnyFailure()).isTrue();
         assertThat(r.onTimeout()).isTrue();
         assertThat(r.onAgentLost()).isTrue();
+    }
+
+    @Test
+    void retryBackoffDefaultsToFiveSecondsZeroMeansAtOnceAndNonsenseNamesTheField() throws Exception {
+        assertThat(parse("{\"command\": \"x\", \"retry\": {\"limit\": 2}}").retry().backoffSeconds())
+                .isEqualTo(RetryPolicy.DEFAULT_BACKOFF_SECONDS);
+        assertThat(parse("{\"command\": \"x\", \"retry\": {\"limit\": 2, \"backoff_seconds\": 0}}").retry().backoffSeconds())
+                .isZero();
+        assertThat(parse("{\"command\": \"x\", \"retry\": {\"limit\": 2, \"backoff_seconds\": 1800}}").retry().backoffSeconds())
+                .isEqualTo(1800);
+        for (String bad : new String[] {"null", "-1", "1801", "1.5", "\"5\"", "true", "[]"}) {
+            assertThatThrownBy(() -> parse("{\"command\": \"x\", \"retry\": {\"limit\": 2, \"backoff_seconds\": " + bad + "}}"))
+                    .as(bad).isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                            .extracting(ValidationException.FieldError::field).containsExactly("retry.backoff_seconds"));
+        }
     }
 
     @Test

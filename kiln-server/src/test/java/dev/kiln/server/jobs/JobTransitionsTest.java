@@ -31,14 +31,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 class JobTransitionsTest {
     static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
     static final RetryPolicy NO_RETRY = RetryPolicy.NONE;
-    static final RetryPolicy RETRY_ALL = new RetryPolicy(2, Set.of(), true, true, true);
+    static final RetryPolicy RETRY_ALL = new RetryPolicy(2, Set.of(), true, true, true, 5);
 
     static Job job(JobStatus status, RetryPolicy retry) {
         var spec = new JobSpec("j", "build", "true", null, null, null, null, null, Map.of(), Map.of(), Map.of(), 0,
                 60, 10, retry, List.of(), false);
         int attempt = status == QUEUED ? 0 : 1;
         return new Job("0190a5f0-0000-7000-8000-000000000001", 1, spec, status, attempt, status == QUEUED ? null : "agent-1",
-                NOW, NOW, NOW, status == ASSIGNED || status == QUEUED ? null : NOW, null, null, null, null, Map.of());
+                NOW, NOW, NOW, status == ASSIGNED || status == QUEUED ? null : NOW, null, null, null, null, Map.of(), null);
     }
 
     static Attempt attempt(Job job) {
@@ -94,30 +94,78 @@ class JobTransitionsTest {
 
     @Test
     void cancel() {
-        walk(NO_RETRY, j -> JobTransitions.cancel(j, attempt(j), NOW),
+        walk(NO_RETRY, j -> JobTransitions.cancel(j, attempt(j), null, NOW),
                 moves(QUEUED, CANCELLED, ASSIGNED, CANCELLING, RUNNING, CANCELLING, CANCELLING, null));
-        var queued = JobTransitions.cancel(job(QUEUED, NO_RETRY), null, NOW);
+        var queued = JobTransitions.cancel(job(QUEUED, NO_RETRY), null, null, NOW);
         assertThat(kinds(queued)).containsExactly("job.cancelled");
         assertThat(queued.job().error()).isEqualTo("Cancelled by user");
-        var running = JobTransitions.cancel(job(RUNNING, NO_RETRY), attempt(job(RUNNING, NO_RETRY)), NOW);
+        var running = JobTransitions.cancel(job(RUNNING, NO_RETRY), attempt(job(RUNNING, NO_RETRY)), null, NOW);
         assertThat(running.attempt().status()).isEqualTo(CANCELLING);
         assertThat(running.systemLines()).containsExactly("cancel requested by user");
     }
 
     @Test
+    void cancellingAQueuedJobLeavesALineInItsLogSayingWho() {
+        var neverRan = JobTransitions.cancel(job(QUEUED, NO_RETRY), null, "release-bot", NOW);
+        assertThat(neverRan.systemLines()).containsExactly("Build cancelled by user (release-bot)");
+        assertThat(neverRan.attempt()).as("no attempt: the ledger writes the queue's log, attempt 0").isNull();
+        assertThat(neverRan.events().get(0).data()).containsEntry("by", "release-bot");
+        assertThat(JobTransitions.cancel(job(QUEUED, NO_RETRY), null, null, NOW).systemLines())
+                .containsExactly("Build cancelled by user");
+
+        // a retry waiting in the queue: the line goes to the log of its last attempt
+        var failed = attempt(job(RUNNING, RETRY_ALL)).finished(FAILED, 1, null, "exit code 1", NOW);
+        Job waiting = job(RUNNING, RETRY_ALL).finished(FAILED, 1, "exit code 1", NOW).requeued(NOW, NOW.plusSeconds(5));
+        var afterRetry = JobTransitions.cancel(waiting, failed, null, NOW);
+        assertThat(afterRetry.attempt()).isEqualTo(failed);
+        assertThat(afterRetry.job().status()).isEqualTo(CANCELLED);
+        assertThat(afterRetry.job().notBefore()).isNull();
+    }
+
+    @Test
+    void aRetryWaitsOutItsBackoffAndSaysSo() {
+        Job running = job(RUNNING, RETRY_ALL); // backoff 5 s, retry 1: between 5 and 10 s
+        var d = JobTransitions.attemptEnded(running, attempt(running), report(FinishReason.EXITED, 1), NOW, 0.5);
+        assertThat(d.job().status()).isEqualTo(QUEUED);
+        assertThat(d.job().notBefore()).isEqualTo(NOW.plusMillis(7_500));
+        var retrying = d.events().get(1);
+        assertThat(retrying.kind()).isEqualTo("job.retrying");
+        assertThat(retrying.data()).containsEntry("delay_ms", 7_500L).containsEntry("not_before", NOW.plusMillis(7_500).toString())
+                .containsEntry("next_attempt", 2);
+        assertThat(d.systemLines()).containsExactly("retry 1 of 2 in 7.5 s");
+
+        var lost = JobTransitions.agentGone(running, attempt(running), "gone", NOW, 0.0);
+        assertThat(lost.job().notBefore()).isEqualTo(NOW.plusSeconds(5));
+
+        var immediate = new RetryPolicy(2, Set.of(), true, true, true, 0);
+        var now = JobTransitions.attemptEnded(job(RUNNING, immediate), attempt(job(RUNNING, immediate)),
+                report(FinishReason.EXITED, 1), NOW, 0.5);
+        assertThat(now.job().notBefore()).isNull();
+        assertThat(now.events().get(1).data()).containsEntry("delay_ms", 0L).doesNotContainKey("not_before");
+    }
+
+    @Test
+    void aJobLostBeforeItStartedQueuesAgainAtOnce() {
+        Job assigned = job(ASSIGNED, RETRY_ALL);
+        var d = JobTransitions.agentGone(assigned, attempt(assigned), "gone", NOW, 0.9);
+        assertThat(d.job().status()).isEqualTo(QUEUED);
+        assertThat(d.job().notBefore()).as("nothing ran, nothing to wait for").isNull();
+    }
+
+    @Test
     void exitZeroSucceedsAndNeverRetries() {
-        walk(RETRY_ALL, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 0), NOW),
+        walk(RETRY_ALL, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 0), NOW, 0.5),
                 moves(RUNNING, SUCCEEDED, CANCELLING, CANCELLED, STOPPING, STOPPED));
     }
 
     @Test
     void aFailureFailsOrQueuesAgainAsThePolicySays() {
-        walk(NO_RETRY, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 1), NOW),
+        walk(NO_RETRY, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 1), NOW, 0.5),
                 moves(ASSIGNED, FAILED, RUNNING, FAILED, CANCELLING, CANCELLED, STOPPING, STOPPED));
-        walk(RETRY_ALL, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 1), NOW),
+        walk(RETRY_ALL, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 1), NOW, 0.5),
                 moves(ASSIGNED, QUEUED, RUNNING, QUEUED, CANCELLING, CANCELLED, STOPPING, STOPPED));
         var retried = JobTransitions.attemptEnded(job(RUNNING, RETRY_ALL), attempt(job(RUNNING, RETRY_ALL)),
-                report(FinishReason.EXITED, 3), NOW);
+                report(FinishReason.EXITED, 3), NOW, 0.5);
         assertThat(kinds(retried)).containsExactly("job.finished", "job.retrying");
         assertThat(retried.attempt().status()).isEqualTo(FAILED);
         assertThat(retried.job().error()).isEqualTo("exit code 3");
@@ -125,25 +173,25 @@ class JobTransitionsTest {
 
     @Test
     void aTimeoutTimesOutOrQueuesAgain() {
-        walk(NO_RETRY, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.TIMED_OUT, null), NOW),
+        walk(NO_RETRY, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.TIMED_OUT, null), NOW, 0.5),
                 moves(RUNNING, TIMED_OUT, CANCELLING, CANCELLED, STOPPING, STOPPED));
-        walk(RETRY_ALL, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.TIMED_OUT, null), NOW),
+        walk(RETRY_ALL, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.TIMED_OUT, null), NOW, 0.5),
                 moves(RUNNING, QUEUED, CANCELLING, CANCELLED, STOPPING, STOPPED));
     }
 
     @Test
     void aJobThatCouldNotStartFailsWhateverThePolicy() {
-        walk(RETRY_ALL, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.FAILED_TO_START, null), NOW),
+        walk(RETRY_ALL, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.FAILED_TO_START, null), NOW, 0.5),
                 moves(ASSIGNED, FAILED, RUNNING, FAILED, CANCELLING, CANCELLED, STOPPING, STOPPED));
     }
 
     @Test
     void agentGoneLosesTheAttemptRequeuesWhatNeverStartedAndCancelsWhatWasCancelling() {
-        walk(NO_RETRY, j -> JobTransitions.agentGone(j, attempt(j), "gone", NOW),
+        walk(NO_RETRY, j -> JobTransitions.agentGone(j, attempt(j), "gone", NOW, 0.5),
                 moves(ASSIGNED, QUEUED, RUNNING, LOST, CANCELLING, CANCELLED, STOPPING, LOST));
-        walk(RETRY_ALL, j -> JobTransitions.agentGone(j, attempt(j), "gone", NOW),
+        walk(RETRY_ALL, j -> JobTransitions.agentGone(j, attempt(j), "gone", NOW, 0.5),
                 moves(ASSIGNED, QUEUED, RUNNING, QUEUED, CANCELLING, CANCELLED, STOPPING, QUEUED));
-        var lost = JobTransitions.agentGone(job(RUNNING, NO_RETRY), attempt(job(RUNNING, NO_RETRY)), "gone", NOW);
+        var lost = JobTransitions.agentGone(job(RUNNING, NO_RETRY), attempt(job(RUNNING, NO_RETRY)), "gone", NOW, 0.5);
         assertThat(kinds(lost)).containsExactly("job.lost");
         assertThat(lost.attempt().status()).isEqualTo(LOST);
         assertThat(lost.systemLines()).containsExactly("attempt lost: gone");
@@ -155,9 +203,9 @@ class JobTransitionsTest {
         // the decisions never invent a move: whatever they return is in the table (or a retry through it)
         Job job = job(from, RETRY_ALL);
         for (Function<Job, JobTransitions.Decision> decide : List.<Function<Job, JobTransitions.Decision>>of(
-                j -> JobTransitions.cancel(j, attempt(j), NOW),
-                j -> JobTransitions.agentGone(j, attempt(j), "gone", NOW),
-                j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 1), NOW))) {
+                j -> JobTransitions.cancel(j, attempt(j), null, NOW),
+                j -> JobTransitions.agentGone(j, attempt(j), "gone", NOW, 0.5),
+                j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 1), NOW, 0.5))) {
             try {
                 var d = decide.apply(job);
                 if (d == null || d.job().status() == from) continue;

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SchedulerTest {
+    static final DurationStats.Kind KIND = new DurationStats.Kind("build", "make");
     static final AgentConnection CONNECTED = new AgentConnection() {
         public void send(ServerMessage message) {}
         public void close(int code, String reason) {}
@@ -24,7 +25,42 @@ class SchedulerTest {
     }
 
     static JobQueue.Entry job(String id, int priority, long order, Map<String, String> req) {
-        return new JobQueue.Entry(id, priority, order, new JobQueue.Needs(req, null), "build");
+        return new JobQueue.Entry(id, priority, order, new JobQueue.Needs(req, null), KIND);
+    }
+
+    @Test
+    void aHeldRetryIsNotDispatchedBeforeItsTimeNorBlocksTheJobsBehindIt() {
+        var q = new JobQueue();
+        Instant t0 = Instant.parse("2026-11-23T12:00:00Z");
+        q.hold(job("retry", 0, 1, Map.of()), t0.plusSeconds(8));
+        q.add(job("later", 0, 2, Map.of()));
+        var idle = agent("idle", 1, Map.of());
+        assertThat(q.size()).isEqualTo(2);
+        assertThat(q.groupSizes()).as("the queue's totals count held retries").containsValue(2);
+        assertThat(q.contains("retry")).isTrue();
+        assertThat(q.heldUntil("retry")).isEqualTo(t0.plusSeconds(8));
+        assertThat(q.nextRelease()).isEqualTo(t0.plusSeconds(8));
+        assertThat(Scheduler.next(q, List.of(idle)).entry().jobId()).as("the job behind goes first").isEqualTo("later");
+        q.remove("later");
+
+        q.release(t0.plusMillis(7_999));
+        assertThat(Scheduler.next(q, List.of(idle))).as("a millisecond early").isNull();
+        q.release(t0.plusSeconds(8));
+        assertThat(q.heldUntil("retry")).isNull();
+        assertThat(q.nextRelease()).isNull();
+        assertThat(Scheduler.next(q, List.of(idle)).entry().jobId()).isEqualTo("retry");
+    }
+
+    @Test
+    void aHeldRetryCanBeRemovedLikeAnyQueuedJob() {
+        var q = new JobQueue();
+        Instant t0 = Instant.parse("2026-11-23T12:00:00Z");
+        q.hold(job("retry", 0, 1, Map.of()), t0.plusSeconds(8));
+        assertThat(q.remove("retry")).isTrue();
+        assertThat(q.size()).isZero();
+        assertThat(q.nextRelease()).isNull();
+        q.release(t0.plusSeconds(9));
+        assertThat(q.contains("retry")).isFalse();
     }
 
     @Test
@@ -81,7 +117,7 @@ class SchedulerTest {
     void drainingAndPinnedAgentsAreExplained() {
         var q = new JobQueue();
         q.add(job("j", 0, 1, Map.of("arch", "arm64")));
-        var pinned = new JobQueue.Entry("p", 0, 2, new JobQueue.Needs(Map.of(), "build-7"), "build");
+        var pinned = new JobQueue.Entry("p", 0, 2, new JobQueue.Needs(Map.of(), "build-7"), KIND);
         q.add(pinned);
         var arm = agent("build-7", 2, Map.of("arch", List.of("arm64")));
         arm.setState(AgentState.DRAINING);
@@ -89,7 +125,7 @@ class SchedulerTest {
         assertThat(Scheduler.reasonFor(q.get("j"), q, List.of(arm)).message())
                 .isEqualTo("the only matching agent, build-7, is draining");
         assertThat(Scheduler.reasonFor(pinned, q, List.of(arm)).message()).isEqualTo("agent build-7 is draining");
-        var ghost = new JobQueue.Entry("g", 0, 3, new JobQueue.Needs(Map.of(), "nobody"), "build");
+        var ghost = new JobQueue.Entry("g", 0, 3, new JobQueue.Needs(Map.of(), "nobody"), KIND);
         assertThat(Scheduler.reasonFor(ghost, q, List.of(arm)).message()).isEqualTo("agent nobody (server_id) is not registered");
         assertThat(Scheduler.reasonFor(q.get("j"), q, List.of()).message()).isEqualTo("no online agent has arch=arm64");
         var none = job("n", 0, 4, Map.of());
@@ -102,10 +138,28 @@ class SchedulerTest {
         q.add(job("a", 0, 1, Map.of("arch", "arm64")));
         q.add(job("b", 0, 2, Map.of()));
         q.add(job("c", 9, 3, Map.of("arch", "arm64")));
-        assertThat(q.position(q.get("c"))).isEqualTo(1);
-        assertThat(q.position(q.get("a"))).isEqualTo(2);
-        assertThat(q.position(q.get("b"))).isEqualTo(3);
+        assertThat(q.standing(q.get("c")).position()).isEqualTo(1);
+        assertThat(q.standing(q.get("a")).position()).isEqualTo(2);
+        assertThat(q.standing(q.get("b")).position()).isEqualTo(3);
         assertThat(q.head(2)).extracting(JobQueue.Entry::jobId).containsExactly("c", "a");
         assertThat(q.heads()).extracting(JobQueue.Entry::jobId).containsExactly("c", "b");
+    }
+
+    @Test
+    void theJobsAheadInTheGroupComeAsRunsOfOneKindInDispatchOrder() {
+        var q = new JobQueue();
+        var lint = new DurationStats.Kind("build", "lint");
+        for (int i = 1; i <= 3; i++) q.add(job("make-" + i, 0, i, Map.of()));
+        q.add(new JobQueue.Entry("lint", 0, 4, new JobQueue.Needs(Map.of(), null), lint));
+        q.add(job("make-5", 0, 5, Map.of()));
+        q.add(job("urgent", 5, 6, Map.of()));
+        q.add(job("arm", 9, 7, Map.of("arch", "arm64"))); // another group: counts for the position, not the runs
+        q.add(job("me", 0, 8, Map.of()));
+        var standing = q.standing(q.get("me"));
+        assertThat(standing.position()).isEqualTo(8);
+        // urgent (priority 5) and make-1..3 are one run of the same kind
+        assertThat(standing.aheadInGroup()).containsExactly(new JobQueue.Run(KIND, 4), new JobQueue.Run(lint, 1),
+                new JobQueue.Run(KIND, 1));
+        assertThat(q.standing(q.get("urgent")).aheadInGroup()).isEmpty();
     }
 }

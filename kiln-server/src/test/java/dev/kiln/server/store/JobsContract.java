@@ -29,7 +29,7 @@ public interface JobsContract extends StoreFixture {
         assertThat(read.spec().secrets()).containsExactly(Map.entry("TOKEN", "***"));
         assertThat(read.withSeq(0)).isEqualTo(new Job(job.id(), 0, job.spec().snapshot(), job.status(), job.attempt(),
                 job.agentId(), job.createdAt(), job.updatedAt(), job.queuedAt(), job.startedAt(), job.finishedAt(),
-                job.exitCode(), job.error(), job.rerunOf(), job.outputs()));
+                job.exitCode(), job.error(), job.rerunOf(), job.outputs(), null));
         assertThat(store().secrets(job.id())).isEqualTo(Map.of("TOKEN", "s3cret"));
     }
 
@@ -47,6 +47,26 @@ public interface JobsContract extends StoreFixture {
         assertThat(store().job("no-such-job")).isEmpty();
         assertThat(store().secrets(plain.id())).isEmpty();
         assertThat(store().secrets("no-such-job")).isEmpty();
+    }
+
+    @Test
+    default void jobIdsStartingWithAPrefixAreFoundInIdOrderUpToTheLimit() {
+        // ids that share prefixes, and neighbours just outside them on either side
+        var ids = List.of("abcdef01-0000-4000-8000-000000000002", "abcdef01-0000-4000-8000-000000000001",
+                "abcdef02-0000-4000-8000-000000000000", "abcdeeff-0000-4000-8000-000000000000",
+                "abcdeg00-0000-4000-8000-000000000000", "abcdf000-0000-4000-8000-000000000000");
+        run(tx -> ids.forEach(id -> tx.insertJob(Job.newlySubmitted(id, spec(id), null, at(0)))));
+
+        assertThat(store().jobIdsStartingWith("abcdef", 10)).containsExactly("abcdef01-0000-4000-8000-000000000001",
+                "abcdef01-0000-4000-8000-000000000002", "abcdef02-0000-4000-8000-000000000000");
+        assertThat(store().jobIdsStartingWith("abcdef", 2)).containsExactly("abcdef01-0000-4000-8000-000000000001",
+                "abcdef01-0000-4000-8000-000000000002");
+        assertThat(store().jobIdsStartingWith("abcdef02", 10)).containsExactly("abcdef02-0000-4000-8000-000000000000");
+        assertThat(store().jobIdsStartingWith("abcdef01-0000-4000-8000-000000000002", 10))
+                .as("a whole id is a prefix of itself").containsExactly("abcdef01-0000-4000-8000-000000000002");
+        assertThat(store().jobIdsStartingWith("abcde", 10)).hasSize(5);
+        assertThat(store().jobIdsStartingWith("abcdef03", 10)).isEmpty();
+        assertThat(store().jobIdsStartingWith("ABCDEF", 10)).as("compared as given: callers normalise case").isEmpty();
     }
 
     @Test
@@ -71,9 +91,25 @@ public interface JobsContract extends StoreFixture {
         assertThat(read).isEqualTo(finished);
         assertThat(read.outputs()).containsExactly(Map.entry("version", "1.2.3"));
 
-        Job requeued = finished.requeued(at(5));
+        Job requeued = finished.requeued(at(5), null);
         run(tx -> tx.updateJob(requeued));
         assertThat(store().job(job.id())).contains(requeued);
+    }
+
+    @Test
+    default void aRetryWaitingOutItsBackoffKeepsItsNotBeforeTimeUntilAssigned() {
+        Job job = insert("backoff");
+        Instant t = at(3);
+        Job failed = job.assigned("agent-1", at(1)).started(at(2)).finished(JobStatus.FAILED, 1, "exit code 1", t);
+        Job waiting = failed.requeued(t, t.plusMillis(8_250));
+        run(tx -> tx.updateJob(waiting));
+        assertThat(store().job(job.id()).orElseThrow().notBefore()).isEqualTo(t.plusMillis(8_250));
+        assertThat(store().activeJobs()).filteredOn(j -> j.id().equals(job.id())).singleElement()
+                .isEqualTo(waiting); // what a restart reads: the wait survives it
+
+        Job assigned = waiting.assigned("agent-1", at(12));
+        run(tx -> tx.updateJob(assigned));
+        assertThat(store().job(job.id()).orElseThrow().notBefore()).isNull();
     }
 
     @Test
@@ -131,11 +167,11 @@ public interface JobsContract extends StoreFixture {
     }
 
     @Test
-    default void recentDurationsAreOfSucceededJobsOfTheTypeNewestFirst() {
+    default void recentDurationsAreOfSucceededJobsOfTheTypeAndNameNewestFirst() {
         Instant t = at(0);
         var durations = List.of(1_500L, 250L, 4_000L);
         for (long ms : durations) {
-            Job j = insert(spec("ok-" + ms, "build", null, Map.of(), Map.of()));
+            Job j = insert(spec(ms == 250 ? "lint" : "compile", "build", null, Map.of(), Map.of()));
             run(tx -> tx.updateJob(j.assigned("a", t).started(t).finished(JobStatus.SUCCEEDED, 0, null, t.plusMillis(ms))));
         }
         Job failed = insert(spec("failed", "build", null, Map.of(), Map.of()));
@@ -145,10 +181,13 @@ public interface JobsContract extends StoreFixture {
             tx.updateJob(failed.assigned("a", t).started(t).finished(JobStatus.FAILED, 1, null, t.plusMillis(9_000)));
             tx.updateJob(otherType.assigned("a", t).started(t).finished(JobStatus.SUCCEEDED, 0, null, t.plusMillis(7_000)));
         });
-        assertThat(store().recentDurationsMs("build", 10)).containsExactly(4_000L, 250L, 1_500L);
-        assertThat(store().recentDurationsMs("build", 2)).containsExactly(4_000L, 250L);
-        assertThat(store().recentDurationsMs("deploy", 10)).containsExactly(7_000L);
-        assertThat(store().recentDurationsMs("test", 10)).isEmpty();
+        assertThat(store().recentDurationsMs("build", null, 10)).containsExactly(4_000L, 250L, 1_500L);
+        assertThat(store().recentDurationsMs("build", null, 2)).containsExactly(4_000L, 250L);
+        assertThat(store().recentDurationsMs("deploy", null, 10)).containsExactly(7_000L);
+        assertThat(store().recentDurationsMs("test", null, 10)).isEmpty();
+        assertThat(store().recentDurationsMs("build", "compile", 10)).containsExactly(4_000L, 1_500L);
+        assertThat(store().recentDurationsMs("deploy", "compile", 10)).isEmpty();
+        assertThat(store().recentDurationsMs(null, null, 10)).containsExactly(7_000L, 4_000L, 250L, 1_500L);
     }
 
     @Test

@@ -45,7 +45,7 @@ public interface StoreFixture {
 
     default JobSpec spec(String name, String type, String arch, Map<String, String> labels, Map<String, String> secrets) {
         return new JobSpec(name, type, "echo " + name, "https://git.example/repo.git", "main", null, arch, null,
-                labels, Map.of("A", "1"), secrets, 5, 60, 10, new RetryPolicy(1, Set.of(2), false, true, true),
+                labels, Map.of("A", "1"), secrets, 5, 60, 10, new RetryPolicy(1, Set.of(2), false, true, true, 7),
                 List.of("out/*"), false);
     }
 

@@ -4,105 +4,27 @@ import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertTha
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.options.ColorScheme;
-import dev.kiln.server.it.Api;
-import dev.kiln.server.it.KilnTestServer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The dashboard in a real Chromium against a real server. Screenshots go to target/screenshots/. */
-class DashboardIT {
-    @TempDir
-    static Path dir;
-    static KilnTestServer kiln;
-    static Api api;
-    static Playwright playwright;
-    static Browser browser;
-    static final Path SHOTS = Paths.get("target", "screenshots");
-    BrowserContext context;
-    Page page;
-    final List<String> consoleErrors = new CopyOnWriteArrayList<>();
-    /** The browser logs every 4xx response as a console error; a test that provokes one on purpose says so. */
-    final List<String> expectedErrors = new CopyOnWriteArrayList<>();
-
-    @BeforeAll
-    static void start() throws Exception {
-        kiln = KilnTestServer.start(dir.resolve("data"), 2);
-        api = kiln.api;
-        Files.createDirectories(SHOTS);
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                .setExecutablePath(Paths.get(System.getenv().getOrDefault("KILN_CHROMIUM", "/usr/bin/chromium")))
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync")));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) browser.close();
-        if (playwright != null) playwright.close();
-        kiln.close();
-    }
-
-    @BeforeEach
-    void open() {
-        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 860));
-        page = context.newPage();
-        page.onConsoleMessage(m -> {
-            if (m.type().equals("error")) consoleErrors.add(m.text());
-        });
-        page.onPageError(e -> consoleErrors.add(e));
-        page.setDefaultTimeout(15_000);
-    }
-
-    @AfterEach
-    void close() {
-        context.close();
-        assertThat(consoleErrors.stream().filter(e -> expectedErrors.stream().noneMatch(e::contains)).toList())
-                .as("console errors").isEmpty();
-    }
-
-    /** As a person does: the one-time URL that {@code kiln login-url} prints. */
+class DashboardIT extends BrowserTest {
+    /** As a person does, and the cookie it leaves is a lasting session, not the token. */
+    @Override
     void signIn() {
-        String adminTokenId = kiln.server.tokens().verify(api.token()).orElseThrow().tokenId();
-        page.navigate(kiln.server.baseUrl() + "/login#code=" + kiln.server.signInCodes().issue(adminTokenId).code());
-        assertThat(page.getByTestId("jobs-table")).isVisible();
+        super.signIn();
         var session = context.cookies().stream().filter(c -> c.name.equals("kiln_session")).findFirst().orElseThrow();
         org.assertj.core.api.Assertions.assertThat(session.value).as("the cookie holds a session, not the token").isNotEqualTo(api.token());
         org.assertj.core.api.Assertions.assertThat(session.expires).as("it outlives the browser").isPositive();
         org.assertj.core.api.Assertions.assertThat(session.httpOnly).isTrue();
-    }
-
-    void shots(String name) {
-        for (String theme : List.of("light", "dark")) {
-            var toggle = page.locator("button[aria-label='Toggle theme']");
-            boolean already = theme.equals(page.evaluate("() => document.documentElement.dataset.theme"));
-            if (!already && toggle.count() > 0) toggle.click(); // as a person would, so the button's label follows
-            else page.evaluate("t => { document.documentElement.dataset.theme = t; }", theme);
-            page.waitForTimeout(150);
-            page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve(name + "-" + theme + ".png")).setFullPage(true));
-        }
-        var toggle = page.locator("button[aria-label='Toggle theme']");
-        if (toggle.count() > 0) toggle.click();
-        else page.evaluate("() => { document.documentElement.dataset.theme = 'light'; }");
     }
 
     static LocatorAssertions.IsVisibleOptions within(int seconds) {
@@ -162,6 +84,17 @@ class DashboardIT {
         assertThat(page.locator("text=re-run of")).isVisible();
         String newId = page.url().substring(page.url().lastIndexOf('/') + 1);
         api.post("/api/v1/jobs/" + newId + "/cancel", "");
+    }
+
+    @Test
+    void aShortIdInTheAddressOpensTheJobUnderItsWholeId() {
+        signIn();
+        String id = api.submit(Map.of("command", "echo short-id-deep-link", "name", "deep link")).get("id").asText();
+        api.awaitStatus(id, Duration.ofSeconds(20), "succeeded");
+        page.navigate(kiln.server.baseUrl() + "/jobs/" + id.substring(0, 8));
+        assertThat(page).hasURL(kiln.server.baseUrl() + "/jobs/" + id);
+        assertThat(page.getByTestId("status")).hasText("succeeded");
+        assertThat(page.locator(".logs .row.STDOUT", new Page.LocatorOptions().setHasText("short-id-deep-link"))).isVisible(within(10));
     }
 
     @Test
@@ -362,12 +295,7 @@ class DashboardIT {
 
     @Test
     void onAPhoneThePagesStillRead() {
-        context.close();
-        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(390, 844).setColorScheme(ColorScheme.DARK));
-        page = context.newPage();
-        page.onConsoleMessage(m -> {
-            if (m.type().equals("error")) consoleErrors.add(m.text());
-        });
+        openPage(new Browser.NewContextOptions().setViewportSize(390, 844).setColorScheme(ColorScheme.DARK));
         signIn();
         page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("phone-activity.png")).setFullPage(true));
         assertThat(page.getByTestId("jobs-table")).isVisible();

@@ -60,6 +60,7 @@ final class Rows {
         m.put("exit", j.exitCode());
         m.put("error", j.error());
         m.put("outputs", j.outputs().isEmpty() ? null : toJson(j.outputs()));
+        m.put("not_before", ns(j.notBefore()));
         return m;
     }
 
@@ -117,7 +118,8 @@ final class Rows {
                 integer(rs, "exit_code"),
                 rs.getString("error"),
                 rs.getString("rerun_of"),
-                stringMap(rs.getString("outputs")));
+                stringMap(rs.getString("outputs")),
+                instant(rs, "not_before"));
     }
 
     static Attempt attempt(ResultSet rs, StatementContext ctx) throws SQLException {

@@ -122,6 +122,18 @@ public final class SqliteStore implements Store {
                 .map(Rows::job).findOne());
     }
 
+    /** Ids in [from, to): a range on the unique index of jobs.id (SqliteStoreIdPrefixTest checks the plan). */
+    static final String JOB_IDS_STARTING_WITH = "SELECT id FROM jobs WHERE id >= :from AND id < :to ORDER BY id LIMIT :limit";
+
+    @Override
+    public List<String> jobIdsStartingWith(String prefix, int limit) {
+        if (prefix.isEmpty()) throw new IllegalArgumentException("an id prefix is not empty");
+        // id >= prefix AND id < the prefix's successor: a range on the unique index of jobs.id (LIKE would scan)
+        String successor = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+        return readers.withHandle(h -> h.createQuery(JOB_IDS_STARTING_WITH)
+                .bind("from", prefix).bind("to", successor).bind("limit", limit).mapTo(String.class).list());
+    }
+
     @Override
     public Page<Job> jobs(JobQuery q) {
         return readers.withHandle(h -> JobListing.page(h, q, dialect));
@@ -216,11 +228,17 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public List<Long> recentDurationsMs(String type, int limit) {
-        return readers.withHandle(h -> h.createQuery(
-                "SELECT (finished_at - started_at) / 1000000 FROM jobs WHERE type = :type AND status = 'succeeded' "
-                        + "AND started_at IS NOT NULL ORDER BY seq DESC LIMIT :limit")
-                .bind("type", type).bind("limit", limit).mapTo(Long.class).list());
+    public List<Long> recentDurationsMs(String type, String name, int limit) {
+        if (type == null && name != null) throw new IllegalArgumentException("a name needs its type");
+        // each form walks an index newest first: (type, name, seq), (type, seq) or (status, seq)
+        String where = type == null ? "" : name == null ? "type = :type AND " : "type = :type AND name = :name AND ";
+        return readers.withHandle(h -> {
+            var q = h.createQuery("SELECT (finished_at - started_at) / 1000000 FROM jobs WHERE " + where
+                    + "status = 'succeeded' AND started_at IS NOT NULL ORDER BY seq DESC LIMIT :limit");
+            if (type != null) q.bind("type", type);
+            if (name != null) q.bind("name", name);
+            return q.bind("limit", limit).mapTo(Long.class).list();
+        });
     }
 
     @Override
