@@ -1,37 +1,24 @@
-import { api } from './api-client.js';
-import { resumableSource } from './resumable-source.js';
-import { retryDelay } from './schedule.js';
+import { LiveTabs, RESET, SNAPSHOT_KINDS } from './live-worker.js';
 
 /**
- * The tab's one live connection: a single EventSource on /api/v1/stream shared by every component, which
- * subscribe by event kind and, optionally, job id. Event ids are the cursor: a dropped connection resumes after the
- * last event seen (resumable-source.js), and so does a tab shown again after being hidden (the connection is closed
- * while hidden, so a tab in the background holds nothing open on the server).
+ * The dashboard's live events. Every tab of the browser shares one EventSource on /api/v1/stream, held by a
+ * SharedWorker (live-worker.js); this tab talks to it through a MessagePort. Without SharedWorker the tab runs the
+ * same code itself (one connection per tab). The connection starts from now, resumes from the last event id after a
+ * drop, and rests while every tab is hidden. Components subscribe by event kind and, optionally, job id:
  *
  *   const stop = subscribe({ kinds: ['job.'], jobId }, (event) => …);   // event: { id, job_id, kind, timestamp, data }
- *   onLiveState((state) => …);   // 'off' | 'connecting' | 'live' | 'retrying' | 'paused' (tab hidden)
+ *   onLiveState((state) => …);   // 'off' | 'connecting' | 'live' | 'retrying' | 'paused' (every tab hidden)
+ *
+ * A subscriber reads an event as "look again". When the server could not replay everything that was missed, every
+ * subscriber (except those of snapshots such as activity) gets an event of kind 'reset' and reloads what it shows.
  */
-
-// Every event name the dashboard listens to, by the prefix the server is asked for. EventSource hands a named event
-// only to a listener for that exact name, so a kind missing here never arrives. Jobs' own events (tables, progress)
-// are not asked for: the job page has them from its WebSocket. New pages (build requests, partitions) add theirs here.
-const KINDS = {
-  activity: ['activity'],
-  'job.': ['job.queued', 'job.assigned', 'job.started', 'job.finished', 'job.retrying', 'job.cancelling',
-    'job.cancelled', 'job.lost', 'job.output', 'job.artifact'],
-  'agent.': ['agent.connected', 'agent.disconnected', 'agent.online', 'agent.draining', 'agent.leaving', 'agent.offline', 'agent.disabled'],
-};
 
 const subscribers = new Set();
 const stateListeners = new Set();
 /** The newest of each snapshot event (activity: what is busy now), for subscribers who arrive after it. */
 const snapshots = new Map();
 let state = 'off';
-let running = false;
-let connection = null;
-let opening = false;
-let cursor = null;
-let failures = 0;
+let send = null; // the way to the hub: a MessagePort's, or the tab's own LiveTabs
 
 export function subscribe({ kinds = [], jobId = null } = {}, fn) {
   const subscriber = { kinds, jobId, fn };
@@ -47,79 +34,75 @@ export function onLiveState(fn) {
   return () => stateListeners.delete(fn);
 }
 
-/** Opens the connection (once signed in); calling it again does nothing. */
+/** Joins the live connection (once signed in); calling it again does nothing. */
 export function startLive() {
-  if (running) return;
-  running = true;
+  if (send) return;
+  send = connectHub();
   document.addEventListener('visibilitychange', onVisibility);
-  connect();
+  window.addEventListener('pagehide', onPageHide);
+  window.addEventListener('pageshow', onPageShow);
+  send({ type: 'join', visible: !document.hidden });
 }
 
-/** Closes it (signing out): the stream would only be refused. */
+/** Leaves it (signing out): the stream would only be refused. */
 export function stopLive() {
-  running = false;
+  if (!send) return;
+  send({ type: 'leave' });
+  send = null;
   document.removeEventListener('visibilitychange', onVisibility);
-  disconnect();
+  window.removeEventListener('pagehide', onPageHide);
+  window.removeEventListener('pageshow', onPageShow);
   snapshots.clear();
   setState('off');
 }
 
-function onVisibility() {
-  if (document.hidden) {
-    disconnect();
-    setState('paused');
-  } else {
-    connect();
-  }
-}
-
-async function connect() {
-  if (!running || document.hidden || connection || opening) return;
-  if (cursor === null) {
-    opening = true;
-    setState('connecting');
+/** The shared worker's port, or, where there is none, a hub of this tab's own. */
+function connectHub() {
+  if (typeof SharedWorker === 'function') {
     try {
-      cursor = await startingCursor();
-      failures = 0;
+      const worker = new SharedWorker(new URL('./live-worker.js', import.meta.url), { type: 'module', name: 'kiln-live' });
+      const viaWorker = (message) => worker.port.postMessage(message);
+      const alone = () => { // the worker could not start, or cannot stream: this tab goes on by itself
+        if (send !== viaWorker) return;
+        send = ownHub();
+        send({ type: 'join', visible: !document.hidden });
+      };
+      worker.port.onmessage = (m) => (m.data.type === 'unsupported' ? alone() : receive(m.data));
+      worker.onerror = alone;
+      return viaWorker;
     } catch {
-      setState('retrying');
-      setTimeout(connect, retryDelay(failures++));
-      return;
-    } finally {
-      opening = false;
+      // module workers unsupported, or refused: this tab keeps its own connection
     }
-    if (!running || document.hidden || connection) return;
   }
-  const handlers = {};
-  for (const name of Object.values(KINDS).flat()) handlers[name] = (data) => deliver(name, data);
-  const kinds = encodeURIComponent(Object.keys(KINDS).join(','));
-  connection = resumableSource((after) => `/api/v1/stream?kinds=${kinds}&after=${after}`, cursor, handlers, setState);
+  return ownHub();
 }
 
-function disconnect() {
-  if (!connection) return;
-  cursor = connection.cursor;
-  connection.close();
-  connection = null;
+function ownHub() {
+  const hub = new LiveTabs();
+  const me = { postMessage: receive };
+  return (message) => hub.handle(me, message);
 }
 
-/**
- * Where a first connection starts. The stream sends everything after its cursor and the server has no "from now", so
- * start at the newest job's first event: a recent id, below the newest, found with two one-row reads. What follows it
- * comes again (a few events); a page reads an event as "look again", so one seen twice does no harm.
- */
-async function startingCursor() {
-  const { jobs } = await api('/api/v1/jobs?limit=1');
-  if (!jobs.length) return 0;
-  const { events } = await api(`/api/v1/jobs/${jobs[0].id}/events?limit=1`);
-  return events.length ? events[0].id - 1 : 0;
+function onVisibility() {
+  send?.({ type: 'visible', visible: !document.hidden });
 }
 
-function deliver(name, data) {
-  // Stored events come as { id, job_id, kind, timestamp, data }; snapshots (activity) as their bare data.
-  const stored = typeof data?.id === 'number' && data.kind === name;
-  const event = stored ? data : { id: null, job_id: null, kind: name, data };
-  if (!stored) snapshots.set(name, event);
+// A closed tab leaves, or the worker would hold the connection for it; one restored from the back-forward cache joins again.
+function onPageHide() {
+  send?.({ type: 'leave' });
+}
+
+function onPageShow(e) {
+  if (e.persisted) send?.({ type: 'join', visible: !document.hidden });
+}
+
+function receive(message) {
+  if (message.type === 'state') setState(message.state);
+  else if (message.type === 'event') deliver(message.event);
+}
+
+function deliver(event) {
+  if (SNAPSHOT_KINDS.has(event.kind)) snapshots.set(event.kind, event);
   for (const s of subscribers) {
     if (!wants(s, event)) continue;
     try { s.fn(event); } catch (e) { reportError(e); } // one broken subscriber must not starve the others
@@ -127,6 +110,7 @@ function deliver(name, data) {
 }
 
 function wants(subscriber, event) {
+  if (event.kind === RESET) return !subscriber.kinds.length || subscriber.kinds.some((k) => !SNAPSHOT_KINDS.has(k));
   return (subscriber.jobId === null || subscriber.jobId === event.job_id)
     && (!subscriber.kinds.length || subscriber.kinds.some((k) => event.kind.startsWith(k)));
 }

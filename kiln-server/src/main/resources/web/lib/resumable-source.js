@@ -7,6 +7,8 @@ import { retryDelay } from './schedule.js';
  * an attempt gets an HTTP error (a 502/503 while the server restarts): then a new EventSource is opened here, from
  * the last id seen (`urlAfter(cursor)`), waiting longer after each failure (retryDelay).
  *
+ * cursor: where to start, or null for the stream's own default (the global stream: from now); urlAfter(cursor) is
+ * asked again for each new EventSource, with the last id seen.
  * handlers: { eventName: (data, messageEvent) => … } for the named events the server sends (JSON data).
  * onState('connecting' | 'live' | 'retrying'), optional, tells the connection's health.
  * Returns { close(), cursor }: cursor is the last id seen, for reopening later from the same place.

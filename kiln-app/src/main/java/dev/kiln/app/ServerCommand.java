@@ -6,6 +6,7 @@ import dev.kiln.server.ServerConfig;
 import dev.kiln.server.fleet.FleetRegistry;
 import dev.kiln.server.http.AgentLimits;
 import java.nio.file.Files;
+import dev.kiln.server.http.TlsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -73,6 +74,16 @@ final class ServerCommand implements Callable<Integer> {
 
     static final Path DEFAULT_GRAPH = Path.of("kiln.yaml");
 
+    @Option(names = "--tls-keystore", description = "PKCS#12 keystore (certificate and key): also serve HTTPS, with HTTP/2, on --tls-port.")
+    Path tlsKeystore;
+
+    @Option(names = "--tls-keystore-password", defaultValue = "${env:KILN_TLS_KEYSTORE_PASSWORD}",
+            description = "Password of --tls-keystore (default: $KILN_TLS_KEYSTORE_PASSWORD, which keeps it out of the process list).")
+    String tlsKeystorePassword;
+
+    @Option(names = "--tls-port", defaultValue = "8443", description = "HTTPS port with --tls-keystore (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int tlsPort;
+
     /** The server's configuration, as the options say; an option out of range is an error naming it. */
     ServerConfig config() {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be between 0 and 65535");
@@ -89,7 +100,15 @@ final class ServerCommand implements Callable<Integer> {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity,
                 AgentConfig.parseLabels(agentLabels),
                 new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true,
-                Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes), graphFile()).withDatabase(database);
+                Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes), graphFile(), tls()).withDatabase(database);
+    }
+
+    private TlsConfig tls() {
+        if (tlsKeystore == null) return null;
+        if (tlsKeystorePassword == null) {
+            throw new IllegalArgumentException("--tls-keystore needs --tls-keystore-password (or KILN_TLS_KEYSTORE_PASSWORD)");
+        }
+        return new TlsConfig(tlsKeystore, tlsKeystorePassword, tlsPort);
     }
 
     /** Starts the server these options describe, with the embedded agent unless it was turned off. */
@@ -107,6 +126,7 @@ final class ServerCommand implements Callable<Integer> {
             stopped.countDown();
         }, "kiln-shutdown"));
         System.out.println("Kiln is running at " + server.baseUrl() + "  (Ctrl-C to stop)");
+        if (server.tlsPort() > 0) System.out.println("HTTPS (HTTP/2) on port " + server.tlsPort());
         if (server.firstSignInCode() != null) {
             System.out.println("First start: an admin token was written to " + dataDir.resolve("admin-token") + " (mode 0600).");
             System.out.println("Sign in (the link works once, for 15 minutes): " + server.baseUrl() + "/login#code=" + server.firstSignInCode().code());

@@ -112,6 +112,15 @@ class ServerCommandTest {
     }
 
     @Test
+    void tlsIsOffWithoutAKeystoreAndAKeystoreNeedsItsPassword() {
+        assertThat(parse().tls()).isNull();
+        assertThatThrownBy(() -> parse("--tls-keystore", "server.p12")).hasMessageContaining("--tls-keystore-password");
+        assertThatThrownBy(() -> parse("--tls-keystore", "no-such.p12", "--tls-keystore-password", "pw"))
+                .hasMessageContaining("cannot read the TLS keystore no-such.p12");
+        assertThat(new CommandLine(new ServerCommand()).getUsageMessage()).contains("--tls-keystore", "--tls-port");
+    }
+
+    @Test
     void helpListsTheFlags() {
         String usage = new CommandLine(new ServerCommand()).getUsageMessage();
         for (String flag : new String[] {"--data-dir", "--bind", "--port", "--[no-]embedded-agent", "--agent-name",

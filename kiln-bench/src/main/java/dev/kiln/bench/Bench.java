@@ -64,8 +64,9 @@ public final class Bench {
         scenarios.put("log-open", new LogOpenScenario(bench)::run);
         scenarios.put("eta", new EtaScenario(bench)::run);
         scenarios.put("graph-plan", new GraphPlanScenario(bench)::run);
+        scenarios.put("stream-open", new StreamOpenScenario(bench)::run);
         // too slow for quick mode's minute unless asked for by name
-        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open", "eta");
+        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open", "eta", "stream-open");
         if (only != null && !scenarios.containsKey(only)) {
             System.out.println("no scenario " + only + "; there are " + String.join(", ", scenarios.keySet()));
             System.exit(2);

@@ -123,7 +123,7 @@ public final class KilnServer implements AutoCloseable {
                 fleetApi,
                 new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits()),
                 new InfrastructureApi(engine, queueReport, store, mapper),
-                new GraphApi(graph, PartitionLookup.NOTHING_BUILT, mapper)), mapper, config.virtualThreads());
+                new GraphApi(graph, PartitionLookup.NOTHING_BUILT, mapper)), mapper, config.virtualThreads(), config.tls());
     }
 
     /** Starts a server; {@code embeddedAgent} may be null when the config asks for none. */
@@ -151,6 +151,7 @@ public final class KilnServer implements AutoCloseable {
         if (newAdminToken != null) firstSignInCode = signInCodes.issue(tokens.verify(newAdminToken).orElseThrow().tokenId());
         api.start(config.bind(), config.port());
         log.info("Kiln {} listening on http://{}:{} (data in {})", VERSION, config.bind(), api.port(), config.dataDir());
+        if (config.tls() != null) log.info("and on https://{}:{} (HTTP/2)", config.bind(), api.tlsPort());
         if (config.embeddedAgent()) {
             String host = config.bind().equals("0.0.0.0") || config.bind().equals("::") ? "127.0.0.1" : config.bind();
             runningAgent = embeddedAgent.start(new EmbeddedAgent.Settings(
@@ -193,6 +194,11 @@ public final class KilnServer implements AutoCloseable {
 
     public int port() {
         return api.port();
+    }
+
+    /** The HTTPS port, or -1 when TLS is not configured. */
+    public int tlsPort() {
+        return api.tlsPort();
     }
 
     public String baseUrl() {

@@ -34,6 +34,8 @@ public final class ApiServer implements AutoCloseable {
     private final LiveApi live;
     private final List<Route> routes = new ArrayList<>();
     private final Map<String, Role> roleByRoute = new HashMap<>();
+    private volatile String listenHost;
+    private volatile int listenPort;
 
     /** The JSON mapper of the API: strict on input (no duplicate keys, no trailing tokens), nulls written out. */
     public static ObjectMapper newMapper() {
@@ -44,8 +46,16 @@ public final class ApiServer implements AutoCloseable {
 
     /** {@code virtualThreads}: requests (and so every stream client) run on virtual threads. */
     public ApiServer(Handlers h, ObjectMapper mapper, boolean virtualThreads) {
+        this(h, mapper, virtualThreads, null);
+    }
+
+    /** {@code tls}: also serve HTTPS (h2 and HTTP/1.1) on its port; null for the plain port only. */
+    public ApiServer(Handlers h, ObjectMapper mapper, boolean virtualThreads, TlsConfig tls) {
         this.live = h.live();
         this.app = Javalin.create(config -> {
+            // the plain port first (port() reads it), then HTTPS: each speaks HTTP/2 beside HTTP/1.1 (Connectors)
+            config.jetty.addConnector((server, http) -> Connectors.plain(server, http, listenHost, listenPort));
+            if (tls != null) config.jetty.addConnector((server, http) -> Connectors.tls(server, http, listenHost, tls));
             config.showJavalinBanner = false;
             // streams hold a request open per client: virtual threads make hundreds of them cheap
             config.useVirtualThreads = virtualThreads;
@@ -136,12 +146,25 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public ApiServer start(String host, int port) {
-        app.start(host, port);
+        // read by the connectors, which Javalin builds as it starts
+        this.listenHost = host;
+        this.listenPort = port;
+        app.start();
         return this;
     }
 
     public int port() {
         return app.port();
+    }
+
+    /** Clients of the global event stream connected now. */
+    public int openStreams() {
+        return live.openStreams();
+    }
+
+    /** The HTTPS port, or -1 without TLS. */
+    public int tlsPort() {
+        return Connectors.tlsPort(app.jettyServer().server());
     }
 
     @Override

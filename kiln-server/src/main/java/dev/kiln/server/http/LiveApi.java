@@ -8,6 +8,7 @@ import dev.kiln.server.events.Event;
 import dev.kiln.server.core.Job;
 import dev.kiln.server.live.ActivityTracker;
 import dev.kiln.server.live.EventFeed;
+import dev.kiln.server.live.EventFilter;
 import dev.kiln.server.live.JobFeed;
 import dev.kiln.server.live.LiveHub;
 import dev.kiln.server.logs.NumberedLine;
@@ -16,12 +17,12 @@ import io.javalin.http.Context;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,7 @@ public final class LiveApi implements AutoCloseable {
     private final ObjectMapper mapper;
     private final Authenticator auth;
     private final Map<String, Socket> sockets = new ConcurrentHashMap<>();
+    private final AtomicInteger openStreams = new AtomicInteger();
     private volatile boolean closing;
 
     public LiveApi(LiveHub hub, ActivityTracker activity, Store store, ObjectMapper mapper, Authenticator auth) {
@@ -54,27 +56,40 @@ public final class LiveApi implements AutoCloseable {
         ctx.json(activity.current());
     }
 
-    /** {@code GET /api/v1/stream}: every event, resumable by {@code Last-Event-ID} or {@code ?after=}. */
+    /**
+     * {@code GET /api/v1/stream?kinds=&job=}: events from now on; with {@code Last-Event-ID} or {@code ?since=} (alias
+     * {@code ?after=}) first the ones missed, at most {@link EventFeed#MAX_REPLAY} read, else a {@code reset}. After
+     * the replay, {@code ready} carries the cursor, so a client that saw no event yet can still resume.
+     */
     void stream(Context ctx) throws IOException, InterruptedException {
-        long after = cursor(ctx, "after");
-        String job = ctx.queryParam("job");
-        List<String> kinds = ctx.queryParam("kinds") == null ? List.of()
-                : Arrays.stream(ctx.queryParam("kinds").split(",")).map(String::strip).filter(k -> !k.isEmpty()).toList();
-        Predicate<Event> wanted = e -> (job == null || job.equals(e.jobId()))
-                && (kinds.isEmpty() || kinds.stream().anyMatch(k -> e.kind().startsWith(k)));
-        boolean wantsActivity = job == null && (kinds.isEmpty() || kinds.stream().anyMatch("activity"::startsWith));
-        try (var feed = new EventFeed(hub, store, after, wanted, job == null); var watch = watch(ctx)) {
+        OptionalLong since = cursor(ctx, ctx.queryParam("since") != null ? "since" : "after");
+        var filter = EventFilter.of(ctx.queryParam("job"), ctx.queryParam("kinds"));
+        openStreams.incrementAndGet();
+        try (var feed = new EventFeed(hub, store, since, filter); var watch = watch(ctx)) {
             var sse = new SseWriter(ctx, mapper);
-            boolean activitySent = !wantsActivity;
+            long sentId = since.orElse(-1); // ids on the wire only increase: ready repeats none the client has
             while (!closing && !watch.revoked() && !feed.overflowed()) {
-                for (Event e : feed.next(WAKE_MS)) {
-                    if (e.id() == 0) sse.event(null, e.kind(), e.data());
-                    else sse.event(Long.toString(e.id()), e.kind(), Views.event(e));
-                }
-                if (!activitySent && feed.caughtUp()) {
-                    // what is busy now, right after the replay: a header indicator needs no second request
-                    sse.event(null, "activity", activity.current());
-                    activitySent = true;
+                for (var item : feed.next(WAKE_MS)) {
+                    switch (item) {
+                        case EventFeed.Item.Delivered(Event e) when e.id() == 0 -> sse.event(null, e.kind(), e.data());
+                        case EventFeed.Item.Delivered(Event e) -> {
+                            sse.event(Long.toString(e.id()), e.kind(), Views.event(e));
+                            sentId = e.id();
+                        }
+                        case EventFeed.Item.Reset r -> {
+                            sse.event(Long.toString(r.cursor()), "reset", Map.of(
+                                    "reason", "more than " + EventFeed.MAX_REPLAY + " events were missed: reload what you show",
+                                    "missed_after", r.missedAfter(), "cursor", r.cursor()));
+                            sentId = r.cursor();
+                        }
+                        case EventFeed.Item.Ready r -> {
+                            sse.event(r.cursor() > sentId ? Long.toString(r.cursor()) : null, "ready",
+                                    Map.of("cursor", r.cursor(), "replayed", r.replayed()));
+                            sentId = Math.max(sentId, r.cursor());
+                            // what is busy now: a header indicator needs no second request
+                            if (filter.wantsActivity()) sse.event(null, "activity", activity.current());
+                        }
+                    }
                 }
                 sse.flushOrPing(PING_MS);
             }
@@ -82,13 +97,20 @@ public final class LiveApi implements AutoCloseable {
             // the client went away: nothing to clean up beyond the subscription
         } catch (RuntimeException e) {
             endedByShutdown(e);
+        } finally {
+            openStreams.decrementAndGet();
         }
+    }
+
+    /** Clients of {@code /api/v1/stream} connected now (a browser's tabs share one). */
+    public int openStreams() {
+        return openStreams.get();
     }
 
     /** {@code GET /api/v1/jobs/{id}/logs/stream?attempt=&after=}: lines in batches, then {@code end}. */
     void logStream(Context ctx) throws IOException, InterruptedException {
         Job job = JobRefs.job(store, ctx);
-        long after = cursor(ctx, "after");
+        long after = cursor(ctx, "after").orElse(0);
         int attempt = (int) Requests.longParam(ctx, "attempt", 0, 0, Integer.MAX_VALUE);
         if (attempt > Math.max(1, job.attempt())) throw new dev.kiln.server.core.NotFoundException("job " + job.id() + " has no attempt " + attempt);
         try (var feed = new JobFeed(hub, store, job, attempt, after, -1, false, false); var watch = watch(ctx)) {
@@ -241,19 +263,20 @@ public final class LiveApi implements AutoCloseable {
         }
     }
 
-    /** The cursor from {@code Last-Event-ID} or the query parameter; 400 when it is not a number. */
-    private static long cursor(Context ctx, String param) {
+    /** The cursor from {@code Last-Event-ID} or the query parameter, empty when neither; 400 when not a number. */
+    private static OptionalLong cursor(Context ctx, String param) {
         String header = ctx.header("Last-Event-ID");
         if (header != null && !header.isBlank()) {
             try {
                 long v = Long.parseLong(header.strip());
                 if (v < 0) throw new NumberFormatException();
-                return v;
+                return OptionalLong.of(v);
             } catch (NumberFormatException e) {
                 throw ApiException.badRequest("Last-Event-ID must be an id this server sent, not '" + Requests.abbreviate(header) + "'");
             }
         }
-        return Requests.longParam(ctx, param, 0, 0, Long.MAX_VALUE);
+        String v = ctx.queryParam(param);
+        return v == null || v.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Requests.longParam(ctx, param, 0, 0, Long.MAX_VALUE));
     }
 
     private static long wsLong(WsContext ctx, String name, long dflt) {

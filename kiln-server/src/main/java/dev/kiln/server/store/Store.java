@@ -52,6 +52,9 @@ public interface Store extends AutoCloseable {
     /** All events with id greater than {@code afterId}, oldest first. */
     List<Event> events(long afterId, int limit);
 
+    /** The newest event's id, 0 when there is none: where a stream that starts from now begins. Cheap (no scan). */
+    long lastEventId();
+
     /** Lines {@code afterLine+1 ..} of an attempt's log, at most {@code limit}. */
     List<NumberedLine> logLines(String jobId, int attempt, long afterLine, int limit);
 

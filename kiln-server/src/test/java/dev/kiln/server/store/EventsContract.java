@@ -65,6 +65,16 @@ public interface EventsContract extends StoreFixture {
     }
 
     @Test
+    default void lastEventIdIsTheNewestIdOrZero() {
+        assertThat(store().lastEventId()).isZero();
+        Event first = write(tx -> tx.appendEvent(note(null, "first")));
+        assertThat(store().lastEventId()).isEqualTo(first.id());
+        List<Event> two = write(tx -> List.of(tx.appendEvent(note(null, "a")), tx.appendEvent(note(null, "b"))));
+        assertThat(store().lastEventId()).isEqualTo(two.get(1).id());
+        assertThat(store().events(store().lastEventId(), 10)).isEmpty();
+    }
+
+    @Test
     default void eventsOfOneWriteHaveIncreasingIdsInAppendOrder() {
         List<Event> three = write(tx -> List.of(tx.appendEvent(note(null, "one")), tx.appendEvent(note(null, "two")),
                 tx.appendEvent(note(null, "three"))));

@@ -48,6 +48,7 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("Store.secrets", List.of("insertedJobGetsItsSeqAndRoundTripsWithSecretsKeptApart", "unknownJobAndJobWithoutSecretsReadAsEmpty")),
             entry("Store.jobEvents", List.of("jobEventsAreTheEventsOfThatJobOnly")),
             entry("Store.events", List.of("eventsAfterAnIdComeOldestFirstUpToTheLimit", "appendedEventGetsAnIdAndRoundTrips")),
+            entry("Store.lastEventId", List.of("lastEventIdIsTheNewestIdOrZero")),
             entry("Store.logLines", List.of("logLinesAreReadByRangeAcrossChunkBoundaries")),
             entry("Store.forEachLogLine", List.of("forEachLogLineStreamsTheWholeLogInOrder")),
             entry("Store.recentDurationsMs", List.of("recentDurationsAreOfSucceededJobsOfTheTypeAndNameNewestFirst")),

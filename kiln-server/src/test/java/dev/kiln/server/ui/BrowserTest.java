@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import dev.kiln.server.it.Api;
 import dev.kiln.server.it.KilnTestServer;
 import java.io.IOException;
@@ -34,7 +32,7 @@ abstract class BrowserTest {
     static final Path SHOTS = Paths.get("target", "screenshots");
     KilnTestServer kiln;
     Api api;
-    Playwright playwright;
+    Chromium chromium;
     Browser browser;
     BrowserContext context;
     Page page;
@@ -52,17 +50,13 @@ abstract class BrowserTest {
         kiln = startServer(dir.resolve("data"));
         api = kiln.api;
         Files.createDirectories(SHOTS);
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                .setExecutablePath(Paths.get(System.getenv().getOrDefault("KILN_CHROMIUM", "/usr/bin/chromium")))
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync")));
+        chromium = Chromium.launch();
+        browser = chromium.browser;
     }
 
     @AfterAll
     void stop() {
-        if (browser != null) browser.close();
-        if (playwright != null) playwright.close();
+        if (chromium != null) chromium.close();
         if (kiln != null) kiln.close();
     }
 

@@ -38,6 +38,12 @@ import org.sqlite.SQLiteDataSource;
  */
 public final class SqliteStore implements Store {
     private final Jdbi readers;
+    // The event reads the streams make, each a range of an index (SqliteEventQueriesTest checks their plans):
+    // by id the table's own key (rowid), by job the events_by_job index; max(id) reads one end of the key.
+    static final String EVENTS_AFTER = "SELECT * FROM events WHERE id > :after ORDER BY id LIMIT :limit";
+    static final String JOB_EVENTS_AFTER = "SELECT * FROM events WHERE job_id = :job AND id > :after ORDER BY id LIMIT :limit";
+    static final String LAST_EVENT_ID = "SELECT coalesce(max(id), 0) FROM events";
+
     private final HikariDataSource readPool;
     private final GroupCommitWriter writer;
     private final SealedSecrets secrets;
@@ -175,15 +181,19 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<Event> jobEvents(String jobId, long afterId, int limit) {
-        return readers.withHandle(h -> h.createQuery(
-                "SELECT * FROM events WHERE job_id = :job AND id > :after ORDER BY id LIMIT :limit")
+        return readers.withHandle(h -> h.createQuery(JOB_EVENTS_AFTER)
                 .bind("job", jobId).bind("after", afterId).bind("limit", limit).map(Rows::event).list());
     }
 
     @Override
     public List<Event> events(long afterId, int limit) {
-        return readers.withHandle(h -> h.createQuery("SELECT * FROM events WHERE id > :after ORDER BY id LIMIT :limit")
+        return readers.withHandle(h -> h.createQuery(EVENTS_AFTER)
                 .bind("after", afterId).bind("limit", limit).map(Rows::event).list());
+    }
+
+    @Override
+    public long lastEventId() {
+        return readers.withHandle(h -> h.createQuery(LAST_EVENT_ID).mapTo(Long.class).one());
     }
 
     @Override
