@@ -1,6 +1,7 @@
 package dev.kiln.app;
 
 import dev.kiln.server.store.SecretKeyException;
+import dev.kiln.server.store.StoreUnavailableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,7 +22,8 @@ public final class Main implements Runnable {
         var cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         // A failure the user can fix is one plain line on stderr, not a stack trace.
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof ApiClient.CliError || e instanceof IllegalArgumentException || e instanceof SecretKeyException) {
+            if (e instanceof ApiClient.CliError || e instanceof IllegalArgumentException || e instanceof SecretKeyException
+                    || e instanceof StoreUnavailableException) {
                 cmd.getErr().println("kiln: " + e.getMessage());
                 return 2;
             }

@@ -56,6 +56,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--agent-max-log-bytes", defaultValue = "33554432", description = "Log bytes per second one agent connection may send before it is read more slowly (default: ${DEFAULT-VALUE}, 32 MiB).")
     long agentMaxLogBytes;
 
+    @Option(names = "--database", defaultValue = "${env:KILN_DATABASE}",
+            description = "Store in PostgreSQL at this URL, e.g. postgresql://kiln:secret@db:5432/kiln (default: $KILN_DATABASE, else SQLite in the data dir).")
+    String database;
+
     @Option(names = "--graph", description = "The build graph (kiln.yaml) to load and watch for changes (default: ./kiln.yaml if it exists).")
     Path graph;
 
@@ -119,7 +123,7 @@ final class ServerCommand implements Callable<Integer> {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity,
                 AgentConfig.parseLabels(agentLabels),
                 new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true,
-                Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes), graphFile(), tls());
+                Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes), graphFile(), tls()).withDatabase(database);
     }
 
     private TlsConfig tls() {

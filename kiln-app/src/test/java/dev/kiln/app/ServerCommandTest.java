@@ -4,10 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kiln.server.ServerConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Every flag of {@code kiln server} has the effect its help text gives. */
@@ -72,6 +77,41 @@ class ServerCommandTest {
     }
 
     @Test
+    void databaseIsTheFlagElseKilnDatabaseElseSqliteInTheDataDir() throws NoSuchFieldException {
+        assertThat(parse().database()).isEqualTo(System.getenv("KILN_DATABASE"));
+        assertThat(parse("--database", "postgresql://k:p@db/kiln").database()).isEqualTo("postgresql://k:p@db/kiln");
+        assertThat(ServerCommand.class.getDeclaredField("database").getAnnotation(CommandLine.Option.class).defaultValue())
+                .isEqualTo("${env:KILN_DATABASE}");
+    }
+
+    /** A database the server cannot use stops it with one plain line (exit 2) naming what to fix, no stack trace. */
+    @Test
+    void aBadOrUnreachableDatabaseIsOnePlainLine(@TempDir Path dir) throws IOException {
+        int closedPort;
+        try (var socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        var bad = runServer(dir, "mysql://db/kiln");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("kiln: --database (or KILN_DATABASE) must look like postgresql://").hasLineCount(1);
+        var unreachable = runServer(dir, "postgresql://kiln:hunter2@127.0.0.1:" + closedPort + "/kiln");
+        assertThat(unreachable.code()).isEqualTo(2);
+        assertThat(unreachable.err()).startsWith("kiln: cannot use the PostgreSQL database 127.0.0.1:" + closedPort + "/kiln")
+                .contains("Check --database").doesNotContain("hunter2", "Exception").hasLineCount(1);
+    }
+
+    private record Run(int code, String err) {}
+
+    private static Run runServer(Path dir, String database) {
+        var err = new StringWriter();
+        var cli = Main.commandLine();
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute("server", "--data-dir", dir.toString(), "--port", "0", "--no-embedded-agent",
+                "--database", database);
+        return new Run(code, err.toString());
+    }
+
+    @Test
     void tlsIsOffWithoutAKeystoreAndAKeystoreNeedsItsPassword() {
         assertThat(parse().tls()).isNull();
         assertThatThrownBy(() -> parse("--tls-keystore", "server.p12")).hasMessageContaining("--tls-keystore-password");
@@ -99,7 +139,7 @@ class ServerCommandTest {
     void helpListsTheFlags() {
         String usage = new CommandLine(new ServerCommand()).getUsageMessage();
         for (String flag : new String[] {"--data-dir", "--bind", "--port", "--[no-]embedded-agent", "--agent-name",
-                "--agent-capacity", "--agent-labels", "--agent-lost-after", "--heartbeat-timeout", "--metrics-bind"}) {
+                "--agent-capacity", "--agent-labels", "--agent-lost-after", "--heartbeat-timeout", "--metrics-bind", "--database"}) {
             assertThat(usage).contains(flag);
         }
     }

@@ -39,8 +39,6 @@ import dev.kiln.server.scheduler.Dispatcher;
 import dev.kiln.server.scheduler.DurationStats;
 import dev.kiln.server.scheduler.JobQueue;
 import dev.kiln.server.scheduler.QueueReport;
-import dev.kiln.server.store.SecretCipher;
-import dev.kiln.server.store.sqlite.SqliteStore;
 import dev.kiln.server.store.Store;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -101,7 +99,7 @@ public final class KilnServer implements AutoCloseable {
         this.config = given.withDataDir(given.dataDir().toAbsolutePath().normalize());
         this.embeddedAgent = embeddedAgent;
         // secrets are sealed at rest with a key of the data dir, made on the first start (0600)
-        this.store = new SqliteStore(config.dataDir(), bus, SecretCipher.inDataDir(config.dataDir()), metrics);
+        this.store = StoreFactory.open(config, bus, metrics);
         this.tokens = new TokenService(store);
         this.sessions = new SessionService(store, tokens, config.sessionLifetime());
         // streams opened with a session close when it expires, within this sweep's period

@@ -15,7 +15,7 @@ import java.util.Map;
  * sign-in lasts, across browser restarts. {@code agentLimits}: what one agent connection may send per second before
  * it is read more slowly. {@code graphFile}: the build graph (kiln.yaml) to load and watch, or null for none (a graph
  * may still be put through the API). {@code tls}: HTTPS (h2 by ALPN) on a port of its own beside the plain one, or
- * null.
+ * null. {@code database}: a {@code postgresql://} URL, or null for SQLite in the data dir.
  */
 public record ServerConfig(
         Path dataDir,
@@ -30,7 +30,8 @@ public record ServerConfig(
         Duration sessionLifetime,
         AgentLimits agentLimits,
         Path graphFile,
-        TlsConfig tls) {
+        TlsConfig tls,
+        String database) {
 
     public static final FleetRegistry.Timing DEFAULT_TIMING =
             new FleetRegistry.Timing(Duration.ofSeconds(15), Duration.ofSeconds(15));
@@ -40,7 +41,15 @@ public record ServerConfig(
     public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
                         Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads) {
         this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
-                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS, null, null);
+                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS, null, null, null);
+    }
+
+    /** On SQLite in the data dir. */
+    public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
+                        Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads,
+                        Duration sessionLifetime, AgentLimits agentLimits, Path graphFile, TlsConfig tls) {
+        this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
+                sessionLifetime, agentLimits, graphFile, tls, null);
     }
 
     public static ServerConfig defaults(Path dataDir) {
@@ -49,41 +58,46 @@ public record ServerConfig(
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(dataDir, bind, newPort, embeddedAgent, agentName, agentCapacity, agentLabels,
-                fleetTiming, virtualThreads, sessionLifetime, agentLimits, graphFile, tls);
+                fleetTiming, virtualThreads, sessionLifetime, agentLimits, graphFile, tls, database);
     }
 
     public ServerConfig withFleetTiming(FleetRegistry.Timing timing) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, timing,
-                virtualThreads, sessionLifetime, agentLimits, graphFile, tls);
+                virtualThreads, sessionLifetime, agentLimits, graphFile, tls, database);
     }
 
     public ServerConfig withAgentCapacity(int capacity) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, capacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, graphFile, tls);
+                virtualThreads, sessionLifetime, agentLimits, graphFile, tls, database);
     }
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, graphFile, tls);
+                virtualThreads, sessionLifetime, agentLimits, graphFile, tls, database);
     }
 
     public ServerConfig withSessionLifetime(Duration lifetime) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, lifetime, agentLimits, graphFile, tls);
+                virtualThreads, lifetime, agentLimits, graphFile, tls, database);
     }
 
     public ServerConfig withAgentLimits(AgentLimits limits) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, limits, graphFile, tls);
+                virtualThreads, sessionLifetime, limits, graphFile, tls, database);
     }
 
     public ServerConfig withGraphFile(Path file) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, file, tls);
+                virtualThreads, sessionLifetime, agentLimits, file, tls, database);
     }
 
     public ServerConfig withTls(TlsConfig newTls) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, graphFile, newTls);
+                virtualThreads, sessionLifetime, agentLimits, graphFile, newTls, database);
+    }
+
+    public ServerConfig withDatabase(String newDatabase) {
+        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
+                virtualThreads, sessionLifetime, agentLimits, graphFile, tls, newDatabase);
     }
 }

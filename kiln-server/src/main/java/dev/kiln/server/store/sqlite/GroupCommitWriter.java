@@ -43,11 +43,11 @@ final class GroupCommitWriter implements AutoCloseable {
     private final SealedSecrets secrets;
     private final KilnMetrics metrics;
 
-    GroupCommitWriter(Handle handle, EventBus bus, SealedSecrets secrets, KilnMetrics metrics) {
+    GroupCommitWriter(Handle handle, EventBus bus, SealedSecrets secrets, SqlDialect dialect, KilnMetrics metrics) {
         this.handle = handle;
         this.metrics = metrics;
         this.secrets = secrets;
-        this.writes = new WriterSql(handle);
+        this.writes = new WriterSql(handle, dialect);
         this.bus = bus;
         this.thread = new Thread(this::run, "kiln-store-writer");
         this.thread.setDaemon(true);

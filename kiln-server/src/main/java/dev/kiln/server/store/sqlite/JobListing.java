@@ -16,17 +16,17 @@ import org.jdbi.v3.core.statement.Query;
 final class JobListing {
     private JobListing() {}
 
-    static Page<Job> page(Handle h, JobQuery q) {
+    static Page<Job> page(Handle h, JobQuery q, SqlDialect dialect) {
         if (q.label() != null && q.label().indexOf('=') < 0) return new Page<>(List.of(), null); // no job requires it
-        return page(query(h, q, "").map(Rows::job).list(), q.limit());
+        return page(query(h, q, "", dialect.textLike()).map(Rows::job).list(), q.limit());
     }
 
     /** The plan SQLite picks for this request, one line per step: tests check the label filter stays indexed. */
     static List<String> plan(Handle h, JobQuery q) {
-        return query(h, q, "EXPLAIN QUERY PLAN ").map((rs, ctx) -> rs.getString("detail")).list();
+        return query(h, q, "EXPLAIN QUERY PLAN ", SqlDialect.SQLITE.textLike()).map((rs, ctx) -> rs.getString("detail")).list();
     }
 
-    private static Query query(Handle h, JobQuery q, String prefix) {
+    private static Query query(Handle h, JobQuery q, String prefix, String like) {
         String label = q.label();
         int eq = label == null ? -1 : label.indexOf('=');
         var sql = new StringBuilder(prefix);
@@ -43,7 +43,8 @@ final class JobListing {
         if (!q.statuses().isEmpty()) sql.append(" AND jobs.status IN (<statuses>)");
         if (q.type() != null) sql.append(" AND jobs.type = :type");
         if (q.text() != null) {
-            sql.append(" AND (jobs.name LIKE :text ESCAPE '!' OR jobs.id LIKE :prefix ESCAPE '!' OR jobs.spec LIKE :text ESCAPE '!')");
+            sql.append(" AND (jobs.name ").append(like).append(" :text ESCAPE '!' OR jobs.id ").append(like)
+                    .append(" :prefix ESCAPE '!' OR jobs.spec ").append(like).append(" :text ESCAPE '!')");
         }
         sql.append(" ORDER BY ").append(seq).append(" DESC LIMIT :limit");
 

@@ -32,14 +32,14 @@ final class SealedSecrets {
      * On start, after the migrations: secrets sealed under a key that is missing or another one stop the server now,
      * with what to do, rather than the first job that needs them. Makes the key on a first start.
      */
-    void verifyKey(Handle h) {
+    void verifyKey(Handle h, SqlDialect dialect) {
         var sample = h.createQuery("SELECT id, secrets FROM jobs WHERE secrets IS NOT NULL LIMIT 1")
                 .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).findOne();
         if (sample.isPresent() && !cipher.hasKeyFile()) {
             throw new SecretKeyException("the database holds job secrets sealed with the key in " + cipher.keyFile()
                     + ", and that file is missing. Restore it from the backup of this data dir. To start without "
                     + "those secrets instead (jobs that need them will lack them), clear them first: "
-                    + "sqlite3 kiln.db \"UPDATE jobs SET secrets = NULL\"", null);
+                    + dialect.clearSecrets(), null);
         }
         sample.ifPresent(s -> fromColumn(s.getKey(), s.getValue()));
         cipher.key();

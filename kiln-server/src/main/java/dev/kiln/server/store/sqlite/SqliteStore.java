@@ -33,8 +33,9 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The default store: one SQLite file in WAL mode. All writes go through one {@link GroupCommitWriter} thread (SQLite
- * has one writer anyway); reads use a small pool of read-only connections that never wait for the writer.
+ * The SQL store. By default on one SQLite file in WAL mode; {@code store.postgres} opens the same store on
+ * PostgreSQL (its name predates that). All writes go through one {@link GroupCommitWriter} thread (SQLite has one
+ * writer anyway); reads use a small pool of read-only connections that never wait for the writer.
  */
 public final class SqliteStore implements Store {
     private final Jdbi readers;
@@ -50,6 +51,7 @@ public final class SqliteStore implements Store {
     private final HikariDataSource readPool;
     private final GroupCommitWriter writer;
     private final SealedSecrets secrets;
+    private final SqlDialect dialect;
 
     /** A store whose secrets are sealed with the key file of {@code dataDir}. */
     public SqliteStore(Path dataDir, EventBus bus) {
@@ -62,7 +64,33 @@ public final class SqliteStore implements Store {
 
     /** {@code metrics}: the writer records each group commit's size and latency. */
     public SqliteStore(Path dataDir, EventBus bus, SecretCipher cipher, KilnMetrics metrics) {
+        this(SqlDialect.SQLITE, openFile(dataDir, new SealedSecrets(cipher)), bus, cipher, metrics);
+    }
+
+    /**
+     * The store on a database migrated already: written through {@code writeHandle} alone (the store owns and closes
+     * it), read through {@code readPool} (closed with the store too). {@code metrics}: the writer records each group
+     * commit's size and latency.
+     */
+    public SqliteStore(SqlDialect dialect, Connections db, EventBus bus, SecretCipher cipher, KilnMetrics metrics) {
+        this.dialect = dialect;
         this.secrets = new SealedSecrets(cipher);
+        this.readPool = db.readPool();
+        this.readers = Jdbi.create(readPool);
+        try {
+            secrets.verifyKey(db.writeHandle(), dialect);
+        } catch (RuntimeException e) {
+            db.writeHandle().close();
+            readPool.close();
+            throw e;
+        }
+        this.writer = new GroupCommitWriter(db.writeHandle(), bus, secrets, dialect, metrics);
+    }
+
+    /** The writer's connection and the readers' pool of a database. */
+    public record Connections(HikariDataSource readPool, Handle writeHandle) {}
+
+    private static Connections openFile(Path dataDir, SealedSecrets secrets) {
         try {
             Files.createDirectories(dataDir);
         } catch (java.io.IOException e) {
@@ -91,21 +119,12 @@ public final class SqliteStore implements Store {
         poolConfig.setReadOnly(true);
         poolConfig.setConnectionInitSql("PRAGMA busy_timeout=10000");
         poolConfig.addDataSourceProperty("open_mode", "1"); // SQLITE_OPEN_READONLY
-        this.readPool = new HikariDataSource(poolConfig);
-        this.readers = Jdbi.create(readPool);
 
         Handle writeHandle = Jdbi.create(writeSource).open();
         // a migration may have replaced values (V6: secrets in clear); their old pages must not linger in the log
         writeHandle.execute("PRAGMA wal_checkpoint(TRUNCATE)");
-        try {
-            secrets.verifyKey(writeHandle);
-        } catch (RuntimeException e) {
-            writeHandle.close();
-            readPool.close();
-            throw e;
-        }
         writeHandle.execute("PRAGMA wal_autocheckpoint=4000");
-        this.writer = new GroupCommitWriter(writeHandle, bus, secrets, metrics);
+        return new Connections(new HikariDataSource(poolConfig), writeHandle);
     }
 
     @Override
@@ -133,7 +152,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public Page<Job> jobs(JobQuery q) {
-        return readers.withHandle(h -> JobListing.page(h, q));
+        return readers.withHandle(h -> JobListing.page(h, q, dialect));
     }
 
     @Override
@@ -223,7 +242,8 @@ public final class SqliteStore implements Store {
 
     @Override
     public void forEachLogLine(String jobId, int attempt, Consumer<NumberedLine> sink) {
-        readers.useHandle(h -> {
+        // in a transaction: PostgreSQL's driver fetches by the fetch size only then (else it reads every row at once)
+        readers.useTransaction(h -> {
             try (var chunks = h.createQuery("SELECT first_line, data FROM log_chunks WHERE job_id = :job AND attempt = :a ORDER BY first_line")
                     .bind("job", jobId).bind("a", attempt).setFetchSize(16)
                     .map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getBytes(2)}).stream()) {

@@ -20,7 +20,7 @@ class SqliteStoreWriterSqlTest {
     void open() {
         handle = Jdbi.create("jdbc:sqlite::memory:").open();
         handle.execute("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT, b INTEGER, c BLOB)");
-        sql = new WriterSql(handle);
+        sql = new WriterSql(handle, SqlDialect.SQLITE);
     }
 
     @AfterEach
