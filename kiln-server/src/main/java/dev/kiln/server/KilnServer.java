@@ -10,6 +10,7 @@ import dev.kiln.server.core.EngineLock;
 import dev.kiln.server.events.EventBus;
 import dev.kiln.server.fleet.Fleet;
 import dev.kiln.server.fleet.FleetRegistry;
+import dev.kiln.server.http.AdminApi;
 import dev.kiln.server.http.AgentSocket;
 import dev.kiln.server.http.ApiServer;
 import dev.kiln.server.http.ArtifactsApi;
@@ -28,6 +29,10 @@ import dev.kiln.server.jobs.JobLedger;
 import dev.kiln.server.jobs.JobsOnAgents;
 import dev.kiln.server.live.ActivityTracker;
 import dev.kiln.server.live.LiveHub;
+import dev.kiln.server.ops.Backups;
+import dev.kiln.server.ops.Pins;
+import dev.kiln.server.ops.Readiness;
+import dev.kiln.server.ops.Retention;
 import dev.kiln.server.scheduler.Dispatcher;
 import dev.kiln.server.scheduler.DurationStats;
 import dev.kiln.server.scheduler.JobQueue;
@@ -68,6 +73,10 @@ public final class KilnServer implements AutoCloseable {
     private final SessionService sessions;
     private final SignInCodes signInCodes;
     private final ActivityTracker activity;
+    private final ArtifactFiles artifactFiles;
+    private final Retention retention;
+    /** The retention pass, on a thread of its own: a long pass never delays the fleet's timers. */
+    private final ScheduledExecutorService retentionTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-retention"));
     private SignInCodes.Issued firstSignInCode;
     private AutoCloseable runningAgent;
 
@@ -99,6 +108,9 @@ public final class KilnServer implements AutoCloseable {
         var queueReport = new QueueReport(lock, queue, agents, durations, active::job, active::jobs);
 
         this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, hub);
+        this.artifactFiles = new ArtifactFiles(config.dataDir().resolve("artifacts"));
+        // nothing is pinned until releases and build partitions exist: only active jobs are kept whatever their age
+        this.retention = new Retention(store, config.retention(), Pins.NONE, config.dataDir().resolve("artifacts"), artifactFiles::path);
         this.api = buildApi(queueReport, hub);
     }
 
@@ -106,16 +118,27 @@ public final class KilnServer implements AutoCloseable {
     private ApiServer buildApi(QueueReport queueReport, LiveHub hub) {
         var mapper = ApiServer.newMapper();
         var auth = new Authenticator(tokens, sessions);
-        var fleetApi = new FleetApi(fleet, queueReport, store);
+        var fleetApi = new FleetApi(fleet, queueReport);
+        var readiness = new Readiness(store).with("agents", this::agentsCheck);
         return new ApiServer(new ApiServer.Handlers(
                 auth,
                 new AuthApi(tokens, sessions, signInCodes, auth, mapper),
                 new SessionsApi(sessions, signInCodes, tokens, auth),
                 new JobsApi(engine, queueReport, fleetApi, store, mapper, new FinishedJobCache(10_000)),
                 new LiveApi(hub, activity, store, mapper, auth),
-                new ArtifactsApi(engine, store, new ArtifactFiles(config.dataDir().resolve("artifacts"))),
+                new ArtifactsApi(engine, store, artifactFiles),
                 fleetApi,
-                new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits())), mapper, config.virtualThreads());
+                new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits()),
+                new AdminApi(retention, new Backups(store, config.dataDir(), retention), readiness)), mapper, config.virtualThreads());
+    }
+
+    /** Ready as to agents: the embedded agent, when there is one, is connected; remote agents come and go. */
+    private Readiness.Check agentsCheck() {
+        var online = fleet.views().stream().filter(a -> a.state().equals("online")).toList();
+        if (config.embeddedAgent() && online.stream().noneMatch(a -> a.name().equals(config.agentName()))) {
+            return new Readiness.Check(false, "the embedded agent is not connected yet (" + online.size() + " agent(s) online)");
+        }
+        return new Readiness.Check(true, online.size() + " agent(s) online");
     }
 
     /** Starts a server; {@code embeddedAgent} may be null when the config asks for none. */
@@ -141,6 +164,10 @@ public final class KilnServer implements AutoCloseable {
         // the first start's sign-in URL carries a one-time code, never the admin token itself
         if (newAdminToken != null) firstSignInCode = signInCodes.issue(tokens.verify(newAdminToken).orElseThrow().tokenId());
         api.start(config.bind(), config.port());
+        if (config.retention().limitsAnything()) {
+            long every = config.retention().interval().toMillis();
+            retentionTimer.scheduleWithFixedDelay(retention::runQuietly, 0, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         log.info("Kiln {} listening on http://{}:{} (data in {})", VERSION, config.bind(), api.port(), config.dataDir());
         if (config.embeddedAgent()) {
             String host = config.bind().equals("0.0.0.0") || config.bind().equals("::") ? "127.0.0.1" : config.bind();
@@ -198,6 +225,10 @@ public final class KilnServer implements AutoCloseable {
         return store;
     }
 
+    public Retention retention() {
+        return retention;
+    }
+
     public EventBus bus() {
         return bus;
     }
@@ -221,6 +252,13 @@ public final class KilnServer implements AutoCloseable {
             log.warn("http server did not stop cleanly", e);
         }
         activity.close();
+        retentionTimer.shutdownNow();
+        try {
+            // a pass in progress ends its current step before the store closes under it
+            retentionTimer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         engine.close();
         fleetTimers.shutdownNow();
         store.close();

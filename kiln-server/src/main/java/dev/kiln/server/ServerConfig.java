@@ -2,6 +2,7 @@ package dev.kiln.server;
 
 import dev.kiln.server.fleet.FleetRegistry;
 import dev.kiln.server.http.AgentLimits;
+import dev.kiln.server.ops.RetentionPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.Map;
  * connects over loopback like any remote one; its capacity 0 means one slot per core. {@code virtualThreads}: HTTP
  * requests (and so every stream client) run on virtual threads. {@code sessionLifetime}: how long a dashboard
  * sign-in lasts, across browser restarts. {@code agentLimits}: what one agent connection may send per second before
- * it is read more slowly.
+ * it is read more slowly. {@code retention}: what finished jobs are kept, and for how long.
  */
 public record ServerConfig(
         Path dataDir,
@@ -25,11 +26,20 @@ public record ServerConfig(
         FleetRegistry.Timing fleetTiming,
         boolean virtualThreads,
         Duration sessionLifetime,
-        AgentLimits agentLimits) {
+        AgentLimits agentLimits,
+        RetentionPolicy retention) {
 
     public static final FleetRegistry.Timing DEFAULT_TIMING =
             new FleetRegistry.Timing(Duration.ofSeconds(15), Duration.ofSeconds(15));
     public static final Duration DEFAULT_SESSION_LIFETIME = Duration.ofDays(30);
+
+    /** Keeping every finished job. */
+    public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
+                        Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads,
+                        Duration sessionLifetime, AgentLimits agentLimits) {
+        this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
+                sessionLifetime, agentLimits, RetentionPolicy.KEEP_EVERYTHING);
+    }
 
     /** With the default session lifetime and agent limits. */
     public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
@@ -44,31 +54,36 @@ public record ServerConfig(
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(dataDir, bind, newPort, embeddedAgent, agentName, agentCapacity, agentLabels,
-                fleetTiming, virtualThreads, sessionLifetime, agentLimits);
+                fleetTiming, virtualThreads, sessionLifetime, agentLimits, retention);
     }
 
     public ServerConfig withFleetTiming(FleetRegistry.Timing timing) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, timing,
-                virtualThreads, sessionLifetime, agentLimits);
+                virtualThreads, sessionLifetime, agentLimits, retention);
     }
 
     public ServerConfig withAgentCapacity(int capacity) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, capacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits);
+                virtualThreads, sessionLifetime, agentLimits, retention);
     }
 
     public ServerConfig withDataDir(Path dir) {
         return new ServerConfig(dir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits);
+                virtualThreads, sessionLifetime, agentLimits, retention);
     }
 
     public ServerConfig withSessionLifetime(Duration lifetime) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, lifetime, agentLimits);
+                virtualThreads, lifetime, agentLimits, retention);
     }
 
     public ServerConfig withAgentLimits(AgentLimits limits) {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, limits);
+                virtualThreads, sessionLifetime, limits, retention);
+    }
+
+    public ServerConfig withRetention(RetentionPolicy policy) {
+        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
+                virtualThreads, sessionLifetime, agentLimits, policy);
     }
 }

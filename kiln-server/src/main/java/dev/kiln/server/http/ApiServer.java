@@ -27,7 +27,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** The handlers of every endpoint. */
     public record Handlers(Authenticator auth, AuthApi sessions, SessionsApi sessionList, JobsApi jobs, LiveApi live,
-                           ArtifactsApi artifacts, FleetApi fleet, AgentSocket agents) {}
+                           ArtifactsApi artifacts, FleetApi fleet, AgentSocket agents, AdminApi admin) {}
 
     private final Javalin app;
     private final LiveApi live;
@@ -104,7 +104,9 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.POST, "/api/v1/workers/{id}/resume", Role.OPERATOR, h.fleet()::resume);
         route(HandlerType.POST, "/api/v1/workers/{id}/disable", Role.ADMIN, h.fleet()::disable);
         route(HandlerType.GET, "/health/live", Role.PUBLIC, ctx -> ctx.json(Map.of("status", "up")));
-        route(HandlerType.GET, "/health/ready", Role.PUBLIC, h.fleet()::ready);
+        route(HandlerType.GET, "/health/ready", Role.PUBLIC, h.admin()::ready);
+        route(HandlerType.POST, "/api/v1/admin/prune", Role.ADMIN, h.admin()::prune);
+        route(HandlerType.POST, "/api/v1/admin/backup", Role.ADMIN, h.admin()::backup);
         app.ws("/api/v1/agent/ws", h.agents()::configure);
 
         ErrorResponses.install(app);

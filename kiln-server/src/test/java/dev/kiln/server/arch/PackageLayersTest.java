@@ -26,6 +26,7 @@ class PackageLayersTest {
             Map.entry("fleet", 3),
             Map.entry("scheduler", 4),
             Map.entry("jobs", 5), Map.entry("live", 5), Map.entry("auth", 5), Map.entry("artifacts", 5),
+            Map.entry("ops", 5),
             Map.entry("http", 6),
             Map.entry("", 7));
 

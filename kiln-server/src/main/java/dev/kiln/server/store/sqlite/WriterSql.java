@@ -40,6 +40,10 @@ final class WriterSql implements AutoCloseable {
         return statement("SELECT last_insert_rowid()").queryLong(Map.of());
     }
 
+    java.util.List<String> queryStrings(String sql, Map<String, ?> params) {
+        return statement(sql).queryStrings(params);
+    }
+
     private PreparedWrite statement(String sql) {
         return prepared.computeIfAbsent(sql, text -> new PreparedWrite(handle, text));
     }
