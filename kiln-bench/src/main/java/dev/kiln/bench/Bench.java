@@ -62,8 +62,9 @@ public final class Bench {
         scenarios.put("watchers", new StreamWatchersScenario(bench)::run);
         scenarios.put("agent-lost", new AgentLostScenario(bench)::run);
         scenarios.put("log-open", new LogOpenScenario(bench)::run);
+        scenarios.put("retention", new RetentionScenario(bench)::run);
         // too slow for quick mode's minute unless asked for by name
-        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open");
+        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open", "retention");
         if (only != null && !scenarios.containsKey(only)) {
             System.out.println("no scenario " + only + "; there are " + String.join(", ", scenarios.keySet()));
             System.exit(2);

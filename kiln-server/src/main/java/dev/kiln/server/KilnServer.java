@@ -75,6 +75,7 @@ public final class KilnServer implements AutoCloseable {
     private final ActivityTracker activity;
     private final ArtifactFiles artifactFiles;
     private final Retention retention;
+    private final FinishedJobCache finishedJobs = new FinishedJobCache(10_000);
     /** The retention pass, on a thread of its own: a long pass never delays the fleet's timers. */
     private final ScheduledExecutorService retentionTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-retention"));
     private SignInCodes.Issued firstSignInCode;
@@ -110,7 +111,8 @@ public final class KilnServer implements AutoCloseable {
         this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, hub);
         this.artifactFiles = new ArtifactFiles(config.dataDir().resolve("artifacts"));
         // nothing is pinned until releases and build partitions exist: only active jobs are kept whatever their age
-        this.retention = new Retention(store, config.retention(), Pins.NONE, config.dataDir().resolve("artifacts"), artifactFiles::path);
+        this.retention = new Retention(store, config.retention(), Pins.NONE, config.dataDir().resolve("artifacts"),
+                artifactFiles::path, finishedJobs::evict);
         this.api = buildApi(queueReport, hub);
     }
 
@@ -124,7 +126,7 @@ public final class KilnServer implements AutoCloseable {
                 auth,
                 new AuthApi(tokens, sessions, signInCodes, auth, mapper),
                 new SessionsApi(sessions, signInCodes, tokens, auth),
-                new JobsApi(engine, queueReport, fleetApi, store, mapper, new FinishedJobCache(10_000)),
+                new JobsApi(engine, queueReport, fleetApi, store, mapper, finishedJobs),
                 new LiveApi(hub, activity, store, mapper, auth),
                 new ArtifactsApi(engine, store, artifactFiles),
                 fleetApi,
@@ -136,7 +138,7 @@ public final class KilnServer implements AutoCloseable {
     private Readiness.Check agentsCheck() {
         var online = fleet.views().stream().filter(a -> a.state().equals("online")).toList();
         if (config.embeddedAgent() && online.stream().noneMatch(a -> a.name().equals(config.agentName()))) {
-            return new Readiness.Check(false, "the embedded agent is not connected yet (" + online.size() + " agent(s) online)");
+            return new Readiness.Check(false, "the embedded agent is not online (" + online.size() + " agent(s) online)");
         }
         return new Readiness.Check(true, online.size() + " agent(s) online");
     }
@@ -223,6 +225,10 @@ public final class KilnServer implements AutoCloseable {
 
     public Store store() {
         return store;
+    }
+
+    public Path dataDir() {
+        return config.dataDir();
     }
 
     public Retention retention() {

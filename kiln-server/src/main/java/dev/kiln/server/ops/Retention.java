@@ -37,16 +37,22 @@ public final class Retention {
     private final Pins pins;
     private final Path artifactsRoot;
     private final Function<String, Path> contentPath;
+    private final java.util.function.Consumer<String> onJobDeleted;
     /** One pass at a time; a backup holds it too, so no artifact file goes while it is being copied. */
     private final ReentrantLock exclusive = new ReentrantLock();
 
-    /** {@code contentPath}: where the artifact file of a SHA-256 lives (the layout is {@code ArtifactFiles}'). */
-    public Retention(Store store, RetentionPolicy policy, Pins pins, Path artifactsRoot, Function<String, Path> contentPath) {
+    /**
+     * {@code contentPath}: where the artifact file of a SHA-256 lives (the layout is {@code ArtifactFiles}');
+     * {@code onJobDeleted}: told each job deleted whole, after the commit (caches of finished jobs forget it).
+     */
+    public Retention(Store store, RetentionPolicy policy, Pins pins, Path artifactsRoot, Function<String, Path> contentPath,
+                     java.util.function.Consumer<String> onJobDeleted) {
         this.store = store;
         this.policy = policy;
         this.pins = pins;
         this.artifactsRoot = artifactsRoot;
         this.contentPath = contentPath;
+        this.onJobDeleted = onJobDeleted;
     }
 
     public RetentionPolicy policy() {
@@ -167,6 +173,7 @@ public final class Retention {
                 }
                 return contents;
             }).join();
+            part.stream().filter(c -> c.decision().job()).forEach(c -> onJobDeleted.accept(c.job().id()));
             for (String sha : unreferenced) {
                 // checked again: the same content may have been uploaded again since the delete committed
                 if (!store.artifactContentInUse(sha) && deleteFile(contentPath.apply(sha))) tally.files++;

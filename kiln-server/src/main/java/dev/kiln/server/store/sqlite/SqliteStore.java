@@ -344,6 +344,12 @@ public final class SqliteStore implements Store {
         readers.useHandle(h -> h.createUpdate("VACUUM INTO :file").bind("file", file.toString()).execute());
     }
 
+    /** SQLite's own check of the whole file: "ok", or what is damaged. Reads every page: for restores, not for probes. */
+    public String integrityCheck() {
+        List<String> result = readers.withHandle(h -> h.createQuery("PRAGMA integrity_check").mapTo(String.class).list());
+        return String.join("; ", result);
+    }
+
     @Override
     public dev.kiln.server.store.StoreHealth health() {
         try {
