@@ -27,10 +27,10 @@ final class LogFormat {
                 if (it.next() instanceof OutputStreamAppender<ILoggingEvent> appender) {
                     var encoder = new JsonEncoder();
                     encoder.setContext(context);
+                    encoder.setWithFormattedMessage(true); // the message with its {} filled in, ready to read
                     encoder.start();
-                    appender.stop();
+                    // at start, before the server logs: no event is being written while the encoder changes
                     appender.setEncoder(encoder);
-                    appender.start();
                 }
             }
         }

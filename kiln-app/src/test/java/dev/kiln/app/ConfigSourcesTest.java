@@ -109,7 +109,8 @@ class ConfigSourcesTest {
 
     @Test
     void jsonLogLinesParseAsJson() throws Exception {
-        var context = new LoggerContext();
+        // the running context (a bare new one has no MDC adapter); a logger of the test's own, not additive
+        var context = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
         var appender = new ch.qos.logback.core.OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
         var sink = new java.io.ByteArrayOutputStream();
         appender.setContext(context);
@@ -120,7 +121,8 @@ class ConfigSourcesTest {
         text.start();
         appender.setEncoder(text);
         appender.start();
-        var logger = context.getLogger("dev.kiln.test");
+        var logger = context.getLogger("dev.kiln.test.json");
+        logger.setAdditive(false);
         logger.addAppender(appender);
 
         LogFormat.useJson(context);
@@ -132,9 +134,10 @@ class ConfigSourcesTest {
         var json = new ObjectMapper();
         var first = json.readTree(lines[0]);
         assertThat(first.get("level").asText()).isEqualTo("INFO");
-        assertThat(first.get("loggerName").asText()).isEqualTo("dev.kiln.test");
+        assertThat(first.get("loggerName").asText()).isEqualTo("dev.kiln.test.json");
         assertThat(first.get("formattedMessage").asText()).isEqualTo("job abc \"quoted\" done");
         assertThat(json.readTree(lines[1]).get("level").asText()).isEqualTo("WARN");
+        logger.detachAndStopAllAppenders();
     }
 
     private static String lineOf(String out, String option) {
