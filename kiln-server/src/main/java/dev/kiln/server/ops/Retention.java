@@ -72,7 +72,10 @@ public final class Retention {
     public void runQuietly() {
         try {
             var report = run(false);
-            if (report.deletedAnything()) log.info("retention pruned {}", report);
+            if (report.deletedAnything()) {
+                log.info("retention deleted {} job(s), the log of {}, {} artifact(s), {} file(s); data {} -> {} bytes",
+                        report.jobs(), report.logs(), report.artifacts(), report.files(), report.bytesBefore(), report.bytesAfter());
+            }
         } catch (RuntimeException e) {
             log.warn("retention pass failed; the next one tries again", e);
         }
