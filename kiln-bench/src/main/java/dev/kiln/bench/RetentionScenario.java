@@ -75,8 +75,8 @@ final class RetentionScenario {
         pruned.set(true);
         load.join();
         long remaining = bench.server().store().countByStatus().values().stream().mapToLong(Long::longValue).sum();
-        bench.stopServer();
-        long after = du(dir);
+        long after = du(dir); // the pass ended with a WAL checkpoint: the files are what they hold
+        bench.stopServer(); // deletes the data dir
         var d = event.data();
         Bench.report("retention", String.format(
                 "%,d finished jobs seeded in %.0f s; data dir %s -> %s on disk (store+artifacts %s -> %s); deleted %s jobs, "
