@@ -43,7 +43,7 @@ public final class SqliteStore implements Store {
     /** The schema version this code migrated to: readiness checks the database still has it. */
     private final String schemaVersion;
     /** Pages one step of reclaiming gives back: a step holds the writer for a few milliseconds at most. */
-    private static final int RECLAIM_PAGES_PER_STEP = 1024;
+    private static final int RECLAIM_PAGES_PER_STEP = 256;
     private static final String ACTIVE_STATUSES = "('queued','assigned','running','cancelling','stopping')";
 
     /** A store whose secrets are sealed with the key file of {@code dataDir}. */
