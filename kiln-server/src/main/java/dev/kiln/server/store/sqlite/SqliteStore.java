@@ -42,7 +42,7 @@ public final class SqliteStore implements Store {
     private final SealedSecrets secrets;
     /** The schema version this code migrated to: readiness checks the database still has it. */
     private final String schemaVersion;
-    /** Pages one step of reclaiming gives back: a step holds the writer for a few milliseconds at most. */
+    /** Pages (1 MiB) one step of reclaiming gives back: job writes commit between steps (docs/benchmarks.md, retention). */
     private static final int RECLAIM_PAGES_PER_STEP = 256;
     private static final String ACTIVE_STATUSES = "('queued','assigned','running','cancelling','stopping')";
 
