@@ -10,13 +10,16 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code kiln agent}: a build server that connects to a Kiln server and runs the jobs it is given. */
+/**
+ * {@code kiln agent}: a build server that connects to a Kiln server and runs the jobs it is given. Each option may
+ * also come from the environment ({@code KILN_SERVER}, {@code KILN_AGENT_TOKEN}, …) or {@code kiln.conf} in the work dir.
+ */
 @Command(name = "agent", mixinStandardHelpOptions = true, description = "Run a Kiln agent that connects to a server.")
 final class AgentCommand implements Callable<Integer> {
-    @Option(names = "--server", required = true, description = "Server URL, e.g. http://build-master:8080")
+    @Option(names = "--server", description = "Server URL, e.g. http://build-master:8080 (or $KILN_SERVER).")
     String server;
 
-    @Option(names = "--token", description = "Agent token (or env KILN_AGENT_TOKEN).")
+    @Option(names = "--token", description = "Agent token (default: $KILN_AGENT_TOKEN).")
     String token;
 
     @Option(names = "--name", description = "Agent name (default: host name).")
@@ -40,6 +43,15 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--shutdown-timeout", defaultValue = "600", description = "Seconds to wait for running jobs on SIGTERM (default: ${DEFAULT-VALUE}).")
     int shutdownTimeout;
 
+    @Option(names = "--log-format", defaultValue = "text", description = "text, or json: one JSON object per line (default: ${DEFAULT-VALUE}).")
+    String logFormat;
+
+    @Option(names = "--print-config", description = "Print each option's effective value and where it came from (flag, env, kiln.conf, default), then exit.")
+    boolean printConfig;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     /** The agent's configuration, as the options say; an option out of range is an error naming it. */
     AgentConfig config() throws java.net.UnknownHostException {
         if (!onShutdown.equals("wait") && !onShutdown.equals("cancel")) {
@@ -48,6 +60,7 @@ final class AgentCommand implements Callable<Integer> {
         if (keepWorkspaces < 0) {
             throw new IllegalArgumentException("--keep-workspaces must be 0 or more");
         }
+        if (server == null) throw new IllegalArgumentException("--server is needed (or KILN_SERVER, or server = … in kiln.conf)");
         URI base = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
         String scheme = switch (base.getScheme() == null ? "" : base.getScheme()) {
             case "http", "ws" -> "ws";
@@ -56,7 +69,7 @@ final class AgentCommand implements Callable<Integer> {
         };
         URI ws = URI.create(scheme + "://" + base.getRawAuthority() + "/api/v1/agent/ws");
         String agentName = name != null ? name : java.net.InetAddress.getLocalHost().getHostName();
-        String tok = token != null ? token : System.getenv("KILN_AGENT_TOKEN");
+        String tok = token; // the flag, else $KILN_AGENT_TOKEN (ConfigSources)
         if (capacity < 0) throw new IllegalArgumentException("--capacity must be 0 (one per core) or more");
         if (shutdownTimeout < 0) throw new IllegalArgumentException("--shutdown-timeout must be 0 or more seconds");
         return new AgentConfig(ws, tok, agentName, AgentConfig.parseLabels(labels),
@@ -72,6 +85,11 @@ final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var config = config();
+        if (printConfig) {
+            ConfigPrinter.print(spec, spec.commandLine().getOut());
+            return 0;
+        }
+        LogFormat.apply(logFormat);
         String agentName = config.name();
         URI ws = config.serverUri();
         var agent = new Agent(config);

@@ -69,19 +69,49 @@ final class ApiClient {
         }
     }
 
-    private HttpResponse<String> raw(String method, String path, Object body) {
+    /** Sends {@code method path} and writes the answer's body to {@code file}; returns its size. */
+    long download(String method, String path, Path file) {
+        Path part = file.resolveSibling(file.getFileName() + ".part");
         try {
-            var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+            var b = HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.noBody());
             if (token != null) b.header("Authorization", "Bearer " + token);
-            if (body != null) {
-                b.header("Content-Type", "application/json");
-                b.method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-            } else {
-                b.method(method, HttpRequest.BodyPublishers.noBody());
+            HttpResponse<Path> r = exchange(b.build(), HttpResponse.BodyHandlers.ofFile(part));
+            if (r.statusCode() >= 400) throw new CliError(problem(r.statusCode(), Files.readString(part)));
+            Files.move(part, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new CliError("cannot write " + file + ": " + e.getMessage());
+        } finally {
+            try {
+                Files.deleteIfExists(part);
+            } catch (IOException ignored) {
+                // nothing was written, or it was moved
             }
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() >= 400) throw new CliError(problem(r));
-            return r;
+        }
+    }
+
+    private HttpResponse<String> raw(String method, String path, Object body) {
+        var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+            try {
+                b.method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            } catch (IOException e) {
+                throw new IllegalArgumentException(e);
+            }
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        HttpResponse<String> r = exchange(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() >= 400) throw new CliError(problem(r.statusCode(), r.body()));
+        return r;
+    }
+
+    /** One exchange with the server; failing to reach it is a plain message. */
+    private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return http.send(request, handler);
         } catch (ConnectException e) {
             throw new CliError("cannot reach the Kiln server at " + base + " (is it running? start it with ./kiln server)");
         } catch (IOException e) {
@@ -92,15 +122,15 @@ final class ApiClient {
         }
     }
 
-    private static String problem(HttpResponse<String> r) {
+    private static String problem(int status, String body) {
         try {
-            JsonNode p = JSON.readTree(r.body());
-            var msg = new StringBuilder(p.path("detail").asText(p.path("title").asText("HTTP " + r.statusCode())));
+            JsonNode p = JSON.readTree(body);
+            var msg = new StringBuilder(p.path("detail").asText(p.path("title").asText("HTTP " + status)));
             for (JsonNode e : p.path("errors")) msg.append("\n  ").append(e.path("field").asText()).append(": ").append(e.path("message").asText());
-            if (r.statusCode() == 401) msg.append("\n(pass --token, set KILN_TOKEN, or run where the server's data dir is)");
+            if (status == 401) msg.append("\n(pass --token, set KILN_TOKEN, or run where the server's data dir is)");
             return msg.toString();
         } catch (IOException e) {
-            return "HTTP " + r.statusCode() + ": " + r.body();
+            return "HTTP " + status + ": " + body;
         }
     }
 }

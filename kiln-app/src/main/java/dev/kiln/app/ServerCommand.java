@@ -11,10 +11,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import dev.kiln.server.ops.Amounts;
+import dev.kiln.server.ops.RetentionPolicy;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code kiln server}: the whole system on one machine (SQLite store, embedded agent) unless told otherwise. */
+/**
+ * {@code kiln server}: the whole system on one machine (SQLite store, embedded agent) unless told otherwise. Each
+ * option may also come from the environment or {@code kiln.conf} in the data dir ({@link ConfigSources}).
+ */
 @Command(name = "server", mixinStandardHelpOptions = true, description = "Start the Kiln server (with an embedded agent).")
 final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "./kiln-data", description = "Where the database, logs and agent workspaces live (default: ${DEFAULT-VALUE}).")
@@ -107,6 +114,40 @@ final class ServerCommand implements Callable<Integer> {
         return new MetricsBind(host, port);
     }
 
+    @Option(names = "--retain-jobs", description = "Delete finished jobs (all they hold) older than this, e.g. 30d (default: keep).")
+    String retainJobs;
+
+    @Option(names = "--retain-logs", description = "Delete the logs of finished jobs older than this, e.g. 7d; the jobs stay (default: keep).")
+    String retainLogs;
+
+    @Option(names = "--retain-artifacts", description = "Delete the artifacts of finished jobs older than this, e.g. 14d (default: keep).")
+    String retainArtifacts;
+
+    @Option(names = "--max-data-size", description = "Delete the oldest finished jobs while the data (database + artifacts) is larger than this, e.g. 20GiB (default: no limit).")
+    String maxDataSize;
+
+    @Option(names = "--retention-interval", defaultValue = "1h", description = "How often the retention pass runs (default: ${DEFAULT-VALUE}; it also runs at start).")
+    String retentionInterval;
+
+    @Option(names = "--log-format", defaultValue = "text", description = "text, or json: one JSON object per line (default: ${DEFAULT-VALUE}).")
+    String logFormat;
+
+    @Option(names = "--print-config", description = "Print each option's effective value and where it came from (flag, env, kiln.conf, default), then exit.")
+    boolean printConfig;
+
+    @Spec
+    CommandSpec spec;
+
+    /** What finished jobs are kept, as the retention options say. */
+    RetentionPolicy retention() {
+        return new RetentionPolicy(
+                retainJobs == null ? null : Amounts.duration(retainJobs, "--retain-jobs"),
+                retainLogs == null ? null : Amounts.duration(retainLogs, "--retain-logs"),
+                retainArtifacts == null ? null : Amounts.duration(retainArtifacts, "--retain-artifacts"),
+                maxDataSize == null ? 0 : Amounts.size(maxDataSize, "--max-data-size"),
+                Amounts.duration(retentionInterval, "--retention-interval"));
+    }
+
     /** The server's configuration, as the options say; an option out of range is an error naming it. */
     ServerConfig config() {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be between 0 and 65535");
@@ -123,7 +164,7 @@ final class ServerCommand implements Callable<Integer> {
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity,
                 AgentConfig.parseLabels(agentLabels),
                 new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true,
-                Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes), graphFile(), tls()).withDatabase(database);
+                Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes), graphFile(), tls()).withDatabase(database).withRetention(retention());
     }
 
     private TlsConfig tls() {
@@ -152,6 +193,12 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (printConfig) {
+            config(); // a value out of range is an error here too
+            ConfigPrinter.print(spec, spec.commandLine().getOut());
+            return 0;
+        }
+        LogFormat.apply(logFormat);
         var stopped = new CountDownLatch(1);
         KilnServer server = start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -51,7 +51,8 @@ class AgentCommandTest {
 
     @Test
     void serverIsRequiredAndBadValuesNameTheFlag() {
-        assertThatThrownBy(() -> parsed()).isInstanceOf(CommandLine.MissingParameterException.class).hasMessageContaining("--server");
+        // not a required flag any more (KILN_SERVER or kiln.conf may give it), but still needed
+        assertThatThrownBy(() -> parsed().config()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--server is needed");
         assertThatThrownBy(() -> parsed("--server", "ftp://x").config()).hasMessageContaining("--server");
         assertThatThrownBy(() -> parsed("--server", "http://x", "--on-shutdown", "later").config()).hasMessageContaining("--on-shutdown");
         assertThatThrownBy(() -> parsed("--server", "http://x", "--keep-workspaces", "-1").config()).hasMessageContaining("--keep-workspaces");

@@ -65,6 +65,30 @@ class CliIT {
     }
 
     @Test
+    void pruneBackupAndRestoreFromTheCommandLine() throws Exception {
+        Run done = kiln("submit", "--follow", "--name", "kept", "--", "echo in the backup");
+        assertThat(done.code()).as(done.toString()).isZero();
+        Run dry = kiln("prune", "--dry-run");
+        assertThat(dry.code()).as(dry.toString()).isZero();
+        assertThat(dry.out()).startsWith("would delete 0 job(s), the log of 0 job(s), 0 artifact(s)").contains("(estimated)");
+
+        Path zip = dir.resolve("backup.zip");
+        Run backup = kiln("backup", zip.toString());
+        assertThat(backup.code()).as(backup.toString()).isZero();
+        assertThat(backup.out()).startsWith("wrote " + zip);
+
+        Path restored = dir.resolve("restored");
+        Run restore = kilnAsIs("restore", zip.toString(), "--data-dir", restored.toString());
+        assertThat(restore.code()).as(restore.toString()).isZero();
+        assertThat(restore.out()).startsWith("restored ").contains("start it with: kiln server --data-dir " + restored);
+        assertThat(restored.resolve("kiln.db")).exists();
+
+        Run again = kilnAsIs("restore", zip.toString(), "--data-dir", restored.toString());
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).startsWith("kiln: " + restored + " is not empty").doesNotContain("Exception");
+    }
+
+    @Test
     void submitFollowPrintsTheLogAndExitsWithTheJobsCode() {
         Run r = kiln("submit", "--follow", "--name", "cli", "--", "echo hello; echo oops >&2; exit 3");
         assertThat(r.code()).as(r.toString()).isEqualTo(3);

@@ -65,8 +65,9 @@ public final class Bench {
         scenarios.put("eta", new EtaScenario(bench)::run);
         scenarios.put("graph-plan", new GraphPlanScenario(bench)::run);
         scenarios.put("stream-open", new StreamOpenScenario(bench)::run);
+        scenarios.put("retention", new RetentionScenario(bench)::run);
         // too slow for quick mode's minute unless asked for by name
-        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open", "eta", "stream-open");
+        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open", "eta", "stream-open", "retention");
         if (only != null && !scenarios.containsKey(only)) {
             System.out.println("no scenario " + only + "; there are " + String.join(", ", scenarios.keySet()));
             System.exit(2);

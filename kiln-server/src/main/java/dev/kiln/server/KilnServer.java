@@ -11,6 +11,7 @@ import dev.kiln.server.core.KilnMetrics;
 import dev.kiln.server.events.EventBus;
 import dev.kiln.server.fleet.Fleet;
 import dev.kiln.server.fleet.FleetRegistry;
+import dev.kiln.server.http.AdminApi;
 import dev.kiln.server.http.AgentSocket;
 import dev.kiln.server.http.ApiServer;
 import dev.kiln.server.http.ArtifactsApi;
@@ -35,6 +36,10 @@ import dev.kiln.server.jobs.JobLedger;
 import dev.kiln.server.jobs.JobsOnAgents;
 import dev.kiln.server.live.ActivityTracker;
 import dev.kiln.server.live.LiveHub;
+import dev.kiln.server.ops.Backups;
+import dev.kiln.server.ops.Pins;
+import dev.kiln.server.ops.Readiness;
+import dev.kiln.server.ops.Retention;
 import dev.kiln.server.scheduler.Dispatcher;
 import dev.kiln.server.scheduler.DurationStats;
 import dev.kiln.server.scheduler.JobQueue;
@@ -90,6 +95,11 @@ public final class KilnServer implements AutoCloseable {
     private final KilnMetrics metrics = new KilnMetrics(meters);
     private final MetricsApi metricsApi;
     private io.javalin.Javalin metricsListener;
+    private final ArtifactFiles artifactFiles;
+    private final Retention retention;
+    private final FinishedJobCache finishedJobs = new FinishedJobCache(10_000);
+    /** The retention pass, on a thread of its own: a long pass never delays the fleet's timers. */
+    private final ScheduledExecutorService retentionTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-retention"));
     private SignInCodes.Issued firstSignInCode;
     private AutoCloseable runningAgent;
     private AutoCloseable closeWithServer;
@@ -127,6 +137,10 @@ public final class KilnServer implements AutoCloseable {
         bindJvmMetrics();
         var gauges = new ServerGauges(meters, lock, queue, active, fleet, hub);
         this.metricsApi = new MetricsApi(meters, gauges::refresh);
+        this.artifactFiles = new ArtifactFiles(config.dataDir().resolve("artifacts"));
+        // nothing is pinned until releases and build partitions exist: only active jobs are kept whatever their age
+        this.retention = new Retention(store, config.retention(), Pins.NONE, config.dataDir().resolve("artifacts"),
+                artifactFiles::path, finishedJobs::evict);
         this.api = buildApi(queueReport, hub);
     }
 
@@ -134,19 +148,22 @@ public final class KilnServer implements AutoCloseable {
     private ApiServer buildApi(QueueReport queueReport, LiveHub hub) {
         var mapper = ApiServer.newMapper();
         var auth = new Authenticator(tokens, sessions);
-        var fleetApi = new FleetApi(fleet, queueReport, store);
+        var fleetApi = new FleetApi(fleet, queueReport);
+        var readiness = new Readiness(store).with("agents", this::agentsCheck);
         return new ApiServer(new ApiServer.Handlers(
                 auth,
                 new AuthApi(tokens, sessions, signInCodes, auth, mapper),
                 new SessionsApi(sessions, signInCodes, tokens, auth),
-                new JobsApi(engine, queueReport, fleetApi, store, mapper, new FinishedJobCache(10_000)),
+                new JobsApi(engine, queueReport, fleetApi, store, mapper, finishedJobs),
                 new LiveApi(hub, activity, store, mapper, auth),
-                new ArtifactsApi(engine, store, new ArtifactFiles(config.dataDir().resolve("artifacts"))),
+                new ArtifactsApi(engine, store, artifactFiles),
                 fleetApi,
                 new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits()),
                 new InfrastructureApi(engine, queueReport, store, mapper),
                 new GraphApi(graph, PartitionLookup.NOTHING_BUILT, mapper),
-                metricsApi), mapper, config.virtualThreads(), config.tls());
+                metricsApi,
+                new AdminApi(retention, new Backups(store, config.dataDir(), retention), readiness)), mapper,
+                config.virtualThreads(), config.tls());
     }
 
     /** The JVM's and the process's own figures: memory, GC, threads, classes, CPU, uptime, open files. */
@@ -180,6 +197,16 @@ public final class KilnServer implements AutoCloseable {
         return meters;
     }
 
+
+    /** Ready as to agents: the embedded agent, when there is one, is connected; remote agents come and go. */
+    private Readiness.Check agentsCheck() {
+        var online = fleet.views().stream().filter(a -> a.state().equals("online")).toList();
+        if (config.embeddedAgent() && online.stream().noneMatch(a -> a.name().equals(config.agentName()))) {
+            return new Readiness.Check(false, "the embedded agent is not online (" + online.size() + " agent(s) online)");
+        }
+        return new Readiness.Check(true, online.size() + " agent(s) online");
+    }
+
     /** Starts a server; {@code embeddedAgent} may be null when the config asks for none. */
     public static KilnServer start(ServerConfig config, EmbeddedAgent embeddedAgent) {
         if (config.embeddedAgent() && embeddedAgent == null) {
@@ -204,6 +231,10 @@ public final class KilnServer implements AutoCloseable {
         // the first start's sign-in URL carries a one-time code, never the admin token itself
         if (newAdminToken != null) firstSignInCode = signInCodes.issue(tokens.verify(newAdminToken).orElseThrow().tokenId());
         api.start(config.bind(), config.port());
+        if (config.retention().limitsAnything()) {
+            long every = config.retention().interval().toMillis();
+            retentionTimer.scheduleWithFixedDelay(retention::runQuietly, 0, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         log.info("Kiln {} listening on http://{}:{} (data in {})", VERSION, config.bind(), api.port(), config.dataDir());
         if (config.tls() != null) log.info("and on https://{}:{} (HTTP/2)", config.bind(), api.tlsPort());
         if (config.embeddedAgent()) {
@@ -267,6 +298,14 @@ public final class KilnServer implements AutoCloseable {
         return store;
     }
 
+    public Path dataDir() {
+        return config.dataDir();
+    }
+
+    public Retention retention() {
+        return retention;
+    }
+
     public EventBus bus() {
         return bus;
     }
@@ -296,6 +335,13 @@ public final class KilnServer implements AutoCloseable {
         }
         activity.close();
         graph.close();
+        retentionTimer.shutdownNow();
+        try {
+            // a pass in progress ends its current step before the store closes under it
+            retentionTimer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         engine.close();
         fleetTimers.shutdownNow();
         store.close();

@@ -17,6 +17,12 @@ final class StoreFactory {
         var cipher = SecretCipher.inDataDir(config.dataDir());
         String database = config.database();
         if (database == null || database.isBlank()) return new SqliteStore(config.dataDir(), bus, cipher, metrics);
+        if (config.retention() != null && config.retention().maxDataBytes() > 0) {
+            // PostgreSQL's files do not shrink when rows go (VACUUM makes the space reusable): a size limit would
+            // delete every finished job and still not be met
+            throw new IllegalArgumentException("--max-data-size works with the SQLite store only; with PostgreSQL use "
+                    + "--retain-jobs / --retain-logs / --retain-artifacts");
+        }
         return PostgresStore.open(PostgresUrl.parse(database), bus, cipher, metrics);
     }
 }

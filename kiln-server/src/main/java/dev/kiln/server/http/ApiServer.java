@@ -28,7 +28,7 @@ public final class ApiServer implements AutoCloseable {
     /** The handlers of every endpoint. */
     public record Handlers(Authenticator auth, AuthApi sessions, SessionsApi sessionList, JobsApi jobs, LiveApi live,
                            ArtifactsApi artifacts, FleetApi fleet, AgentSocket agents,
-                           InfrastructureApi infrastructure, GraphApi graph, MetricsApi metrics) {}
+                           InfrastructureApi infrastructure, GraphApi graph, MetricsApi metrics, AdminApi admin) {}
 
     private final Javalin app;
     private final LiveApi live;
@@ -132,7 +132,9 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.PUT, "/api/v1/graph", Role.ADMIN, h.graph()::put);
         route(HandlerType.POST, "/api/v1/graph/analyze", Role.VIEWER, h.graph()::analyze);
         route(HandlerType.GET, "/health/live", Role.PUBLIC, ctx -> ctx.json(Map.of("status", "up")));
-        route(HandlerType.GET, "/health/ready", Role.PUBLIC, h.fleet()::ready);
+        route(HandlerType.GET, "/health/ready", Role.PUBLIC, h.admin()::ready);
+        route(HandlerType.POST, "/api/v1/admin/prune", Role.ADMIN, h.admin()::prune);
+        route(HandlerType.POST, "/api/v1/admin/backup", Role.ADMIN, h.admin()::backup);
         route(HandlerType.GET, "/metrics", Role.VIEWER, h.metrics()::scrape);
         route(HandlerType.GET, "/api/openapi.json", Role.PUBLIC, ctx -> openApi.openApi(ctx));
         route(HandlerType.GET, "/api/docs", Role.PUBLIC, ctx -> openApi.docs(ctx));

@@ -27,4 +27,9 @@ public final class FinishedJobCache {
     synchronized void put(String jobId, byte[] json) {
         entries.put(jobId, json);
     }
+
+    /** Forgets a job that was deleted (retention): a finished job never changes, but it may go. */
+    public synchronized void evict(String jobId) {
+        entries.remove(jobId);
+    }
 }

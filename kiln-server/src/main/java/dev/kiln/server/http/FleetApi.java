@@ -3,22 +3,19 @@ package dev.kiln.server.http;
 import dev.kiln.server.fleet.AgentTransitions.Fact;
 import dev.kiln.server.fleet.FleetRegistry;
 import dev.kiln.server.scheduler.QueueReport;
-import dev.kiln.server.store.Store;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The queue and workers endpoints, and readiness: what waits, why, and who runs things. */
+/** The queue and workers endpoints: what waits, why, and who runs things. */
 public final class FleetApi {
     private final FleetRegistry fleet;
     private final QueueReport queue;
-    private final Store store;
 
-    public FleetApi(FleetRegistry fleet, QueueReport queue, Store store) {
+    public FleetApi(FleetRegistry fleet, QueueReport queue) {
         this.fleet = fleet;
         this.queue = queue;
-        this.store = store;
     }
 
     /** {@code GET /api/v1/queue?limit=}: totals by architecture and label, capacity, the head with its reasons. */
@@ -70,20 +67,6 @@ public final class FleetApi {
 
     void disable(Context ctx) {
         ctx.json(Views.agent(fleet.command(ctx.pathParam("id"), new Fact.Disable())));
-    }
-
-    void ready(Context ctx) {
-        var body = new LinkedHashMap<String, Object>();
-        try {
-            store.countByStatus();
-            body.put("store", "ok");
-        } catch (RuntimeException e) {
-            body.put("store", e.getMessage());
-            ctx.status(503);
-        }
-        body.put("agents_online", fleet.views().stream().filter(a -> a.state().equals("online")).count());
-        body.put("status", ctx.status().getCode() == 503 ? "down" : "ready");
-        ctx.json(body);
     }
 
     /** Agent ids to names, for views that show who ran a job. */

@@ -92,6 +92,16 @@ final class Requests {
         }
     }
 
+    static boolean booleanParam(Context ctx, String name, boolean dflt) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isEmpty()) return dflt;
+        return switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ApiException.badRequest("query parameter '" + name + "' must be true or false, not '" + abbreviate(v) + "'");
+        };
+    }
+
     static String abbreviate(String s) {
         return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }

@@ -91,6 +91,33 @@ public interface Store extends AutoCloseable {
     /** Every token ever issued, newest first (hashes only). */
     List<dev.kiln.server.core.TokenRecord> tokens();
 
+    /**
+     * Finished jobs (terminal status) that finished before {@code before}, oldest first (by finish time, then seq),
+     * after the cursor {@code (afterFinishedAt, afterSeq)} (null: from the start), at most {@code limit}.
+     */
+    List<FinishedJob> finishedJobs(java.time.Instant before, java.time.Instant afterFinishedAt, long afterSeq, int limit);
+
+    /** When a job's log was pruned by retention; empty when it was not (or there is no such job). */
+    Optional<java.time.Instant> logsPrunedAt(String jobId);
+
+    /** Whether any artifact row still points to the content {@code sha256}. */
+    boolean artifactContentInUse(String sha256);
+
+    /** Bytes the store's data takes (not counting space freed but not yet given back). */
+    long dataBytes();
+
+    /** Gives the space that deletes freed back to the file system, in small steps between other writes. */
+    void reclaimSpace();
+
+    /**
+     * Writes a consistent snapshot of the whole store into the empty directory {@code dir}, while writes go on; a
+     * store opened on {@code dir} (with the same secrets key) reads what was committed when the snapshot began.
+     */
+    void backupTo(java.nio.file.Path dir);
+
+    /** Whether the store answers and its schema is current: what readiness reports. */
+    StoreHealth health();
+
     @Override
     void close();
 }

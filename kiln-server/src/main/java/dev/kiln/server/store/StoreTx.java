@@ -52,4 +52,16 @@ public interface StoreTx {
 
     /** Binds an agent token to an agent id, unless it is bound already; false when it was (or there is no such token). */
     boolean bindTokenToAgent(String tokenId, String agentId);
+
+    /**
+     * Deletes a job and all it holds: attempts, log, events, labels, artifact rows. Returns the artifact contents
+     * (SHA-256) no artifact row points to any more, whose files may now go.
+     */
+    List<String> deleteJob(String jobId);
+
+    /** Deletes a job's artifact rows; returns the contents no artifact row points to any more. */
+    List<String> deleteArtifacts(String jobId);
+
+    /** Deletes every log chunk of a job and records that its log was pruned at {@code at}; returns the chunks deleted. */
+    int deleteLogs(String jobId, java.time.Instant at);
 }

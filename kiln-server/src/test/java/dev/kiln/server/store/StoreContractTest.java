@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * to either interface without a test named here.
  */
 public abstract class StoreContractTest implements JobsContract, JobListingContract, AttemptsAndLogsContract,
-        EventsContract, AgentsArtifactsTokensContract, SessionsContract, WritesContract {
+        EventsContract, AgentsArtifactsTokensContract, SessionsContract, WritesContract, RetentionContract {
 
     /** Method of Store or StoreTx → the contract tests that cover it. */
     public static final Map<String, List<String>> COVERAGE = Map.ofEntries(
@@ -79,7 +79,20 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("Store.signInCodeTokenId", List.of("aSignInCodeIsRedeemedOnceAndNeverAfterItExpires")),
             entry("StoreTx.insertSignInCode", List.of("aSignInCodeIsRedeemedOnceAndNeverAfterItExpires")),
             entry("StoreTx.redeemSignInCode", List.of("aSignInCodeIsRedeemedOnceAndNeverAfterItExpires")),
-            entry("StoreTx.bindTokenToAgent", List.of("anAgentTokenIsBoundOnceAndKeepsItsBinding")));
+            entry("StoreTx.bindTokenToAgent", List.of("anAgentTokenIsBoundOnceAndKeepsItsBinding")),
+            entry("Store.finishedJobs", List.of("finishedJobsAreTheTerminalOnesBeforeATimeOldestFirstWithWhatTheyHold",
+                    "deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")),
+            entry("Store.logsPrunedAt", List.of("deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")),
+            entry("Store.artifactContentInUse", List.of("deleteJobRemovesAllItHoldsAndNamesTheContentsNoRowPointsTo",
+                    "deleteArtifactsRemovesTheRowsOnlyAndKeepsSharedContents")),
+            entry("Store.dataBytes", List.of("dataBytesFollowTheDataAndReclaimingSpaceKeepsWhatRemains")),
+            entry("Store.reclaimSpace", List.of("dataBytesFollowTheDataAndReclaimingSpaceKeepsWhatRemains")),
+            entry("Store.backupTo", List.of("backupToWritesASnapshotAStoreOpensWithTheSameData")),
+            entry("Store.health", List.of("aFreshStoreIsReachableAndMigrated")),
+            entry("StoreTx.deleteJob", List.of("deleteJobRemovesAllItHoldsAndNamesTheContentsNoRowPointsTo",
+                    "dataBytesFollowTheDataAndReclaimingSpaceKeepsWhatRemains")),
+            entry("StoreTx.deleteArtifacts", List.of("deleteArtifactsRemovesTheRowsOnlyAndKeepsSharedContents")),
+            entry("StoreTx.deleteLogs", List.of("deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")));
 
     private final EventBus bus = new EventBus();
     private final List<Event> published = new CopyOnWriteArrayList<>();

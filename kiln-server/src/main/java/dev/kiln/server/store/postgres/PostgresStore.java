@@ -41,9 +41,12 @@ public final class PostgresStore {
     public static Store open(PostgresUrl url, EventBus bus, SecretCipher cipher, KilnMetrics metrics) {
         HikariDataSource readPool = null;
         Handle writer = null;
+        String schemaVersion;
         try {
-            Flyway.configure().dataSource(url.jdbcUrl(), url.user(), url.password())
-                    .locations("classpath:db/migration/postgresql").load().migrate();
+            var flyway = Flyway.configure().dataSource(url.jdbcUrl(), url.user(), url.password())
+                    .locations("classpath:db/migration/postgresql").load();
+            flyway.migrate();
+            schemaVersion = flyway.info().current().getVersion().getVersion();
             readPool = new HikariDataSource(readPool(url));
             writer = Jdbi.create(() -> DriverManager.getConnection(url.jdbcUrl(), url.properties())).open();
         } catch (RuntimeException e) {
@@ -52,7 +55,7 @@ public final class PostgresStore {
             throw new StoreUnavailableException("cannot use the PostgreSQL database " + url + ": " + reason(e)
                     + ". Check --database (or KILN_DATABASE), and that the database exists, is up and accepts this user.", e);
         }
-        return new SqliteStore(DIALECT, new SqliteStore.Connections(readPool, writer), bus, cipher, metrics);
+        return new SqliteStore(DIALECT, new SqliteStore.Connections(readPool, writer, schemaVersion), bus, cipher, metrics);
     }
 
     private static HikariConfig readPool(PostgresUrl url) {

@@ -33,6 +33,10 @@ final class GroupCommitWriter implements AutoCloseable {
     private record Done(Task<?> task, Object result, Throwable failure) {}
 
     private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
+    /** Work that must run outside a transaction (VACUUM steps, checkpoints): one between two group commits. */
+    private final BlockingQueue<Outside> outside = new LinkedBlockingQueue<>();
+
+    private record Outside(java.util.function.Consumer<Handle> work, CompletableFuture<Void> future) {}
     private final Handle handle;
     private final WriterSql writes;
     private final EventBus bus;
@@ -64,10 +68,24 @@ final class GroupCommitWriter implements AutoCloseable {
         return future;
     }
 
+    /** Runs {@code work} on the writer's connection between two group commits, outside any transaction. */
+    CompletableFuture<Void> outsideTransaction(java.util.function.Consumer<Handle> work) {
+        var future = new CompletableFuture<Void>();
+        if (closed) {
+            future.completeExceptionally(new IllegalStateException("store is closed"));
+            return future;
+        }
+        outside.add(new Outside(work, future));
+        queue.add(new Task<>(tx -> null, new CompletableFuture<>())); // wakes the writer if it waits for writes
+        return future;
+    }
+
     private void run() {
         var batch = new ArrayList<Task<?>>();
         while (!closed || !queue.isEmpty()) {
             try {
+                Outside between = outside.poll();
+                if (between != null) runOutside(between);
                 Task<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) continue;
                 batch.add(first);
@@ -81,6 +99,15 @@ final class GroupCommitWriter implements AutoCloseable {
             } finally {
                 batch.clear();
             }
+        }
+    }
+
+    private void runOutside(Outside o) {
+        try {
+            o.work().accept(handle);
+            completions.execute(() -> o.future().complete(null));
+        } catch (RuntimeException e) {
+            completions.execute(() -> o.future().completeExceptionally(e));
         }
     }
 
@@ -136,6 +163,7 @@ final class GroupCommitWriter implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         writes.close();
+        outside.forEach(o -> o.future().completeExceptionally(new IllegalStateException("store is closed")));
         completions.shutdown();
         try {
             completions.awaitTermination(5, TimeUnit.SECONDS);

@@ -67,6 +67,20 @@ final class PreparedWrite implements AutoCloseable {
         }
     }
 
+    /** Runs a query of one text column and returns its values. */
+    List<String> queryStrings(Map<String, ?> params) {
+        try {
+            bind(params);
+            var out = new java.util.ArrayList<String>();
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) out.add(rs.getString(1));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
     private void bind(Map<String, ?> params) throws SQLException {
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);

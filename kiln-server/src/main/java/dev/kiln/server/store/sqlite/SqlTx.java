@@ -186,4 +186,38 @@ final class SqlTx implements StoreTx {
         return w.update("UPDATE tokens SET agent_id = :agent WHERE id = :id AND agent_id IS NULL",
                 params("id", tokenId, "agent", agentId)) == 1;
     }
+
+    @Override
+    public List<String> deleteJob(String jobId) {
+        var p = params("job", jobId);
+        List<String> unreferenced = deleteArtifacts(jobId);
+        w.update("DELETE FROM log_chunks WHERE job_id = :job", p);
+        w.update("DELETE FROM attempts WHERE job_id = :job", p);
+        w.update("DELETE FROM events WHERE job_id = :job", p);
+        w.update("DELETE FROM job_labels WHERE job_seq = (SELECT seq FROM jobs WHERE id = :job)", p);
+        w.update("DELETE FROM jobs WHERE id = :job", p);
+        return unreferenced;
+    }
+
+    @Override
+    public List<String> deleteArtifacts(String jobId) {
+        var p = params("job", jobId);
+        List<String> contents = w.queryStrings("SELECT DISTINCT sha256 FROM artifacts WHERE job_id = :job", p);
+        w.update("DELETE FROM artifacts WHERE job_id = :job", p);
+        var unreferenced = new ArrayList<String>();
+        for (String sha : contents) {
+            if (w.queryStrings("SELECT sha256 FROM artifacts WHERE sha256 = :sha LIMIT 1", params("sha", sha)).isEmpty()) {
+                unreferenced.add(sha);
+            }
+        }
+        return unreferenced;
+    }
+
+    @Override
+    public int deleteLogs(String jobId, java.time.Instant at) {
+        var p = params("job", jobId, "at", Clock.toNs(at));
+        int chunks = w.update("DELETE FROM log_chunks WHERE job_id = :job", p);
+        w.update("UPDATE jobs SET logs_pruned_at = coalesce(logs_pruned_at, :at) WHERE id = :job", p);
+        return chunks;
+    }
 }

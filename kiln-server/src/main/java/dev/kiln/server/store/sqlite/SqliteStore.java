@@ -52,6 +52,11 @@ public final class SqliteStore implements Store {
     private final GroupCommitWriter writer;
     private final SealedSecrets secrets;
     private final SqlDialect dialect;
+    /** The schema version this code migrated to: readiness checks the database still has it. */
+    private final String schemaVersion;
+    /** Pages (1 MiB) one step of reclaiming gives back: job writes commit between steps (docs/benchmarks.md, retention). */
+    private static final int RECLAIM_PAGES_PER_STEP = 256;
+    private static final String ACTIVE_STATUSES = "('queued','assigned','running','cancelling','stopping')";
 
     /** A store whose secrets are sealed with the key file of {@code dataDir}. */
     public SqliteStore(Path dataDir, EventBus bus) {
@@ -74,6 +79,7 @@ public final class SqliteStore implements Store {
      */
     public SqliteStore(SqlDialect dialect, Connections db, EventBus bus, SecretCipher cipher, KilnMetrics metrics) {
         this.dialect = dialect;
+        this.schemaVersion = db.schemaVersion();
         this.secrets = new SealedSecrets(cipher);
         this.readPool = db.readPool();
         this.readers = Jdbi.create(readPool);
@@ -87,8 +93,8 @@ public final class SqliteStore implements Store {
         this.writer = new GroupCommitWriter(db.writeHandle(), bus, secrets, dialect, metrics);
     }
 
-    /** The writer's connection and the readers' pool of a database. */
-    public record Connections(HikariDataSource readPool, Handle writeHandle) {}
+    /** The writer's connection and the readers' pool of a database, and the schema version it was migrated to. */
+    public record Connections(HikariDataSource readPool, Handle writeHandle, String schemaVersion) {}
 
     private static Connections openFile(Path dataDir, SealedSecrets secrets) {
         try {
@@ -109,8 +115,11 @@ public final class SqliteStore implements Store {
         var writeSource = new SQLiteDataSource(writeConfig);
         writeSource.setUrl(url);
 
-        Flyway.configure().dataSource(writeSource).locations("classpath:db/migration/sqlite")
-                .javaMigrations(new V6__Seal_job_secrets(secrets)).load().migrate();
+        var flyway = Flyway.configure().dataSource(writeSource).locations("classpath:db/migration/sqlite")
+                .javaMigrations(new V6__Seal_job_secrets(secrets)).load();
+        flyway.migrate();
+        String schemaVersion = flyway.info().current().getVersion().getVersion();
+        useIncrementalVacuum(writeSource);
 
         var poolConfig = new HikariConfig();
         poolConfig.setJdbcUrl(url);
@@ -124,7 +133,21 @@ public final class SqliteStore implements Store {
         // a migration may have replaced values (V6: secrets in clear); their old pages must not linger in the log
         writeHandle.execute("PRAGMA wal_checkpoint(TRUNCATE)");
         writeHandle.execute("PRAGMA wal_autocheckpoint=4000");
-        return new Connections(new HikariDataSource(poolConfig), writeHandle);
+        return new Connections(new HikariDataSource(poolConfig), writeHandle, schemaVersion);
+    }
+
+    /**
+     * Retention deletes rows and gives the space back with {@code PRAGMA incremental_vacuum}, which needs
+     * {@code auto_vacuum=INCREMENTAL}. That setting takes effect only on an empty database or through a VACUUM, and
+     * VACUUM cannot run inside a migration's transaction: so it is done here, once, after migrating (a new database
+     * is tiny then; an older one is rewritten once).
+     */
+    private static void useIncrementalVacuum(SQLiteDataSource source) {
+        try (Handle h = Jdbi.create(source).open()) {
+            if (h.createQuery("PRAGMA auto_vacuum").mapTo(Integer.class).one() == 2) return;
+            h.execute("PRAGMA auto_vacuum = INCREMENTAL");
+            h.execute("VACUUM");
+        }
     }
 
     @Override
@@ -158,7 +181,7 @@ public final class SqliteStore implements Store {
     @Override
     public List<Job> activeJobs() {
         return readers.withHandle(h -> h.createQuery(
-                "SELECT * FROM jobs WHERE status IN ('queued','assigned','running','cancelling','stopping') ORDER BY seq")
+                "SELECT * FROM jobs WHERE status IN " + ACTIVE_STATUSES + " ORDER BY seq")
                 .map(Rows::job).list());
     }
 
@@ -296,6 +319,121 @@ public final class SqliteStore implements Store {
     @Override
     public List<dev.kiln.server.core.TokenRecord> tokens() {
         return readers.withHandle(h -> h.createQuery("SELECT * FROM tokens ORDER BY created_at DESC").map(Rows::token).list());
+    }
+
+    @Override
+    public List<dev.kiln.server.store.FinishedJob> finishedJobs(java.time.Instant before, java.time.Instant afterFinishedAt,
+                                                               long afterSeq, int limit) {
+        return readers.withHandle(h -> h.createQuery("""
+                SELECT j.id, j.seq, j.status, j.finished_at, j.logs_pruned_at,
+                  (SELECT coalesce(sum(length(c.data)), 0) FROM log_chunks c WHERE c.job_id = j.id) AS log_bytes,
+                  (SELECT count(*) FROM artifacts a WHERE a.job_id = j.id) AS artifacts,
+                  (SELECT coalesce(sum(a.size), 0) FROM artifacts a WHERE a.job_id = j.id) AS artifact_bytes
+                FROM jobs j
+                WHERE j.finished_at IS NOT NULL AND j.finished_at < :before AND j.status NOT IN\s""" + ACTIVE_STATUSES + """
+                  AND (j.finished_at > :afterAt OR (j.finished_at = :afterAt AND j.seq > :afterSeq))
+                ORDER BY j.finished_at, j.seq LIMIT :limit""")
+                .bind("before", dev.kiln.server.events.Clock.toNs(before))
+                .bind("afterAt", afterFinishedAt == null ? Long.MIN_VALUE : dev.kiln.server.events.Clock.toNs(afterFinishedAt))
+                .bind("afterSeq", afterSeq).bind("limit", limit)
+                .map((rs, ctx) -> new dev.kiln.server.store.FinishedJob(rs.getString("id"), rs.getLong("seq"),
+                        JobStatus.fromWire(rs.getString("status")), dev.kiln.server.events.Clock.toInstant(rs.getLong("finished_at")),
+                        rs.getLong("log_bytes"), rs.getInt("artifacts"), rs.getLong("artifact_bytes"),
+                        rs.getObject("logs_pruned_at") != null))
+                .list());
+    }
+
+    @Override
+    public Optional<java.time.Instant> logsPrunedAt(String jobId) {
+        return readers.withHandle(h -> h.createQuery("SELECT logs_pruned_at FROM jobs WHERE id = :id AND logs_pruned_at IS NOT NULL")
+                .bind("id", jobId).mapTo(Long.class).findOne().map(dev.kiln.server.events.Clock::toInstant));
+    }
+
+    @Override
+    public boolean artifactContentInUse(String sha256) {
+        return readers.withHandle(h -> h.createQuery("SELECT 1 FROM artifacts WHERE sha256 = :sha LIMIT 1")
+                .bind("sha", sha256).mapTo(Integer.class).findOne().isPresent());
+    }
+
+    @Override
+    public long dataBytes() {
+        // PostgreSQL: the database's size on disk, which VACUUM does not shrink (--max-data-size is SQLite's only)
+        if (!sqlite()) return readers.withHandle(h -> h.createQuery("SELECT pg_database_size(current_database())").mapTo(Long.class).one());
+        return readers.withHandle(h -> h.createQuery(
+                "SELECT (p.page_count - f.freelist_count) * s.page_size FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s")
+                .mapTo(Long.class).one());
+    }
+
+    @Override
+    public void reclaimSpace() {
+        if (!sqlite()) { // PostgreSQL: VACUUM makes the space of deleted rows reusable (concurrently, no lock out)
+            writer.outsideTransaction(h -> h.execute("VACUUM")).join();
+            return;
+        }
+        // one bounded step per turn of the writer, so job writes commit between the steps
+        long[] free = {Long.MAX_VALUE};
+        while (free[0] > 0) {
+            writer.outsideTransaction(h -> {
+                incrementalVacuum(h);
+                free[0] = h.createQuery("PRAGMA freelist_count").mapTo(Long.class).one();
+            }).join();
+        }
+        // the WAL holds the freed pages' last versions until a checkpoint: give those back too
+        writer.outsideTransaction(h -> h.execute("PRAGMA wal_checkpoint(TRUNCATE)")).join();
+    }
+
+    /**
+     * One step of incremental vacuum. SQLite gives one page back per row it steps through, and a JDBC statement
+     * (and the driver's {@code DB.exec}) steps once; {@code sqlite3_exec} (the driver's {@code DB._exec}) steps to
+     * the end.
+     */
+    private static void incrementalVacuum(Handle h) {
+        try {
+            h.getConnection().unwrap(org.sqlite.SQLiteConnection.class).getDatabase()
+                    ._exec("PRAGMA incremental_vacuum(" + RECLAIM_PAGES_PER_STEP + ")");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("incremental vacuum failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void backupTo(Path dir) {
+        if (!sqlite()) {
+            throw new UnsupportedOperationException("kiln backup copies SQLite stores; back a PostgreSQL store up with "
+                    + "pg_dump (and keep the data dir's secrets.key with it)");
+        }
+        Path file = dir.resolve("kiln.db").toAbsolutePath();
+        if (Files.exists(file)) throw new IllegalArgumentException(file + " exists already");
+        // VACUUM INTO reads one snapshot (a read transaction, WAL: the writer goes on) and writes a compact copy
+        readers.useHandle(h -> h.createUpdate("VACUUM INTO :file").bind("file", file.toString()).execute());
+    }
+
+    /** SQLite's own check of the whole file: "ok", or what is damaged. Reads every page: for restores, not for probes. */
+    public String integrityCheck() {
+        List<String> result = readers.withHandle(h -> h.createQuery("PRAGMA integrity_check").mapTo(String.class).list());
+        return String.join("; ", result);
+    }
+
+    @Override
+    public dev.kiln.server.store.StoreHealth health() {
+        try {
+            return readers.withHandle(h -> {
+                String version = h.createQuery("SELECT version FROM flyway_schema_history WHERE success = 1 AND version IS NOT NULL "
+                        + "ORDER BY installed_rank DESC LIMIT 1").mapTo(String.class).findOne().orElse("none");
+                long failed = h.createQuery("SELECT count(*) FROM flyway_schema_history WHERE success = 0").mapTo(Long.class).one();
+                boolean migrated = version.equals(schemaVersion) && failed == 0;
+                String detail = failed > 0 ? failed + " failed migration(s) in flyway_schema_history"
+                        : migrated ? "schema version " + version
+                        : "schema version " + version + ", this server needs " + schemaVersion;
+                return new dev.kiln.server.store.StoreHealth(true, "ok", migrated, detail);
+            });
+        } catch (RuntimeException e) {
+            return new dev.kiln.server.store.StoreHealth(false, "the database does not answer: " + e.getMessage(), false, "unknown");
+        }
+    }
+
+    private boolean sqlite() {
+        return dialect.equals(SqlDialect.SQLITE);
     }
 
     @Override

@@ -43,6 +43,10 @@ final class WriterSql implements AutoCloseable {
         return statement(dialect.lastInsertedKey()).queryLong(Map.of());
     }
 
+    java.util.List<String> queryStrings(String sql, Map<String, ?> params) {
+        return statement(sql).queryStrings(params);
+    }
+
     private PreparedWrite statement(String sql) {
         return prepared.computeIfAbsent(sql, text -> new PreparedWrite(handle, text));
     }

@@ -1,6 +1,7 @@
 package dev.kiln.server.store.sqlite;
 
 import dev.kiln.server.events.EventBus;
+import dev.kiln.server.store.SecretCipher;
 import dev.kiln.server.store.Store;
 import dev.kiln.server.store.StoreContractTest;
 import java.nio.file.Path;
@@ -14,5 +15,10 @@ class SqliteStoreContractTest extends StoreContractTest {
     @Override
     protected Store createStore(EventBus bus) {
         return new SqliteStore(dir, bus);
+    }
+
+    @Override
+    public Store openBackup(Path backupDir, EventBus bus) {
+        return new SqliteStore(backupDir, bus, SecretCipher.inDataDir(dir));
     }
 }
