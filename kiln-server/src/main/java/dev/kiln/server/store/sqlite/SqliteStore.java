@@ -418,9 +418,10 @@ public final class SqliteStore implements Store {
     public dev.kiln.server.store.StoreHealth health() {
         try {
             return readers.withHandle(h -> {
-                String version = h.createQuery("SELECT version FROM flyway_schema_history WHERE success = 1 AND version IS NOT NULL "
+                // success is a boolean in PostgreSQL, an integer in SQLite: "WHERE success" reads on both
+                String version = h.createQuery("SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL "
                         + "ORDER BY installed_rank DESC LIMIT 1").mapTo(String.class).findOne().orElse("none");
-                long failed = h.createQuery("SELECT count(*) FROM flyway_schema_history WHERE success = 0").mapTo(Long.class).one();
+                long failed = h.createQuery("SELECT count(*) FROM flyway_schema_history WHERE NOT success").mapTo(Long.class).one();
                 boolean migrated = version.equals(schemaVersion) && failed == 0;
                 String detail = failed > 0 ? failed + " failed migration(s) in flyway_schema_history"
                         : migrated ? "schema version " + version
