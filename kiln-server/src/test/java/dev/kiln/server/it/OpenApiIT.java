@@ -218,8 +218,8 @@ class OpenApiIT {
 
     /**
      * The build graph's routes, each answer checked: before a graph is loaded (empty view, analyze → 409), a refused
-     * PUT (415, 400 with line and column), the example graph put in force, a refused one kept as last_error, a plan
-     * and a ref no definition produces.
+     * PUT (415, 400 with line and column), the example graph put in force, a refused one kept as last_error, a plan,
+     * a ref no definition produces and a cycle.
      */
     static void graphRoutes(Api admin) throws IOException {
         String graph = "/api/v1/graph", analyze = "/api/v1/graph/analyze";
@@ -248,6 +248,12 @@ class OpenApiIT {
         assertThat(check("POST", analyze, admin.post(analyze, Map.of("partitions", List.of("reports/monthly/month=2026-11"))))
                 .status()).isEqualTo(400);
         assertThat(check("POST", analyze, admin.post(analyze, Map.of("partitions", List.of(), "colour", "red"))).status()).isEqualTo(400);
+        // last, as it replaces the example: a cycle is a 400 naming it
+        String cyclic = "jobs:\n  a: {outputs: [\"a/{x}\"], inputs: [\"b/{x}\"], command: ./a.sh}\n"
+                + "  b: {outputs: [\"b/{x}\"], inputs: [\"a/{x}\"], command: ./b.sh}\n";
+        assertThat(check("PUT", graph, admin.send("PUT", graph, "text/plain", cyclic)).status()).isEqualTo(200);
+        assertThat(check("POST", analyze, admin.post(analyze, Map.of("partitions", List.of("a/1")))).json().get("detail").asText())
+                .contains("a/1 (a) → b/1 (b) → a/1 (a)");
     }
 
     /** Checks a response against the operation's documented response for its status and content type. */
