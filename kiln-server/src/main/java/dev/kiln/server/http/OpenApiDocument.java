@@ -26,6 +26,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 public final class OpenApiDocument {
     static final String RESOURCE = "/api/openapi.yaml";
     private static final String PROBLEM = "#/components/responses/";
+    private static final String JOB_ID = "#/components/parameters/JobId";
 
     private final ObjectNode document;
     private final List<String> undocumented = new ArrayList<>();
@@ -87,9 +88,22 @@ public final class OpenApiDocument {
             needs = role == Role.AGENT ? "Needs an agent token." : "Needs the " + name + " role or higher.";
         }
         responses.putIfAbsent("default", ref("Problem", mapper));
+        if (takesJobRef(op)) {
+            // JobRefs: a prefix too short is a 400, a prefix of several jobs a 409 naming them
+            responses.putIfAbsent("400", ref("BadRequest", mapper));
+            responses.putIfAbsent("409", ref("Ambiguous", mapper));
+        }
         String description = op.path("description").asText("");
         op.put("description", description.isEmpty() ? needs : description + "\n\n" + needs);
         return op;
+    }
+
+    /** Whether the operation's {@code {id}} is a job reference ({@link JobRefs}): it uses the JobId parameter. */
+    private static boolean takesJobRef(JsonNode op) {
+        for (JsonNode p : op.path("parameters")) {
+            if (JOB_ID.equals(p.path("$ref").asText())) return true;
+        }
+        return false;
     }
 
     private static ObjectNode ref(String response, ObjectMapper mapper) {

@@ -10,6 +10,8 @@ import com.networknt.schema.ValidationMessage;
 import dev.kiln.server.http.ApiServer;
 import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.ParseOptions;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The OpenAPI document against the code: every route of the route table has its operation (and no operation lacks a
  * route), with the route's role; swagger-parser reads the served document without a message; and real responses of a
- * real server — every route called at least once, errors included — match the documented schema of their status and
+ * real server — every route called at least once, errors included (the build graph's routes over the example
+ * graph) — match the documented schema of their status and
  * content type (networknt's JSON Schema 2020-12 validator), so a field added, renamed or retyped on either side fails.
  */
 class OpenApiIT {
@@ -118,7 +121,7 @@ class OpenApiIT {
     }
 
     @Test
-    void realResponsesMatchTheirDocumentedSchemas() {
+    void realResponsesMatchTheirDocumentedSchemas() throws IOException {
         Api admin = kiln.api;
         Api anonymous = admin.withToken(null);
         // a finished job with log lines, an output and an artifact
@@ -138,12 +141,19 @@ class OpenApiIT {
             check("GET", "/api/v1/jobs/{id}/status", admin.get(jobs + id + "/status"));
             check("GET", "/api/v1/jobs/{id}/logs", admin.get(jobs + id + "/logs"));
             check("GET", "/api/v1/jobs/{id}/events", admin.get(jobs + id + "/events"));
+            // the newest N, with the count of all (of one kind, too)
+            JsonNode last = check("GET", "/api/v1/jobs/{id}/events", admin.get(jobs + id + "/events?last=1")).json();
+            assertThat(last.get("total").asInt()).isGreaterThanOrEqualTo(last.get("events").size()).isPositive();
+            assertThat(last.get("events")).hasSize(1);
+            JsonNode kind = check("GET", "/api/v1/jobs/{id}/events", admin.get(jobs + id + "/events?last=5&kind=job.queued")).json();
+            assertThat(kind.get("total").asInt()).isEqualTo(1);
             check("GET", "/api/v1/jobs/{id}/artifacts", admin.get(jobs + id + "/artifacts"));
         }
         check("GET", "/api/v1/jobs/{id}/logs.txt", admin.get(jobs + done + "/logs.txt"));
         check("GET", "/api/v1/jobs/{id}/artifacts/<name>", admin.get(jobs + done + "/artifacts/out.txt"));
         check("GET", "/api/v1/jobs/{id}/logs/stream", admin.head("GET", jobs + done + "/logs/stream", null, null));
         check("GET", "/api/v1/stream", admin.head("GET", "/api/v1/stream", null, null));
+        check("GET", "/api/v1/stream", admin.head("GET", "/api/v1/stream?since=0", null, null));
         check("GET", "/api/v1/jobs", admin.get("/api/v1/jobs?limit=1"));
         check("GET", "/api/v1/activity", admin.get("/api/v1/activity"));
         check("GET", "/api/v1/queue", admin.get("/api/v1/queue"));
@@ -187,6 +197,12 @@ class OpenApiIT {
         check("POST", "/api/v1/jobs/{id}/cancel", admin.post(jobs + done + "/cancel", ""));
         check("POST", "/api/v1/jobs/{id}/cancel", admin.post(jobs + queued + "/cancel", ""));
         check("PUT", "/api/v1/jobs/{id}/cancel", admin.send("PUT", jobs + queued + "/cancel", null, null));
+        check("GET", "/api/v1/jobs/{id}/events", admin.get(jobs + done + "/events?after=1&last=5"));
+        check("GET", "/api/v1/stream", admin.get("/api/v1/stream?since=yesterday"));
+        assertThat(check("GET", "/api/v1/jobs/{id}", admin.get(jobs + done.substring(0, 5))).status()).isEqualTo(400);
+        assertThat(check("GET", "/api/v1/jobs/{id}", admin.get(jobs + done.substring(0, 8))).json().get("id").asText()).isEqualTo(done);
+
+        graphRoutes(admin);
 
         // the agent, last: drained, resumed, disabled, resumed
         for (String command : List.of("drain", "resume", "disable", "resume")) {
@@ -198,6 +214,46 @@ class OpenApiIT {
         kiln.server.api().routes().forEach(r -> everyRoute.add(r.method() + " " + r.path()));
         everyRoute.removeAll(NOT_CALLED.keySet());
         assertThat(called).as("routes called and checked").containsAll(everyRoute);
+    }
+
+    /**
+     * The build graph's routes, each answer checked: before a graph is loaded (empty view, analyze → 409), a refused
+     * PUT (415, 400 with line and column), the example graph put in force, a refused one kept as last_error, a plan,
+     * a ref no definition produces and a cycle.
+     */
+    static void graphRoutes(Api admin) throws IOException {
+        String graph = "/api/v1/graph", analyze = "/api/v1/graph/analyze";
+        String example = Files.readString(Path.of("../examples/daily-reports/kiln.yaml"));
+        Map<String, Object> weekly = Map.of("partitions", List.of("reports/weekly/week=2026-W45"), "force", false);
+
+        JsonNode empty = check("GET", graph, admin.get(graph)).json();
+        assertThat(empty.get("version").isNull()).isTrue();
+        assertThat(check("POST", analyze, admin.post(analyze, weekly)).status()).isEqualTo(409);
+        assertThat(check("PUT", graph, admin.send("PUT", graph, "application/json", "{}")).status()).isEqualTo(415);
+
+        JsonNode loaded = check("PUT", graph, admin.send("PUT", graph, "application/yaml", example)).json();
+        assertThat(loaded.get("source").asText()).isEqualTo("api");
+        assertThat(loaded.get("definitions")).hasSize(4);
+        assertThat(loaded.get("edges")).isNotEmpty();
+        var broken = check("PUT", graph, admin.send("PUT", graph, "text/yaml", example + "    colour: red\n"));
+        assertThat(broken.status()).isEqualTo(400);
+        assertThat(broken.json().get("errors").get(0).get("line").asInt()).isPositive();
+        JsonNode kept = check("GET", graph, admin.get(graph)).json();
+        assertThat(kept.get("version").asText()).isEqualTo(loaded.get("version").asText());
+        assertThat(kept.get("last_error").get("errors")).isNotEmpty();
+
+        JsonNode plan = check("POST", analyze, admin.post(analyze, weekly)).json();
+        assertThat(plan.get("graph_version").asText()).isEqualTo(loaded.get("version").asText());
+        assertThat(plan.get("jobs")).hasSizeGreaterThanOrEqualTo(4);
+        assertThat(check("POST", analyze, admin.post(analyze, Map.of("partitions", List.of("reports/monthly/month=2026-11"))))
+                .status()).isEqualTo(400);
+        assertThat(check("POST", analyze, admin.post(analyze, Map.of("partitions", List.of(), "colour", "red"))).status()).isEqualTo(400);
+        // last, as it replaces the example: a cycle is a 400 naming it
+        String cyclic = "jobs:\n  a: {outputs: [\"a/{x}\"], inputs: [\"b/{x}\"], command: ./a.sh}\n"
+                + "  b: {outputs: [\"b/{x}\"], inputs: [\"a/{x}\"], command: ./b.sh}\n";
+        assertThat(check("PUT", graph, admin.send("PUT", graph, "text/plain", cyclic)).status()).isEqualTo(200);
+        assertThat(check("POST", analyze, admin.post(analyze, Map.of("partitions", List.of("a/1")))).json().get("detail").asText())
+                .contains("a/1 (a) → b/1 (b) → a/1 (a)");
     }
 
     /** Checks a response against the operation's documented response for its status and content type. */
