@@ -187,6 +187,9 @@ class OpenApiIT {
         check("GET", "/health/live", anonymous.get("/health/live"));
         check("GET", "/health/ready", anonymous.get("/health/ready"));
         check("GET", "/metrics", admin.get("/metrics"));
+        check("POST", "/api/v1/admin/prune", admin.post("/api/v1/admin/prune?dry_run=true", ""));
+        check("POST", "/api/v1/admin/prune", admin.post("/api/v1/admin/prune?dry_run=perhaps", ""));
+        check("POST", "/api/v1/admin/backup", admin.post("/api/v1/admin/backup", ""));
         check("GET", "/api/openapi.json", anonymous.get("/api/openapi.json"));
         check("GET", "/api/docs", anonymous.get("/api/docs"));
 
