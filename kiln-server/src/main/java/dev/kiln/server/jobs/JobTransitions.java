@@ -107,8 +107,11 @@ public final class JobTransitions {
                     outcome = new Outcome.TimedOut();
                 }
                 case CANCELLED -> {
-                    ended = JobStatus.CANCELLED;
-                    if (error == null) error = "Cancelled";
+                    // nobody here asked for it: the agent stopped and cancelled what it ran (kiln agent
+                    // --on-shutdown cancel, or the server's own embedded agent at shutdown). Like an agent gone.
+                    ended = JobStatus.LOST;
+                    error = "cancelled by its agent, which was stopping" + (error == null ? "" : ": " + error);
+                    outcome = new Outcome.AgentLost();
                 }
                 default -> {
                     ended = JobStatus.FAILED;

@@ -93,6 +93,19 @@ class JobTransitionsTest {
     }
 
     @Test
+    void anAttemptItsAgentCancelledUnaskedIsLostAndRetriedLikeAnAgentGone() {
+        // the agent stopped and cancelled what it ran (server shutdown under the embedded agent, --on-shutdown cancel)
+        walk(NO_RETRY, j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.CANCELLED, null), NOW, 0.5),
+                moves(ASSIGNED, LOST, RUNNING, LOST, CANCELLING, CANCELLED, STOPPING, STOPPED));
+        var lost = JobTransitions.attemptEnded(job(RUNNING, NO_RETRY), attempt(job(RUNNING, NO_RETRY)),
+                report(FinishReason.CANCELLED, null), NOW, 0.5);
+        assertThat(lost.job().error()).isEqualTo("cancelled by its agent, which was stopping");
+        var retried = JobTransitions.attemptEnded(job(RUNNING, RETRY_ALL), attempt(job(RUNNING, RETRY_ALL)),
+                report(FinishReason.CANCELLED, null), NOW, 0.5);
+        assertThat(retried.job().status()).isEqualTo(QUEUED);
+    }
+
+    @Test
     void cancel() {
         walk(NO_RETRY, j -> JobTransitions.cancel(j, attempt(j), null, NOW),
                 moves(QUEUED, CANCELLED, ASSIGNED, CANCELLING, RUNNING, CANCELLING, CANCELLING, null));
