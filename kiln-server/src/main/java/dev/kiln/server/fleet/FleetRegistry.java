@@ -190,7 +190,11 @@ public final class FleetRegistry {
 
     /** Gives the agent's jobs up if it is not back within {@code lostAfter}. */
     private void scheduleLostCheck(String agentId) {
-        timers.schedule(() -> loseJobsIfGone(agentId), timing.lostAfter().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            timers.schedule(() -> loseJobsIfGone(agentId), timing.lostAfter().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the server is stopping (its timers are): a socket closing late has no loss left to time out
+        }
     }
 
     private void loseJobsIfGone(String agentId) {
