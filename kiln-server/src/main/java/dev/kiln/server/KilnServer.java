@@ -140,7 +140,7 @@ public final class KilnServer implements AutoCloseable {
         this.artifactFiles = new ArtifactFiles(config.dataDir().resolve("artifacts"));
         // nothing is pinned until releases and build partitions exist: only active jobs are kept whatever their age
         this.retention = new Retention(store, config.retention(), Pins.NONE, config.dataDir().resolve("artifacts"),
-                artifactFiles::path, finishedJobs::evict);
+                artifactFiles::path, finishedJobs::evict, metrics);
         this.api = buildApi(queueReport, hub);
     }
 
@@ -149,7 +149,7 @@ public final class KilnServer implements AutoCloseable {
         var mapper = ApiServer.newMapper();
         var auth = new Authenticator(tokens, sessions);
         var fleetApi = new FleetApi(fleet, queueReport);
-        var readiness = new Readiness(store).with("agents", this::agentsCheck);
+        var readiness = new Readiness(store).with("agents", this::agentsCheck).with("graph", this::graphCheck);
         return new ApiServer(new ApiServer.Handlers(
                 auth,
                 new AuthApi(tokens, sessions, signInCodes, auth, mapper),
@@ -197,6 +197,24 @@ public final class KilnServer implements AutoCloseable {
         return meters;
     }
 
+
+    /**
+     * Ready as to the build graph: a graph file given (--graph) must have loaded; a later change refused keeps the
+     * version in force and is only reported. Without a file there is nothing to wait for.
+     */
+    private Readiness.Check graphCheck() {
+        var current = graph.current();
+        var failure = graph.lastFailure();
+        String refused = failure.map(f -> "; the newest change was refused: " + f.errors().getFirst()).orElse("");
+        if (current.isPresent()) {
+            return new Readiness.Check(true, "version " + current.get().graph().shortVersion() + refused);
+        }
+        if (graph.file().isPresent()) {
+            return new Readiness.Check(false, graph.file().get() + " did not load"
+                    + failure.map(f -> ": " + f.errors().getFirst()).orElse(" yet"));
+        }
+        return new Readiness.Check(true, "no build graph (none configured)");
+    }
 
     /** Ready as to agents: the embedded agent, when there is one, is connected; remote agents come and go. */
     private Readiness.Check agentsCheck() {

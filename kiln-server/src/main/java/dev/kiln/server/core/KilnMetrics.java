@@ -56,6 +56,17 @@ public final class KilnMetrics {
         return registry;
     }
 
+    /** What a retention pass deleted, and the bytes of data it gave back. */
+    public void pruned(int jobs, int logs, int artifacts, int files, long bytesReclaimed) {
+        for (var what : java.util.Map.of("jobs", jobs, "logs", logs, "artifacts", artifacts, "files", files).entrySet()) {
+            Counter.builder("kiln.retention.deleted").tag("what", what.getKey())
+                    .description("What retention deleted: whole jobs, logs, artifact rows, artifact files")
+                    .register(registry).increment(what.getValue());
+        }
+        Counter.builder("kiln.retention.reclaimed").baseUnit("bytes").description("Data size retention gave back")
+                .register(registry).increment(bytesReclaimed);
+    }
+
     public void jobSubmitted(String type) {
         Counter.builder("kiln.jobs.submitted").description("Jobs submitted (re-runs included)")
                 .tag("type", typeTag(type)).register(registry).increment();

@@ -43,10 +43,14 @@ public final class Retention {
 
     /**
      * {@code contentPath}: where the artifact file of a SHA-256 lives (the layout is {@code ArtifactFiles}');
-     * {@code onJobDeleted}: told each job deleted whole, after the commit (caches of finished jobs forget it).
+     * {@code onJobDeleted}: told each job deleted whole, after the commit (caches of finished jobs forget it);
+     * {@code metrics}: counts what each pass deleted and the bytes it gave back.
      */
+    private final dev.kiln.server.core.KilnMetrics metrics;
+
     public Retention(Store store, RetentionPolicy policy, Pins pins, Path artifactsRoot, Function<String, Path> contentPath,
-                     java.util.function.Consumer<String> onJobDeleted) {
+                     java.util.function.Consumer<String> onJobDeleted, dev.kiln.server.core.KilnMetrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.policy = policy;
         this.pins = pins;
@@ -106,6 +110,7 @@ public final class Retention {
         var report = new PruneReport(dryRun, tally.jobs, tally.logs, tally.artifacts, tally.files, before, after,
                 List.copyOf(tally.sample));
         if (!dryRun && report.deletedAnything()) {
+            metrics.pruned(report.jobs(), report.logs(), report.artifacts(), report.files(), Math.max(0, before - after));
             store.write(tx -> tx.appendEvent(Event.draft(null, "retention.pruned", Event.data(
                     "jobs", report.jobs(), "logs", report.logs(), "artifacts", report.artifacts(),
                     "files", report.files(), "bytes_before", before, "bytes_after", after)))).join();

@@ -20,7 +20,7 @@ class ReadinessIT {
             org.awaitility.Awaitility.await().until(() -> anonymous.get("/health/ready").status() == 200);
             JsonNode ready = anonymous.get("/health/ready").json();
             assertThat(ready.get("status").asText()).isEqualTo("ready");
-            assertThat(ready.get("checks").fieldNames()).toIterable().containsExactly("store", "migrations", "agents");
+            assertThat(ready.get("checks").fieldNames()).toIterable().containsExactly("store", "migrations", "agents", "graph");
             assertThat(ready.at("/checks/migrations/detail").asText()).startsWith("schema version ");
             assertThat(ready.at("/checks/agents/detail").asText()).isEqualTo("1 agent(s) online");
 
@@ -49,6 +49,23 @@ class ReadinessIT {
             var r = api.get("/health/ready");
             assertThat(r.status()).isEqualTo(503);
             assertThat(r.json().at("/checks/agents/detail").asText()).contains("embedded agent is not online");
+        }
+    }
+
+    @Test
+    void aGraphFileThatDoesNotLoadKeepsTheServerNotReadyAndSaysWhere() throws Exception {
+        var file = dir.resolve("kiln.yaml");
+        java.nio.file.Files.writeString(file, "jobs:\n  report:\n    outputs: [\"r/{d}\"]\n"); // no command
+        try (var kiln = KilnTestServer.start(dir.resolve("data3"), 1, c -> c.withGraphFile(file))) {
+            Api api = kiln.api;
+            org.awaitility.Awaitility.await().until(() -> api.get("/health/ready").json().at("/checks/agents/ok").asBoolean());
+            var r = api.get("/health/ready");
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.json().at("/checks/graph/detail").asText()).contains("kiln.yaml did not load: line ");
+
+            java.nio.file.Files.writeString(file, "jobs:\n  report:\n    outputs: [\"r/{d}\"]\n    command: ./report.sh {d}\n");
+            org.awaitility.Awaitility.await().until(() -> api.get("/health/ready").status() == 200);
+            assertThat(api.get("/health/ready").json().at("/checks/graph/detail").asText()).startsWith("version ");
         }
     }
 }

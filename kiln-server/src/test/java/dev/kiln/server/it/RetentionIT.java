@@ -62,6 +62,9 @@ class RetentionIT {
 
             var pruned = kiln.server.store().events(0, 10_000).stream().filter(e -> e.kind().equals("retention.pruned")).toList();
             assertThat(pruned).singleElement().satisfies(e -> assertThat(e.data()).containsEntry("logs", 1).containsEntry("jobs", 0));
+            // and in the metrics
+            assertThat(api.get("/metrics").body()).contains("kiln_retention_deleted_total{what=\"logs\"} 1.0")
+                    .contains("kiln_retention_deleted_total{what=\"jobs\"} 0.0").contains("kiln_retention_reclaimed_bytes_total");
             assertThat(prune(api, false).get("logs").asInt()).as("nothing left to prune").isZero();
         }
     }
