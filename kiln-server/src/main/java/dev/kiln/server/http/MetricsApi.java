@@ -33,12 +33,21 @@ public final class MetricsApi {
     /** Counts every request; by its route when "METHOD /template" is one of {@code routes} (read per request). */
     void recordRequests(JavalinConfig config, Set<String> routes) {
         config.requestLogger.http((ctx, ms) -> {
-            String route = ctx.endpointHandlerPath();
+            String route = routeOf(ctx);
             if (route == null || !routes.contains(ctx.method().name() + " " + route)) route = "other";
             Timer.builder("http.server.requests").description("HTTP requests by route template and status")
                     .tags("method", ctx.method().name(), "route", route, "status", Integer.toString(ctx.statusCode()))
                     .register(registry).record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
         });
+    }
+
+    /** The route template that answered; null when the request ended before one (refused by a before-handler). */
+    private static String routeOf(Context ctx) {
+        try {
+            return ctx.endpointHandlerPath();
+        } catch (IllegalStateException endedInABeforeHandler) {
+            return null; // Javalin refuses the question then; a request logger must never fail the request
+        }
     }
 
     /**

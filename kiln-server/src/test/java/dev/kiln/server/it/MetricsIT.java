@@ -106,6 +106,14 @@ class MetricsIT {
     }
 
     @Test
+    void requestsAnsweredBeforeAnyRouteAreCountedNotBroken() {
+        // static files are served before routing: the request logger must not fail them (it once made every one a 500)
+        var page = kiln.api.withToken(null).get("/app.js");
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(kiln.api.get("/metrics").body()).containsPattern("http_server_requests_seconds_count\\{method=\"GET\",route=\"other\",status=\"200\"} [1-9]");
+    }
+
+    @Test
     void needsAViewerTokenOnTheApiPort() {
         assertThat(kiln.api.withToken(null).get("/metrics").status()).isEqualTo(401);
         String viewer = kiln.api.createToken("scraper", "viewer");
