@@ -3,10 +3,9 @@ import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { api } from '../lib/api-client.js';
 import { shortDuration } from '../lib/format.js';
-import { retryDelay } from '../lib/schedule.js';
+import { jobSocket, REFUSED } from '../lib/job-socket.js';
 
 const MAX_EVENTS = 500;
-const NO_LINES = Number.MAX_SAFE_INTEGER; // this panel wants events only: start the line cursor past any log
 const EVENTS_PAGE = 5000;
 const DRAW_EVERY_MS = 100; // the most GET /api/v1/jobs/{id}/events gives at once
 
@@ -50,14 +49,6 @@ function payload(e) {
       <span class="mono">${typeof v === 'object' ? JSON.stringify(v) : String(v)}</span></span>`)}</div>` : ''}`;
 }
 
-/** Close codes the server means for good: the same request would be refused again, so there is no retry. */
-const REFUSED = {
-  4400: 'The server did not accept where this stream should resume.',
-  4401: 'Sign in to see live events.',
-  4403: 'Your token may not watch this job.',
-  4404: 'No such job.',
-};
-
 /**
  * The live event list of seed 004 over the job's WebSocket: connection indicator, tone-coded kinds, short durations,
  * each event's message, error and other fields. A connection lost for any other reason is opened again from the last
@@ -89,8 +80,6 @@ class EventStream extends LitElement {
       this.arrived = [];
       this.drawnAt = -DRAW_EVERY_MS;
       this.lastId = 0;
-      this.failures = 0;
-      this.sawClosed = false;
       this.message = null;
       this.start(this.jobId);
     }
@@ -102,13 +91,11 @@ class EventStream extends LitElement {
   }
 
   close() {
-    clearTimeout(this.retryTimer);
     clearTimeout(this.drawTimer);
     cancelAnimationFrame(this.frame);
     this.drawing = false;
-    const ws = this.ws;
-    this.ws = null; // first, so its onclose knows it was us
-    ws?.close();
+    this.socket?.close();
+    this.socket = null;
   }
 
   /**
@@ -131,37 +118,19 @@ class EventStream extends LitElement {
     this.connect();
   }
 
+  /** Events only (no lines), from the last one seen; job-socket.js reconnects and says when it is refused. */
   connect() {
-    this.state = this.failures ? 'reconnecting' : 'connecting';
-    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(`${proto}//${location.host}/api/v1/jobs/${encodeURIComponent(this.jobId)}/events/ws`
-      + `?after_line=${NO_LINES}&after_event=${this.lastId}`);
-    this.ws = ws;
-    ws.onopen = () => { this.state = 'live'; this.failures = 0; };
-    ws.onmessage = (m) => {
-      const msg = JSON.parse(m.data);
-      if (msg.type === 'event') {
-        this.lastId = msg.event.id;
-        this.arrived.push(msg.event);
+    this.socket = jobSocket(this.jobId, { afterEvent: this.lastId }, {
+      event: (e) => {
+        this.lastId = e.id;
+        this.arrived.push(e);
         this.drawSoon();
-      } else if (msg.type === 'job.closed') {
-        this.sawClosed = true;
-        this.state = 'closed';
-      }
-    };
-    ws.onclose = (e) => {
-      if (ws !== this.ws) return;
-      this.ws = null;
-      if (REFUSED[e.code]) {
-        this.state = 'error';
-        this.message = REFUSED[e.code];
-      } else if (this.sawClosed) {
-        this.state = 'closed';
-      } else {
-        this.state = 'reconnecting';
-        this.retryTimer = setTimeout(() => this.connect(), retryDelay(this.failures++));
-      }
-    };
+      },
+      state: (state, refusal) => {
+        this.state = state;
+        if (refusal) this.message = refusal;
+      },
+    });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { LitElement, html } from 'lit';
 import { api } from '../lib/api-client.js';
-import { resumableSource } from '../lib/resumable-source.js';
+import { jobSocket } from '../lib/job-socket.js';
 import { ansi } from './ansi.js';
 
 const ROW = 18;      // px per line: fixed, so line n sits at (n - 1) * ROW
@@ -12,7 +12,7 @@ const MIN_ROWS = 3;
 
 /**
  * A virtualised log: only the rows in view exist in the DOM, and pages of 1,000 lines are fetched by line range as
- * they come into view, so a million-line log opens at once. Live lines arrive by SSE (follow) while `live` (the
+ * they come into view, so a million-line log opens at once. Live lines arrive over the job's WebSocket (follow) while `live` (the
  * page says so for a running attempt) until the stream says the attempt ended. Auto-scroll pins to the bottom until
  * the user scrolls up, and resumes when they scroll back down. The box is as tall as its lines, up to the window.
  */
@@ -63,15 +63,15 @@ class LogViewer extends LitElement {
   }
 
   /**
-   * Live lines after line `after`, by SSE whose event ids are line numbers: a dropped stream resumes after the last
-   * line received, however often it drops. Lines are drawn once per animation frame, not once per batch.
+   * Live lines of this attempt after line `after`, over the job's WebSocket (lines only): a dropped connection
+   * resumes after the last line received, however often it drops. Lines are drawn once per animation frame, not
+   * once per batch. A WebSocket, not SSE: it does not take one of the browser's six connections per host.
    */
   follow(after) {
     if (!this.live) return;
     let queued = [];
     let frame = 0;
-    const url = (from) => `/api/v1/jobs/${this.jobId}/logs/stream?attempt=${this.attempt}&after=${from}`;
-    this.source = resumableSource(url, after, {
+    this.source = jobSocket(this.jobId, { attempt: this.attempt, afterLine: after }, {
       lines: (batch) => {
         queued.push(...batch.lines);
         if (!frame) frame = requestAnimationFrame(() => {
@@ -81,8 +81,7 @@ class LogViewer extends LitElement {
           this.requestUpdate();
         });
       },
-      end: () => {
-        this.source.close();
+      closed: () => {
         this.ended = true;
         this.dispatchEvent(new CustomEvent('log-end'));
       },

@@ -187,6 +187,8 @@ class DashboardIT extends BrowserTest {
             window.WebSocket = class extends WS { constructor(...a) { super(...a); window.__sockets.push(this); } };
             """;
     static final String STREAMS = "window.__sources.filter(s => s.url.includes('/api/v1/stream'))";
+    /** The event panel's sockets: events only, the line cursor past any log (job-socket.js's NONE). */
+    static final String EVENT_SOCKETS = "window.__sockets.filter(s => s.url.includes('after_line=9007199254740991'))";
     /** Without SharedWorker the tab holds its own stream (live.js's fallback), where RECORD_CONNECTIONS sees it. */
     static final String NO_SHARED_WORKER = "delete window.SharedWorker;";
 
@@ -252,12 +254,16 @@ class DashboardIT extends BrowserTest {
         page.navigate(kiln.server.baseUrl() + "/jobs/" + id);
         Locator events = page.getByTestId("events");
         assertThat(events.locator("text=job.started")).isVisible();
+        // the running job's page follows its log and its events over WebSockets, no SSE: no tab's job page takes one of
+        // the browser's six connections per host (LiveTabsIT shows WebSockets are not counted)
+        assertThat((Number) page.evaluate("() => window.__sources.filter(s => s.url.includes('/logs/stream')).length")).isEqualTo(0);
+        page.waitForFunction("() => window.__sockets.some(s => s.url.includes('after_event=9007199254740991'))");
         for (int drop = 1; drop <= 3; drop++) {
-            page.evaluate("() => window.__sockets.at(-1).close()");
-            page.waitForFunction("n => window.__sockets.length === n + 1 && window.__sockets.at(-1).readyState === 1", drop);
+            page.evaluate("() => " + EVENT_SOCKETS + ".at(-1).close()");
+            page.waitForFunction("n => " + EVENT_SOCKETS + ".length === n + 1 && " + EVENT_SOCKETS + ".at(-1).readyState === 1", drop);
             assertThat(page.getByTestId("conn")).containsText("live");
         }
-        assertThat(afterOf((String) page.evaluate("() => window.__sockets.at(-1).url"))).as("after_event").isPositive();
+        assertThat(afterOf((String) page.evaluate("() => " + EVENT_SOCKETS + ".at(-1).url"))).as("after_event").isPositive();
         assertThat(events.locator(".ev", new Locator.LocatorOptions().setHasText("job.started"))).hasCount(1);
         assertThat(events.locator(".tone-green", new Locator.LocatorOptions().setHasText("job.finished")))
                 .isVisible(within(15));
