@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>{@code ./kiln} is a script in that directory running the real CLI ({@code dev.kiln.app.Main}) on the test's
  *       class path, so the test does not depend on a jar the {@code ./kiln} wrapper would build;</li>
  *   <li>the script runs with {@code set -euo pipefail}, and {@code curl} (under the README's alias) is a function
- *       adding {@code --fail-with-body}, so an HTTP error fails it too; {@code /api/v1/stream}, which never ends,
+ *       adding {@code --fail-with-body}, so an HTTP error fails it too; {@code /api/v1/stream} (with or without {@code ?since=}), which never ends,
  *       is stopped after 3 seconds, as a person would press Ctrl-C.</li>
  * </ul>
  */
@@ -124,7 +124,7 @@ class ReadmeTourIT {
             newest_job() { ./kiln jobs --limit 1 | cut -d' ' -f1; }
             curl() {
               case " $* " in
-                *"/api/v1/stream "*) command curl --fail-with-body --max-time 3 "$@" || [ $? -eq 28 ] ;;
+                *"/api/v1/stream "*|*"/api/v1/stream?"*) command curl --fail-with-body --max-time 3 "$@" || [ $? -eq 28 ] ;;
                 *) command curl --fail-with-body --max-time 120 "$@" ;;
               esac
             }
