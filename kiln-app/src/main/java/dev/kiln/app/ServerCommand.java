@@ -163,8 +163,10 @@ final class ServerCommand implements Callable<Integer> {
         }
         return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity,
                 AgentConfig.parseLabels(agentLabels),
-                new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true,
-                Duration.ofDays(sessionDays), new AgentLimits(agentMaxMessages, agentMaxLogBytes), graphFile(), tls()).withDatabase(database).withRetention(retention());
+                new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true)
+                .withSessionLifetime(Duration.ofDays(sessionDays))
+                .withAgentLimits(new AgentLimits(agentMaxMessages, agentMaxLogBytes))
+                .withGraphFile(graphFile()).withTls(tls()).withDatabase(database).withRetention(retention());
     }
 
     private TlsConfig tls() {

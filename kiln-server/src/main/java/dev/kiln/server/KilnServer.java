@@ -46,15 +46,6 @@ import dev.kiln.server.scheduler.JobQueue;
 import dev.kiln.server.scheduler.QueueReport;
 import dev.kiln.server.store.Store;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -91,8 +82,8 @@ public final class KilnServer implements AutoCloseable {
     private final ActivityTracker activity;
     private final GraphRegistry graph;
     /** Every meter of this server; nothing static, so servers in one JVM (tests) keep their own figures. */
-    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final KilnMetrics metrics = new KilnMetrics(meters);
+    private final ServerMeters meters = new ServerMeters();
+    private final KilnMetrics metrics = meters.metrics;
     private final MetricsApi metricsApi;
     private io.javalin.Javalin metricsListener;
     private final ArtifactFiles artifactFiles;
@@ -102,7 +93,6 @@ public final class KilnServer implements AutoCloseable {
     private final ScheduledExecutorService retentionTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-retention"));
     private SignInCodes.Issued firstSignInCode;
     private AutoCloseable runningAgent;
-    private AutoCloseable closeWithServer;
 
     private KilnServer(ServerConfig given, EmbeddedAgent embeddedAgent) {
         // Absolute from here on: workspaces, git and job processes must not depend on the current directory.
@@ -134,9 +124,8 @@ public final class KilnServer implements AutoCloseable {
         this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, hub);
         // kiln.yaml: its job fields follow the job rules (graph sits beside jobs, so it is handed the parser)
         this.graph = new GraphRegistry(JobSpecParser::parse, config.graphFile(), Duration.ofMillis(200));
-        bindJvmMetrics();
-        var gauges = new ServerGauges(meters, lock, queue, active, fleet, hub);
-        this.metricsApi = new MetricsApi(meters, gauges::refresh);
+        var gauges = new ServerGauges(meters.registry, lock, queue, active, fleet, hub);
+        this.metricsApi = new MetricsApi(meters.registry, gauges::refresh);
         this.artifactFiles = new ArtifactFiles(config.dataDir().resolve("artifacts"));
         // nothing is pinned until releases and build partitions exist: only active jobs are kept whatever their age
         this.retention = new Retention(store, config.retention(), Pins.NONE, config.dataDir().resolve("artifacts"),
@@ -166,19 +155,6 @@ public final class KilnServer implements AutoCloseable {
                 config.virtualThreads(), config.tls());
     }
 
-    /** The JVM's and the process's own figures: memory, GC, threads, classes, CPU, uptime, open files. */
-    private void bindJvmMetrics() {
-        new ClassLoaderMetrics().bindTo(meters);
-        new JvmMemoryMetrics().bindTo(meters);
-        new JvmThreadMetrics().bindTo(meters);
-        new ProcessorMetrics().bindTo(meters);
-        new UptimeMetrics().bindTo(meters);
-        new FileDescriptorMetrics().bindTo(meters);
-        var gc = new JvmGcMetrics();
-        gc.bindTo(meters);
-        closeWithServer = gc; // it listens to GC notifications until closed
-    }
-
     /**
      * Serves {@code /metrics} alone, without authentication, on another address for scrapers
      * ({@code kiln server --metrics-bind}); returns its port. Keep it off public networks.
@@ -194,7 +170,7 @@ public final class KilnServer implements AutoCloseable {
     }
 
     public MeterRegistry meters() {
-        return meters;
+        return meters.registry;
     }
 
 
@@ -363,11 +339,6 @@ public final class KilnServer implements AutoCloseable {
         engine.close();
         fleetTimers.shutdownNow();
         store.close();
-        try {
-            if (closeWithServer != null) closeWithServer.close();
-        } catch (Exception e) {
-            log.warn("JVM metrics did not stop cleanly", e);
-        }
         meters.close();
     }
 }

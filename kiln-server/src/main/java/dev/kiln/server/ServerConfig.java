@@ -40,27 +40,11 @@ public record ServerConfig(
             new FleetRegistry.Timing(Duration.ofSeconds(15), Duration.ofSeconds(15));
     public static final Duration DEFAULT_SESSION_LIFETIME = Duration.ofDays(30);
 
-    /** Keeping every finished job. */
-    public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
-                        Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads,
-                        Duration sessionLifetime, AgentLimits agentLimits) {
-        this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
-                sessionLifetime, agentLimits, null, null, null, RetentionPolicy.KEEP_EVERYTHING);
-    }
-
-    /** With the default session lifetime and agent limits. */
+    /** With the defaults of everything after {@code virtualThreads}; the {@code with…} methods change the rest. */
     public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
                         Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads) {
         this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
                 DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS, null, null, null, RetentionPolicy.KEEP_EVERYTHING);
-    }
-
-    /** On SQLite in the data dir. */
-    public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
-                        Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads,
-                        Duration sessionLifetime, AgentLimits agentLimits, Path graphFile, TlsConfig tls) {
-        this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
-                sessionLifetime, agentLimits, graphFile, tls, null, RetentionPolicy.KEEP_EVERYTHING);
     }
 
     public static ServerConfig defaults(Path dataDir) {
@@ -68,52 +52,77 @@ public record ServerConfig(
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(dataDir, bind, newPort, embeddedAgent, agentName, agentCapacity, agentLabels,
-                fleetTiming, virtualThreads, sessionLifetime, agentLimits, graphFile, tls, database, retention);
+        return with(c -> c.port = newPort);
     }
 
     public ServerConfig withFleetTiming(FleetRegistry.Timing timing) {
-        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, timing,
-                virtualThreads, sessionLifetime, agentLimits, graphFile, tls, database, retention);
+        return with(c -> c.fleetTiming = timing);
     }
 
     public ServerConfig withAgentCapacity(int capacity) {
-        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, capacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, graphFile, tls, database, retention);
+        return with(c -> c.agentCapacity = capacity);
     }
 
     public ServerConfig withDataDir(Path dir) {
-        return new ServerConfig(dir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, graphFile, tls, database, retention);
+        return with(c -> c.dataDir = dir);
     }
 
     public ServerConfig withSessionLifetime(Duration lifetime) {
-        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, lifetime, agentLimits, graphFile, tls, database, retention);
+        return with(c -> c.sessionLifetime = lifetime);
     }
 
     public ServerConfig withAgentLimits(AgentLimits limits) {
-        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, limits, graphFile, tls, database, retention);
+        return with(c -> c.agentLimits = limits);
     }
 
     public ServerConfig withGraphFile(Path file) {
-        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, file, tls, database, retention);
+        return with(c -> c.graphFile = file);
     }
 
     public ServerConfig withTls(TlsConfig newTls) {
-        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, graphFile, newTls, database, retention);
+        return with(c -> c.tls = newTls);
     }
 
     public ServerConfig withDatabase(String newDatabase) {
-        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, graphFile, tls, newDatabase, retention);
+        return with(c -> c.database = newDatabase);
     }
 
     public ServerConfig withRetention(RetentionPolicy policy) {
-        return new ServerConfig(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming,
-                virtualThreads, sessionLifetime, agentLimits, graphFile, tls, database, policy);
+        return with(c -> c.retention = policy);
+    }
+
+    /** A copy with one change: each field is named once here, so a new setting is one line, not one per method. */
+    private ServerConfig with(java.util.function.Consumer<Copy> change) {
+        var c = new Copy(this);
+        change.accept(c);
+        return new ServerConfig(c.dataDir, bind, c.port, embeddedAgent, agentName, c.agentCapacity, agentLabels,
+                c.fleetTiming, virtualThreads, c.sessionLifetime, c.agentLimits, c.graphFile, c.tls, c.database, c.retention);
+    }
+
+    /** The settings a {@code with…} method may change. */
+    private static final class Copy {
+        Path dataDir;
+        int port;
+        int agentCapacity;
+        FleetRegistry.Timing fleetTiming;
+        Duration sessionLifetime;
+        AgentLimits agentLimits;
+        Path graphFile;
+        TlsConfig tls;
+        String database;
+        RetentionPolicy retention;
+
+        Copy(ServerConfig from) {
+            dataDir = from.dataDir;
+            port = from.port;
+            agentCapacity = from.agentCapacity;
+            fleetTiming = from.fleetTiming;
+            sessionLifetime = from.sessionLifetime;
+            agentLimits = from.agentLimits;
+            graphFile = from.graphFile;
+            tls = from.tls;
+            database = from.database;
+            retention = from.retention;
+        }
     }
 }

@@ -7,7 +7,6 @@ import dev.kiln.server.store.StoreTx;
 import dev.kiln.server.store.JobQuery;
 import dev.kiln.server.store.Page;
 import dev.kiln.server.core.AgentRecord;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.kiln.server.events.Event;
 import dev.kiln.server.events.EventBus;
@@ -16,7 +15,6 @@ import dev.kiln.server.core.Job;
 import dev.kiln.server.core.JobStatus;
 import dev.kiln.server.logs.LogChunkCodec;
 import dev.kiln.server.logs.NumberedLine;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -26,11 +24,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteDataSource;
 
 /**
  * The SQL store. By default on one SQLite file in WAL mode; {@code store.postgres} opens the same store on
@@ -52,10 +47,7 @@ public final class SqliteStore implements Store {
     private final GroupCommitWriter writer;
     private final SealedSecrets secrets;
     private final SqlDialect dialect;
-    /** The schema version this code migrated to: readiness checks the database still has it. */
-    private final String schemaVersion;
-    /** Pages (1 MiB) one step of reclaiming gives back: job writes commit between steps (docs/benchmarks.md, retention). */
-    private static final int RECLAIM_PAGES_PER_STEP = 256;
+    private final StoreUpkeep upkeep;
     private static final String ACTIVE_STATUSES = "('queued','assigned','running','cancelling','stopping')";
 
     /** A store whose secrets are sealed with the key file of {@code dataDir}. */
@@ -69,7 +61,7 @@ public final class SqliteStore implements Store {
 
     /** {@code metrics}: the writer records each group commit's size and latency. */
     public SqliteStore(Path dataDir, EventBus bus, SecretCipher cipher, KilnMetrics metrics) {
-        this(SqlDialect.SQLITE, openFile(dataDir, new SealedSecrets(cipher)), bus, cipher, metrics);
+        this(SqlDialect.SQLITE, SqliteFile.open(dataDir, new SealedSecrets(cipher)), bus, cipher, metrics);
     }
 
     /**
@@ -79,7 +71,6 @@ public final class SqliteStore implements Store {
      */
     public SqliteStore(SqlDialect dialect, Connections db, EventBus bus, SecretCipher cipher, KilnMetrics metrics) {
         this.dialect = dialect;
-        this.schemaVersion = db.schemaVersion();
         this.secrets = new SealedSecrets(cipher);
         this.readPool = db.readPool();
         this.readers = Jdbi.create(readPool);
@@ -91,64 +82,11 @@ public final class SqliteStore implements Store {
             throw e;
         }
         this.writer = new GroupCommitWriter(db.writeHandle(), bus, secrets, dialect, metrics);
+        this.upkeep = new StoreUpkeep(readers, writer, dialect, db.schemaVersion());
     }
 
     /** The writer's connection and the readers' pool of a database, and the schema version it was migrated to. */
     public record Connections(HikariDataSource readPool, Handle writeHandle, String schemaVersion) {}
-
-    private static Connections openFile(Path dataDir, SealedSecrets secrets) {
-        try {
-            Files.createDirectories(dataDir);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot create data dir " + dataDir + ": " + e.getMessage(), e);
-        }
-        String url = "jdbc:sqlite:" + dataDir.resolve("kiln.db").toAbsolutePath();
-        var writeConfig = new SQLiteConfig();
-        writeConfig.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        // NORMAL in WAL mode: a commit survives a crash of the process (kill -9), which is what we promise.
-        writeConfig.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-        writeConfig.setBusyTimeout(10_000);
-        writeConfig.setTempStore(SQLiteConfig.TempStore.MEMORY);
-        // The writer asks for generated keys itself (WriterSql); left on, the driver runs its own
-        // SELECT last_insert_rowid(), on a new statement, after every INSERT.
-        writeConfig.setGetGeneratedKeys(false);
-        var writeSource = new SQLiteDataSource(writeConfig);
-        writeSource.setUrl(url);
-
-        var flyway = Flyway.configure().dataSource(writeSource).locations("classpath:db/migration/sqlite")
-                .javaMigrations(new V6__Seal_job_secrets(secrets)).load();
-        flyway.migrate();
-        String schemaVersion = flyway.info().current().getVersion().getVersion();
-        useIncrementalVacuum(writeSource);
-
-        var poolConfig = new HikariConfig();
-        poolConfig.setJdbcUrl(url);
-        poolConfig.setMaximumPoolSize(4);
-        poolConfig.setPoolName("kiln-sqlite-read");
-        poolConfig.setReadOnly(true);
-        poolConfig.setConnectionInitSql("PRAGMA busy_timeout=10000");
-        poolConfig.addDataSourceProperty("open_mode", "1"); // SQLITE_OPEN_READONLY
-
-        Handle writeHandle = Jdbi.create(writeSource).open();
-        // a migration may have replaced values (V6: secrets in clear); their old pages must not linger in the log
-        writeHandle.execute("PRAGMA wal_checkpoint(TRUNCATE)");
-        writeHandle.execute("PRAGMA wal_autocheckpoint=4000");
-        return new Connections(new HikariDataSource(poolConfig), writeHandle, schemaVersion);
-    }
-
-    /**
-     * Retention deletes rows and gives the space back with {@code PRAGMA incremental_vacuum}, which needs
-     * {@code auto_vacuum=INCREMENTAL}. That setting takes effect only on an empty database or through a VACUUM, and
-     * VACUUM cannot run inside a migration's transaction: so it is done here, once, after migrating (a new database
-     * is tiny then; an older one is rewritten once).
-     */
-    private static void useIncrementalVacuum(SQLiteDataSource source) {
-        try (Handle h = Jdbi.create(source).open()) {
-            if (h.createQuery("PRAGMA auto_vacuum").mapTo(Integer.class).one() == 2) return;
-            h.execute("PRAGMA auto_vacuum = INCREMENTAL");
-            h.execute("VACUUM");
-        }
-    }
 
     @Override
     public <T> CompletableFuture<T> write(Function<StoreTx, T> work) {
@@ -357,84 +295,27 @@ public final class SqliteStore implements Store {
 
     @Override
     public long dataBytes() {
-        // PostgreSQL: the database's size on disk, which VACUUM does not shrink (--max-data-size is SQLite's only)
-        if (!sqlite()) return readers.withHandle(h -> h.createQuery("SELECT pg_database_size(current_database())").mapTo(Long.class).one());
-        return readers.withHandle(h -> h.createQuery(
-                "SELECT (p.page_count - f.freelist_count) * s.page_size FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s")
-                .mapTo(Long.class).one());
+        return upkeep.dataBytes();
     }
 
     @Override
     public void reclaimSpace() {
-        if (!sqlite()) { // PostgreSQL: VACUUM makes the space of deleted rows reusable (concurrently, no lock out)
-            writer.outsideTransaction(h -> h.execute("VACUUM")).join();
-            return;
-        }
-        // one bounded step per turn of the writer, so job writes commit between the steps
-        long[] free = {Long.MAX_VALUE};
-        while (free[0] > 0) {
-            writer.outsideTransaction(h -> {
-                incrementalVacuum(h);
-                free[0] = h.createQuery("PRAGMA freelist_count").mapTo(Long.class).one();
-            }).join();
-        }
-        // the WAL holds the freed pages' last versions until a checkpoint: give those back too
-        writer.outsideTransaction(h -> h.execute("PRAGMA wal_checkpoint(TRUNCATE)")).join();
-    }
-
-    /**
-     * One step of incremental vacuum. SQLite gives one page back per row it steps through, and a JDBC statement
-     * (and the driver's {@code DB.exec}) steps once; {@code sqlite3_exec} (the driver's {@code DB._exec}) steps to
-     * the end.
-     */
-    private static void incrementalVacuum(Handle h) {
-        try {
-            h.getConnection().unwrap(org.sqlite.SQLiteConnection.class).getDatabase()
-                    ._exec("PRAGMA incremental_vacuum(" + RECLAIM_PAGES_PER_STEP + ")");
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException("incremental vacuum failed: " + e.getMessage(), e);
-        }
+        upkeep.reclaimSpace();
     }
 
     @Override
     public void backupTo(Path dir) {
-        if (!sqlite()) {
-            throw new UnsupportedOperationException("kiln backup copies SQLite stores; back a PostgreSQL store up with "
-                    + "pg_dump (and keep the data dir's secrets.key with it)");
-        }
-        Path file = dir.resolve("kiln.db").toAbsolutePath();
-        if (Files.exists(file)) throw new IllegalArgumentException(file + " exists already");
-        // VACUUM INTO reads one snapshot (a read transaction, WAL: the writer goes on) and writes a compact copy
-        readers.useHandle(h -> h.createUpdate("VACUUM INTO :file").bind("file", file.toString()).execute());
+        upkeep.backupTo(dir);
     }
 
     /** SQLite's own check of the whole file: "ok", or what is damaged. Reads every page: for restores, not for probes. */
     public String integrityCheck() {
-        List<String> result = readers.withHandle(h -> h.createQuery("PRAGMA integrity_check").mapTo(String.class).list());
-        return String.join("; ", result);
+        return upkeep.integrityCheck();
     }
 
     @Override
     public dev.kiln.server.store.StoreHealth health() {
-        try {
-            return readers.withHandle(h -> {
-                // success is a boolean in PostgreSQL, an integer in SQLite: "WHERE success" reads on both
-                String version = h.createQuery("SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL "
-                        + "ORDER BY installed_rank DESC LIMIT 1").mapTo(String.class).findOne().orElse("none");
-                long failed = h.createQuery("SELECT count(*) FROM flyway_schema_history WHERE NOT success").mapTo(Long.class).one();
-                boolean migrated = version.equals(schemaVersion) && failed == 0;
-                String detail = failed > 0 ? failed + " failed migration(s) in flyway_schema_history"
-                        : migrated ? "schema version " + version
-                        : "schema version " + version + ", this server needs " + schemaVersion;
-                return new dev.kiln.server.store.StoreHealth(true, "ok", migrated, detail);
-            });
-        } catch (RuntimeException e) {
-            return new dev.kiln.server.store.StoreHealth(false, "the database does not answer: " + e.getMessage(), false, "unknown");
-        }
-    }
-
-    private boolean sqlite() {
-        return dialect.equals(SqlDialect.SQLITE);
+        return upkeep.health();
     }
 
     @Override
