@@ -64,4 +64,16 @@ public interface StoreTx {
 
     /** Deletes every log chunk of a job and records that its log was pruned at {@code at}; returns the chunks deleted. */
     int deleteLogs(String jobId, java.time.Instant at);
+
+    /** Stores a notification subscription (its secret sealed). */
+    void insertSubscription(NotificationSubscription subscription);
+
+    /** Deletes a subscription and its delivery log (pending deliveries included); false when there is none. */
+    boolean deleteSubscription(String id);
+
+    /** Adds a delivery to the outbox. */
+    void insertDelivery(NotificationDelivery delivery);
+
+    /** Records an attempt's outcome; false when the delivery is gone (its subscription was deleted meanwhile). */
+    boolean recordDeliveryAttempt(NotificationDelivery.Attempt attempt);
 }
