@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.HashSet;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -50,7 +52,13 @@ final class DeliverySender implements AutoCloseable {
     private final Timing timing;
     private final HttpClient client;
     private final ExecutorService senders = Executors.newFixedThreadPool(SENDERS, DaemonThreads.named("kiln-notify-send"));
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /**
+     * Deliveries handed to a sender and not yet seen back by this thread. Only this thread changes it: a sender
+     * reports its end through {@link #finished} after its outcome is committed, and each pass takes those out before it
+     * reads, so a pass never reads a row as pending that a sender has just sent (and would send it twice).
+     */
+    private final Set<String> inFlight = new HashSet<>();
+    private final Queue<String> finished = new ConcurrentLinkedQueue<>();
     private final Object signal = new Object();
     private boolean woken; // guarded by signal
     private volatile boolean closed;
@@ -93,6 +101,7 @@ final class DeliverySender implements AutoCloseable {
     }
 
     private void pass() {
+        for (String id; (id = finished.poll()) != null; ) inFlight.remove(id);
         int free = SENDERS - inFlight.size();
         if (free <= 0) return;
         for (var d : store.dueDeliveries(Instant.now(), SENDERS * 2)) {
@@ -102,8 +111,10 @@ final class DeliverySender implements AutoCloseable {
             senders.execute(() -> {
                 try {
                     send(d);
+                } catch (RuntimeException e) {
+                    log.warn("notification {} to {}: {}", d.id(), d.url(), e.toString());
                 } finally {
-                    inFlight.remove(d.id());
+                    finished.add(d.id());
                     wake();
                 }
             });
