@@ -164,17 +164,18 @@ final class DeliverySender implements AutoCloseable {
             return; // closing: the delivery stays pending and is sent after the restart
         }
         long ms = Duration.ofNanos(System.nanoTime() - began).toMillis();
-        var outcome = outcome(d, Instant.now(), code, ms, error);
+        var outcome = outcome(timing, d, Instant.now(), code, ms, error, ThreadLocalRandom.current().nextDouble());
         store.write(tx -> tx.recordDeliveryAttempt(outcome)).join();
     }
 
     /** Delivered on a 2xx; else pending again after the backoff, or failed when the delivery is too old to retry. */
-    NotificationDelivery.Attempt outcome(NotificationDelivery d, Instant now, Integer code, long ms, String error) {
+    static NotificationDelivery.Attempt outcome(Timing timing, NotificationDelivery d, Instant now, Integer code, long ms,
+                                                String error, double jitter) {
         int attempt = d.attempts() + 1;
         if (error == null) {
             return new NotificationDelivery.Attempt(d.id(), NotificationDelivery.DELIVERED, attempt, now, code, ms, null, null);
         }
-        Instant next = now.plus(timing.backoff().delay(attempt, ThreadLocalRandom.current().nextDouble()));
+        Instant next = now.plus(timing.backoff().delay(attempt, jitter));
         if (!next.isBefore(d.createdAt().plus(timing.giveUpAfter()))) {
             return new NotificationDelivery.Attempt(d.id(), NotificationDelivery.FAILED, attempt, now, code, ms,
                     error + "; gave up after " + attempt + " attempts", null);
