@@ -54,7 +54,8 @@ public interface StoreTx {
     boolean bindTokenToAgent(String tokenId, String agentId);
 
     /**
-     * Deletes a job and all it holds: attempts, log, events, labels, artifact rows. Returns the artifact contents
+     * Deletes a job and all it holds: attempts, log, events, labels, artifact rows, the notifications about it that
+     * were sent or given up (pending ones are still sent). Returns the artifact contents
      * (SHA-256) no artifact row points to any more, whose files may now go.
      */
     List<String> deleteJob(String jobId);

@@ -121,4 +121,19 @@ public interface NotificationsContract extends StoreFixture {
         assertThat(second.body()).isEqualTo("{\"delivery_id\":\"second\"}");
         assertThat(store().jobDeliveries(job.id(), 1)).extracting(NotificationDelivery::id).containsExactly("first");
     }
+
+    @Test
+    default void deletingAJobTakesTheDeliveriesAboutItThatAreDoneButSendsThePendingOnes() {
+        Job job = insert("pruned");
+        Instant now = at(0);
+        run(tx -> {
+            tx.insertDelivery(delivery("sent", null, job.id(), now));
+            tx.insertDelivery(delivery("waiting", null, job.id(), now));
+            tx.recordDeliveryAttempt(new NotificationDelivery.Attempt("sent", NotificationDelivery.DELIVERED, 1, now, 200, 3,
+                    null, null));
+        });
+        run(tx -> tx.deleteJob(job.id()));
+        assertThat(store().jobDeliveries(job.id(), 10)).extracting(NotificationDelivery::id).containsExactly("waiting");
+        assertThat(store().dueDeliveries(now, 10)).extracting(NotificationDelivery::id).containsExactly("waiting");
+    }
 }

@@ -91,6 +91,7 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("Store.backupTo", List.of("backupToWritesASnapshotAStoreOpensWithTheSameData")),
             entry("Store.health", List.of("aFreshStoreIsReachableAndMigrated")),
             entry("StoreTx.deleteJob", List.of("deleteJobRemovesAllItHoldsAndNamesTheContentsNoRowPointsTo",
+                    "deletingAJobTakesTheDeliveriesAboutItThatAreDoneButSendsThePendingOnes",
                     "dataBytesFollowTheDataAndReclaimingSpaceKeepsWhatRemains")),
             entry("StoreTx.deleteArtifacts", List.of("deleteArtifactsRemovesTheRowsOnlyAndKeepsSharedContents")),
             entry("StoreTx.deleteLogs", List.of("deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")),

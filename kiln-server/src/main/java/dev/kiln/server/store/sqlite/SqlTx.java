@@ -261,6 +261,8 @@ final class SqlTx implements StoreTx {
         w.update("DELETE FROM log_chunks WHERE job_id = :job", p);
         w.update("DELETE FROM attempts WHERE job_id = :job", p);
         w.update("DELETE FROM events WHERE job_id = :job", p);
+        // its notifications' log goes with it; what is still to be sent is sent (the receiver wants the news)
+        w.update("DELETE FROM notification_deliveries WHERE job_id = :job AND status <> 'pending'", p);
         w.update("DELETE FROM job_labels WHERE job_seq = (SELECT seq FROM jobs WHERE id = :job)", p);
         w.update("DELETE FROM jobs WHERE id = :job", p);
         return unreferenced;
