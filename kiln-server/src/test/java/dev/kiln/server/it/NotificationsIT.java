@@ -185,6 +185,7 @@ class NotificationsIT {
             Api api = kiln.api;
             var badUrl = api.post("/api/v1/notifications", Map.of("url", "ftp://example.com/x", "events", List.of("job.failed")));
             assertProblem(badUrl, "url", "http:// or https://");
+            assertThat(badUrl.json().get("title").asText()).isEqualTo("Invalid subscription");
             var unknownEvent = api.post("/api/v1/notifications", Map.of("url", "https://example.com", "events", List.of("job.exploded")));
             assertProblem(unknownEvent, "events[0]", "unknown event");
             assertProblem(api.post("/api/v1/notifications", Map.of("url", "https://example.com", "events", List.of(),
