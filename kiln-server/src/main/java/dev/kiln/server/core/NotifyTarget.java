@@ -34,6 +34,7 @@ public record NotifyTarget(String url, List<String> on) {
                 return "must be an absolute http:// or https:// URL, e.g. https://hooks.example.com/kiln";
             }
             if (u.getHost() == null || u.getHost().isBlank()) return "has no host; e.g. https://hooks.example.com/kiln";
+            if (u.getPort() > 65535) return "has a port past 65535";
             return null;
         } catch (java.net.URISyntaxException e) {
             return "is not a valid URL (" + e.getReason() + " at index " + e.getIndex() + ")";

@@ -140,24 +140,27 @@ final class DeliverySender implements AutoCloseable {
     /** One attempt, and its outcome written. */
     private void send(NotificationDelivery d) {
         byte[] body = d.body().getBytes(StandardCharsets.UTF_8);
-        var request = HttpRequest.newBuilder(URI.create(d.url())).timeout(timing.timeout())
-                .header("Content-Type", "application/json")
-                .header("User-Agent", "Kiln-Notifications")
-                .header(DELIVERY_HEADER, d.id())
-                .header(EVENT_HEADER, d.event());
+        String signature = null;
         if (d.subscriptionId() != null) {
             Optional<String> secret = secretOf.apply(d.subscriptionId());
             if (secret.isEmpty()) return; // deleted meanwhile, with its deliveries
-            request.header(Signatures.HEADER, Signatures.sign(secret.get(), body));
+            signature = Signatures.sign(secret.get(), body);
         }
         long began = System.nanoTime();
         Integer code = null;
         String error = null;
         try {
+            var request = HttpRequest.newBuilder(URI.create(d.url())).timeout(timing.timeout())
+                    .header("Content-Type", "application/json")
+                    .header("User-Agent", "Kiln-Notifications")
+                    .header(DELIVERY_HEADER, d.id())
+                    .header(EVENT_HEADER, d.event());
+            if (signature != null) request.header(Signatures.HEADER, signature);
             code = client.send(request.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
             if (code < 200 || code > 299) error = "HTTP " + code;
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
+            // an address the client refuses is a failed attempt like a refused connection: it backs off, never spins
             error = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

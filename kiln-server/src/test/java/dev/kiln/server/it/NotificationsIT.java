@@ -193,6 +193,8 @@ class NotificationsIT {
             assertProblem(api.post("/api/v1/notifications", Map.of("url", "https://example.com", "events", List.of("job.failed"),
                     "filters", Map.of("colour", "red"))), "filters.colour", "unknown filter");
             assertProblem(api.post("/api/v1/notifications", Map.of("url", "not a url", "events", List.of("job.failed"))), "url", "");
+            assertProblem(api.post("/api/v1/notifications", Map.of("url", "http://example.com:70000/", "events", List.of("job.failed"))),
+                    "url", "port");
             assertProblem(api.post("/api/v1/jobs", Map.of("command", "true", "notify", List.of(Map.of("url", "mailto:a@b", "on", List.of("job.done"))))),
                     "notify[0].url", "http");
             assertProblem(api.post("/api/v1/jobs", Map.of("command", "true", "notify", List.of(Map.of("url", "https://example.com", "on", List.of("job.done"))))),
