@@ -3,6 +3,7 @@ package dev.kiln.server;
 import dev.kiln.server.fleet.FleetRegistry;
 import dev.kiln.server.http.AgentLimits;
 import dev.kiln.server.http.TlsConfig;
+import dev.kiln.server.notify.Notifications;
 import dev.kiln.server.ops.RetentionPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +18,7 @@ import java.util.Map;
  * it is read more slowly. {@code graphFile}: the build graph (kiln.yaml) to load and watch, or null for none (a graph
  * may still be put through the API). {@code tls}: HTTPS (h2 by ALPN) on a port of its own beside the plain one, or
  * null. {@code database}: a {@code postgresql://} URL, or null for SQLite in the data dir. {@code retention}: what
- * finished jobs are kept, and for how long.
+ * finished jobs are kept, and for how long. {@code notifications}: how notification deliveries retry.
  */
 public record ServerConfig(
         Path dataDir,
@@ -34,7 +35,8 @@ public record ServerConfig(
         Path graphFile,
         TlsConfig tls,
         String database,
-        RetentionPolicy retention) {
+        RetentionPolicy retention,
+        Notifications.Settings notifications) {
 
     public static final FleetRegistry.Timing DEFAULT_TIMING =
             new FleetRegistry.Timing(Duration.ofSeconds(15), Duration.ofSeconds(15));
@@ -44,7 +46,8 @@ public record ServerConfig(
     public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
                         Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads) {
         this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
-                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS, null, null, null, RetentionPolicy.KEEP_EVERYTHING);
+                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS, null, null, null, RetentionPolicy.KEEP_EVERYTHING,
+                Notifications.Settings.DEFAULTS);
     }
 
     public static ServerConfig defaults(Path dataDir) {
@@ -91,12 +94,17 @@ public record ServerConfig(
         return with(c -> c.retention = policy);
     }
 
+    public ServerConfig withNotifications(Notifications.Settings settings) {
+        return with(c -> c.notifications = settings);
+    }
+
     /** A copy with one change: each field is named once here, so a new setting is one line, not one per method. */
     private ServerConfig with(java.util.function.Consumer<Copy> change) {
         var c = new Copy(this);
         change.accept(c);
         return new ServerConfig(c.dataDir, bind, c.port, embeddedAgent, agentName, c.agentCapacity, agentLabels,
-                c.fleetTiming, virtualThreads, c.sessionLifetime, c.agentLimits, c.graphFile, c.tls, c.database, c.retention);
+                c.fleetTiming, virtualThreads, c.sessionLifetime, c.agentLimits, c.graphFile, c.tls, c.database, c.retention,
+                c.notifications);
     }
 
     /** The settings a {@code with…} method may change. */
@@ -111,6 +119,7 @@ public record ServerConfig(
         TlsConfig tls;
         String database;
         RetentionPolicy retention;
+        Notifications.Settings notifications;
 
         Copy(ServerConfig from) {
             dataDir = from.dataDir;
@@ -123,6 +132,7 @@ public record ServerConfig(
             tls = from.tls;
             database = from.database;
             retention = from.retention;
+            notifications = from.notifications;
         }
     }
 }

@@ -25,15 +25,26 @@ public record JobSpec(
         int cancelGraceSeconds,
         RetryPolicy retry,
         List<String> artifacts,
-        boolean service) {
+        boolean service,
+        List<NotifyTarget> notifyTargets) {
 
     public static final String AUTO = "auto";
+
+    /** Without notification targets (the arity before {@code notifyTargets}). */
+    public JobSpec(String name, String type, String command, String sourceRepository, String branch, String commitHash,
+                   String targetArchitecture, String serverId, Map<String, String> labels, Map<String, String> env,
+                   Map<String, String> secrets, int priority, long timeoutSeconds, int cancelGraceSeconds,
+                   RetryPolicy retry, List<String> artifacts, boolean service) {
+        this(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId, labels, env,
+                secrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, List.of());
+    }
 
     public JobSpec {
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         env = env == null ? Map.of() : Map.copyOf(env);
         secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+        notifyTargets = notifyTargets == null ? List.of() : List.copyOf(notifyTargets);
         retry = retry == null ? RetryPolicy.NONE : retry;
         serverId = serverId == null || serverId.isBlank() ? AUTO : serverId;
     }
@@ -57,11 +68,11 @@ public record JobSpec(
         var masked = new TreeMap<String, String>();
         secrets.keySet().forEach(k -> masked.put(k, "***"));
         return new JobSpec(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId,
-                labels, env, masked, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service);
+                labels, env, masked, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, notifyTargets);
     }
 
     public JobSpec withSecrets(Map<String, String> realSecrets) {
         return new JobSpec(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId,
-                labels, env, realSecrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service);
+                labels, env, realSecrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, notifyTargets);
     }
 }

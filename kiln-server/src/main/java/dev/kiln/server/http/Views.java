@@ -111,6 +111,7 @@ final class Views {
                 "backoff_seconds", s.retry().backoffSeconds()));
         m.put("artifacts", s.artifacts());
         m.put("service", s.service());
+        m.put("notify", s.notifyTargets().stream().map(t -> Map.of("url", t.url(), "on", t.on())).toList());
         return m;
     }
 
