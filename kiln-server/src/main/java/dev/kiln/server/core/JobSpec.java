@@ -25,9 +25,19 @@ public record JobSpec(
         int cancelGraceSeconds,
         RetryPolicy retry,
         List<String> artifacts,
-        boolean service) {
+        boolean service,
+        ReadyWhen readyWhen) {
 
     public static final String AUTO = "auto";
+
+    /** The spec before services could say when they are ready. */
+    public JobSpec(String name, String type, String command, String sourceRepository, String branch, String commitHash,
+                   String targetArchitecture, String serverId, Map<String, String> labels, Map<String, String> env,
+                   Map<String, String> secrets, int priority, long timeoutSeconds, int cancelGraceSeconds,
+                   RetryPolicy retry, List<String> artifacts, boolean service) {
+        this(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId, labels, env,
+                secrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, null);
+    }
 
     public JobSpec {
         labels = labels == null ? Map.of() : Map.copyOf(labels);
@@ -36,6 +46,7 @@ public record JobSpec(
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
         retry = retry == null ? RetryPolicy.NONE : retry;
         serverId = serverId == null || serverId.isBlank() ? AUTO : serverId;
+        if (readyWhen != null && !service) throw new IllegalArgumentException("ready_when is for services only");
     }
 
     /** Label requirements an agent must satisfy: the explicit labels plus {@code arch} from target_architecture. */
@@ -57,11 +68,11 @@ public record JobSpec(
         var masked = new TreeMap<String, String>();
         secrets.keySet().forEach(k -> masked.put(k, "***"));
         return new JobSpec(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId,
-                labels, env, masked, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service);
+                labels, env, masked, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, readyWhen);
     }
 
     public JobSpec withSecrets(Map<String, String> realSecrets) {
         return new JobSpec(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId,
-                labels, env, realSecrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service);
+                labels, env, realSecrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, readyWhen);
     }
 }

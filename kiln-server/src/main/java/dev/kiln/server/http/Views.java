@@ -48,6 +48,9 @@ final class Views {
         m.put("completed_at", j.finishedAt());
         m.put("duration_seconds", seconds(j.startedAt(), j.finishedAt()));
         m.put("outputs", j.outputs());
+        m.put("service", s.service());
+        m.put("starting", j.starting());
+        m.put("ready_at", j.readyAt());
         return m;
     }
 
@@ -111,6 +114,15 @@ final class Views {
                 "backoff_seconds", s.retry().backoffSeconds()));
         m.put("artifacts", s.artifacts());
         m.put("service", s.service());
+        if (s.service()) {
+            m.put("restart", s.retry().restartsServices()
+                    ? Map.of("policy", "on_failure", "limit", s.retry().limit(), "backoff_seconds", s.retry().backoffSeconds())
+                    : Map.of("policy", "never"));
+        }
+        if (s.readyWhen() != null) {
+            m.put("ready_when", s.readyWhen().log() != null ? Map.of("log", s.readyWhen().log())
+                    : Map.of("tcp_port", s.readyWhen().tcpPort()));
+        }
         return m;
     }
 

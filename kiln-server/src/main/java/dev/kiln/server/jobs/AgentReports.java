@@ -141,6 +141,17 @@ public final class AgentReports {
         }
     }
 
+    /** A service's readiness held on its agent: it is no longer starting. */
+    void ready(String agentId, AgentMessage.JobReady m) {
+        synchronized (lock) {
+            fleet.touch(agentId);
+            ActiveJob aj = current(agentId, m.jobId(), m.attempt());
+            if (aj == null) return;
+            var decision = JobTransitions.ready(aj.job, aj.attempt, aj.masker.mask(m.how()), Instant.now());
+            if (decision != null) ledger.apply(aj, decision);
+        }
+    }
+
     /** Under the lock: the attempt ended and its whole log is stored. */
     private void finish(ActiveJob aj, AgentMessage.JobFinished reported, AgentSession agent) {
         var m = new AgentMessage.JobFinished(reported.jobId(), reported.attempt(), reported.exitCode(), reported.signal(),

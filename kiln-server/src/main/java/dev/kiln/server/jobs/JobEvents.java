@@ -39,6 +39,16 @@ public final class JobEvents {
         return Event.draft(attempt.jobId(), "job.cancelling", data("attempt", attempt.number()));
     }
 
+    public static Event stopping(Attempt attempt, String by) {
+        return Event.draft(attempt.jobId(), "job.stopping", data("attempt", attempt.number(), "by", by));
+    }
+
+    /** A service became ready, {@code after_ms} after its process started. */
+    public static Event serviceReady(Job job, String how) {
+        return Event.draft(job.id(), "service.ready", data("attempt", job.attempt(), "how", how,
+                "after_ms", job.startedAt() == null ? null : java.time.Duration.between(job.startedAt(), job.readyAt()).toMillis()));
+    }
+
     /** The attempt ended as its agent reported (or, for a cancelling job whose agent vanished, as cancelled). */
     public static Event finished(Job ended, Attempt attempt, Integer signal, String error) {
         return Event.draft(ended.id(), "job.finished", data("attempt", attempt == null ? null : attempt.number(),
