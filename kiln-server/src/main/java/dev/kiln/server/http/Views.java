@@ -114,10 +114,14 @@ final class Views {
                 "backoff_seconds", s.retry().backoffSeconds()));
         m.put("artifacts", s.artifacts());
         m.put("service", s.service());
-        if (s.service()) {
-            m.put("restart", s.retry().restartsServices()
-                    ? Map.of("policy", "on_failure", "limit", s.retry().limit(), "backoff_seconds", s.retry().backoffSeconds())
-                    : Map.of("policy", "never"));
+        if (s.service()) { // a service's restart policy is its retry policy (RetryPolicy.restartOnFailure)
+            var restart = new LinkedHashMap<String, Object>();
+            restart.put("policy", s.retry().restartsServices() ? "on_failure" : "never");
+            if (s.retry().restartsServices()) {
+                restart.put("limit", s.retry().limit());
+                restart.put("backoff_seconds", s.retry().backoffSeconds());
+            }
+            m.put("restart", restart);
         }
         if (s.readyWhen() != null) {
             m.put("ready_when", s.readyWhen().log() != null ? Map.of("log", s.readyWhen().log())
