@@ -4,6 +4,7 @@ import './pages/job.js';
 import './pages/login.js';
 import './pages/not-found.js';
 import './pages/queue.js';
+import './pages/services.js';
 import './pages/submit.js';
 
 /**
@@ -17,6 +18,7 @@ export const ROUTES = [
   { path: '/jobs', page: 'kiln-home-page' },
   { path: '/jobs/:jobId', page: 'kiln-job-page' },
   { path: '/queue', page: 'kiln-queue-page', nav: 'Queue & workers' },
+  { path: '/services', page: 'kiln-services-page', nav: 'Services' },
   { path: '/submit', page: 'kiln-submit-page', nav: 'Submit' },
   { path: '/login', page: 'kiln-login', public: true },
 ];
