@@ -131,7 +131,8 @@ public final class JobSpecParser {
         }
 
         if (!errors.isEmpty()) throw new ValidationException(errors);
-        return new JobSpec(name != null ? name : defaultName(command, repo), type != null ? type : "build", command, repo,
+        String kind = type != null ? type : service ? "service" : "build";
+        return new JobSpec(name != null ? name : defaultName(command, repo), kind, command, repo,
                 branch, commit, arch, serverId, labels, env, secrets, (int) priority, timeout, (int) grace, retry,
                 artifacts, service, readyWhen);
     }

@@ -133,6 +133,7 @@ class JobSpecParserTest {
                 {"command": "./serve", "service": true, "restart": {"policy": "on_failure", "limit": 4, "backoff_seconds": 2},
                  "ready_when": {"log": "listening on :\\\\d+"}}""");
         assertThat(s.service()).isTrue();
+        assertThat(s.type()).as("the default type of a service").isEqualTo("service");
         assertThat(s.timeoutSeconds()).as("runs until stopped").isZero();
         assertThat(s.retry()).isEqualTo(RetryPolicy.restartOnFailure(4, 2));
         assertThat(s.readyWhen()).isEqualTo(ReadyWhen.logMatches("listening on :\\d+"));
