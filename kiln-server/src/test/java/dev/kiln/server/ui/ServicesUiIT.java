@@ -117,4 +117,22 @@ class ServicesUiIT extends BrowserTest {
         assertThat(page.locator(".indicator.idle")).hasText("Idle", within(10));
         shots("services-none");
     }
+
+    @Test
+    void aServicesJobPageSaysStartingUntilReadyAndStopsIt() throws Exception {
+        signIn();
+        Path ready = dir.resolve("page-ready");
+        String id = api.submit(Map.of("name", "preview", "service", true, "cancel_grace_seconds", 1,
+                "command", waitingFor(ready) + "; echo 'listening on :3000'; sleep 600",
+                "ready_when", Map.of("log", "listening on"))).get("id").asText();
+        api.awaitStatus(id, Duration.ofSeconds(10), "running");
+        page.navigate(kiln.server.baseUrl() + "/jobs/" + id);
+        assertThat(page.getByTestId("status")).hasText("starting", within(10));
+        Files.writeString(ready, "");
+        assertThat(page.getByTestId("status")).hasText("running", within(10));
+        assertThat(page.getByTestId("cancel")).hasCount(0);
+        page.getByTestId("stop").click();
+        assertThat(page.getByTestId("status")).hasText("stopped", within(20));
+        org.assertj.core.api.Assertions.assertThat(api.job(id).get("error_message").asText()).isEqualTo("Stopped by user");
+    }
 }
