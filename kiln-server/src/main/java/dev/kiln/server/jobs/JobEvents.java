@@ -49,6 +49,12 @@ public final class JobEvents {
                 "after_ms", job.startedAt() == null ? null : java.time.Duration.between(job.startedAt(), job.readyAt()).toMillis()));
     }
 
+    /** A service is down for good: it ended by itself and its restart policy does not start it again. */
+    public static Event serviceFailed(Job job) {
+        return Event.draft(job.id(), "service.failed", data("attempt", job.attempt(), "name", job.spec().name(),
+                "status", job.status().wireName(), "error", job.error()));
+    }
+
     /** The attempt ended as its agent reported (or, for a cancelling job whose agent vanished, as cancelled). */
     public static Event finished(Job ended, Attempt attempt, Integer signal, String error) {
         return Event.draft(ended.id(), "job.finished", data("attempt", attempt == null ? null : attempt.number(),

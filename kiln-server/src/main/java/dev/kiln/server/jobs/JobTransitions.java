@@ -175,7 +175,20 @@ public final class JobTransitions {
         if (outcome != null && job.spec().retry().next(attempt.number(), outcome, ended) == JobStatus.QUEUED) {
             return retry(finished, attemptEnded, ended, events, List.of(), now, jitter);
         }
-        return new Decision(finished, attemptEnded, false, events, List.of());
+        return serviceGaveUp(new Decision(finished, attemptEnded, false, events, List.of()));
+    }
+
+    /**
+     * A service that ended by itself for good (failed, timed out or lost, and its restart policy does not start it
+     * again) also says so as {@code service.failed}, the one event to watch for a service that is down.
+     */
+    private static Decision serviceGaveUp(Decision d) {
+        Job j = d.job();
+        boolean down = j.status() == JobStatus.FAILED || j.status() == JobStatus.TIMED_OUT || j.status() == JobStatus.LOST;
+        if (!j.spec().service() || !down) return d;
+        var events = new ArrayList<>(d.events());
+        events.add(JobEvents.serviceFailed(j));
+        return new Decision(j, d.attempt(), d.newAttempt(), events, d.systemLines());
     }
 
     /**
@@ -222,6 +235,6 @@ public final class JobTransitions {
         if (job.spec().retry().next(job.attempt(), new Outcome.AgentLost(), JobStatus.LOST) == JobStatus.QUEUED) {
             return retry(lost, ended, JobStatus.LOST, events, lines, now, jitter);
         }
-        return new Decision(lost, ended, false, events, lines);
+        return serviceGaveUp(new Decision(lost, ended, false, events, lines));
     }
 }

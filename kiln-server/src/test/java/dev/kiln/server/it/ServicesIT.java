@@ -150,6 +150,8 @@ class ServicesIT {
             assertThat(Duration.between(ended, next)).isGreaterThanOrEqualTo(Duration.ofMillis(floorMs));
         }
         assertThat(events(id, "job.finished")).hasSize(3).allSatisfy(e -> assertThat(e.get("data").get("status").asText()).isEqualTo("failed"));
+        assertThat(events(id, "service.failed")).as("down for good, said once").singleElement()
+                .satisfies(e -> assertThat(e.get("data").get("attempt").asInt()).isEqualTo(3));
     }
 
     @Test

@@ -316,7 +316,16 @@ class JobTransitionsTest {
         Attempt a3 = Attempt.assigned(third.id(), 3, "agent-1", NOW).withStatus(RUNNING);
         var gaveUp = JobTransitions.attemptEnded(third, a3, report(FinishReason.EXITED, 1), NOW, 0.5);
         assertThat(gaveUp.job().status()).isEqualTo(FAILED);
-        assertThat(kinds(gaveUp)).containsExactly("job.finished");
+        assertThat(kinds(gaveUp)).as("down for good: said once, as service.failed").containsExactly("job.finished", "service.failed");
+        assertThat(gaveUp.events().get(1).data()).containsEntry("error", "the service exited by itself (exit code 1)");
+        assertThat(kinds(never)).containsExactly("job.finished", "service.failed");
+        // its agent gone for good, too; but a job's failure, or a service's stop, is not a service failing
+        Job lostOne = service(RUNNING, NO_RETRY, null);
+        assertThat(kinds(JobTransitions.agentGone(lostOne, attempt(lostOne), "gone", NOW, 0.5))).containsExactly("job.lost", "service.failed");
+        Job plain = job(RUNNING, NO_RETRY);
+        assertThat(kinds(JobTransitions.attemptEnded(plain, attempt(plain), report(FinishReason.EXITED, 1), NOW, 0.5))).containsExactly("job.finished");
+        Job stopping = service(STOPPING, NO_RETRY, null);
+        assertThat(kinds(JobTransitions.agentGone(stopping, attempt(stopping), "gone", NOW, 0.5))).containsExactly("job.finished");
     }
 
     @Test
