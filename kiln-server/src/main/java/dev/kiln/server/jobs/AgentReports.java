@@ -147,7 +147,10 @@ public final class AgentReports {
             fleet.touch(agentId);
             ActiveJob aj = current(agentId, m.jobId(), m.attempt());
             if (aj == null) return;
-            var decision = JobTransitions.ready(aj.job, aj.attempt, aj.masker.mask(m.how()), Instant.now());
+            // what held, in the agent's words: masked, and kept short (it becomes a log line and an event)
+            String how = aj.masker.mask(m.how() == null ? "ready" : m.how());
+            if (how.length() > 200) how = how.substring(0, 199) + "…";
+            var decision = JobTransitions.ready(aj.job, aj.attempt, how, Instant.now());
             if (decision != null) ledger.apply(aj, decision);
         }
     }
