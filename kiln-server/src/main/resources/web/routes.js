@@ -5,6 +5,7 @@ import './pages/login.js';
 import './pages/not-found.js';
 import './pages/notifications.js';
 import './pages/queue.js';
+import './pages/services.js';
 import './pages/submit.js';
 
 /**
@@ -18,6 +19,7 @@ export const ROUTES = [
   { path: '/jobs', page: 'kiln-home-page' },
   { path: '/jobs/:jobId', page: 'kiln-job-page' },
   { path: '/queue', page: 'kiln-queue-page', nav: 'Queue & workers' },
+  { path: '/services', page: 'kiln-services-page', nav: 'Services' },
   { path: '/submit', page: 'kiln-submit-page', nav: 'Submit' },
   { path: '/notifications', page: 'kiln-notifications-page', nav: 'Notifications' },
   { path: '/login', page: 'kiln-login', public: true },

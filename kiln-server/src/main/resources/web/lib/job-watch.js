@@ -41,7 +41,7 @@ export function watchJob(jobId, onStatus, onError = () => {}) {
     stopPolling = poll(check, POLL_MS);
   };
   const checkSoon = coalesce(check, 100);
-  const unsubscribe = subscribe({ kinds: ['job.'], jobId }, (event) => {
+  const unsubscribe = subscribe({ kinds: ['job.', 'service.'], jobId }, (event) => {
     news.add(event.kind);
     checkSoon();
   });

@@ -20,7 +20,8 @@ import { resumableSource } from './resumable-source.js';
 export const KINDS = {
   activity: ['activity'],
   'job.': ['job.queued', 'job.assigned', 'job.started', 'job.finished', 'job.retrying', 'job.cancelling',
-    'job.cancelled', 'job.lost', 'job.output', 'job.artifact'],
+    'job.cancelled', 'job.lost', 'job.output', 'job.artifact', 'job.stopping'],
+  'service.': ['service.ready'],
   'agent.': ['agent.connected', 'agent.disconnected', 'agent.online', 'agent.draining', 'agent.leaving', 'agent.offline', 'agent.disabled'],
 };
 

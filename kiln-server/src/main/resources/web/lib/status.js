@@ -6,6 +6,7 @@ const STATUSES = {
   queued: { color: '--st-queued' },
   assigned: { color: '--st-assigned', moving: true },
   running: { color: '--st-running', moving: true },
+  starting: { color: '--st-assigned', moving: true }, // a running service whose ready_when has not held yet
   cancelling: { color: '--st-cancelling', moving: true },
   stopping: { color: '--st-stopping', moving: true },
   succeeded: { color: '--st-succeeded' },

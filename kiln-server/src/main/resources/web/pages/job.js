@@ -68,7 +68,7 @@ class JobPage extends LitElement {
     this.queueInfo = s.queue_info;
     if (!this.job) return; // the first load() is under way
     const moved = s.status !== this.job.status || s.attempt !== this.job.attempt;
-    if (moved || news.has('job.output') || news.has('job.artifact')) this.load();
+    if (moved || news.has('job.output') || news.has('job.artifact') || news.has('service.ready')) this.load();
   }
 
   async load() {
@@ -119,7 +119,7 @@ class JobPage extends LitElement {
   async cancel() {
     this.acting = true;
     try {
-      await api(`/api/v1/jobs/${this.job.id}/cancel`, { method: 'POST' });
+      await api(`/api/v1/jobs/${this.job.id}/${this.job.service ? 'stop' : 'cancel'}`, { method: 'POST' }); // a service is stopped
       await this.load();
     } catch (e) {
       this.error = e.message;
@@ -181,9 +181,10 @@ class JobPage extends LitElement {
     return html`
       <div class="job-head">
         <span class="title">${typeIcon(j.type)} <span class="muted small">${j.type}</span> ${j.name}</span>
-        <kiln-status-badge .status=${j.status} data-testid="status"></kiln-status-badge>
+        <kiln-status-badge .status=${j.starting ? 'starting' : j.status} data-testid="status"></kiln-status-badge>
         <span class="spacer" style="flex:1"></span>
-        ${active ? html`<button class="danger" @click=${this.cancel} ?disabled=${this.acting} data-testid="cancel">Cancel</button>` : ''}
+        ${active ? html`<button class="danger" @click=${this.cancel} ?disabled=${this.acting}
+          data-testid=${j.service ? 'stop' : 'cancel'}>${j.service ? 'Stop' : 'Cancel'}</button>` : ''}
         ${terminal ? html`<button @click=${this.rerun} ?disabled=${this.acting} data-testid="rerun">Re-run</button>` : ''}
       </div>
       <div class="job-head meta">

@@ -24,6 +24,7 @@ final class JobRunner {
     private final LogShipper shipper;
     private final JobLog log;
     private final StopSequence stop;
+    private final ReadinessProbe ready;
     private volatile AgentMessage.JobFinished finished;
 
     /** {@code onDone} runs on the job's thread once its finish is sent. */
@@ -35,6 +36,10 @@ final class JobRunner {
         this.shipper = new LogShipper(job.jobId(), job.attempt(), services.out()::accept, services.timer(), paths.spoolFile());
         this.log = new JobLog(shipper::add, new SecretMasker(job.secrets().values()));
         this.stop = new StopSequence(ProcessLauncher.marker(job, services.agentId()), log::system, job.jobId());
+        this.ready = new ReadinessProbe(job.readyWhen(), how -> {
+            log.system("ready: " + how);
+            services.out().accept(new AgentMessage.JobReady(job.jobId(), job.attempt(), how, Timestamps.nowNs()));
+        });
     }
 
     String jobId() { return job.jobId(); }
@@ -81,7 +86,11 @@ final class JobRunner {
             log.system("process started (pid " + p.pid() + ")");
             timeout = scheduleTimeout();
             control.start(services.timer());
-            var capture = new OutputCapture(log::line, log.masker());
+            ready.watchPort(services.runners(), "job-" + job.jobId() + "-ready");
+            var capture = new OutputCapture((stream, text) -> {
+                log.line(stream, text);
+                ready.line(text);
+            }, log.masker());
             capture.start(p, services.runners(), "job-" + job.jobId());
             p.getOutputStream().close();
             int code = p.waitFor();
@@ -108,6 +117,7 @@ final class JobRunner {
             outcome = Outcome.failedToStart("the agent could not run this assignment: " + e);
             log.system(outcome.error());
         } finally {
+            ready.close();
             if (timeout != null) timeout.cancel(false);
             if (control != null) control.finish();
             WorkspacePreparation.deleteControlFiles(paths, log);

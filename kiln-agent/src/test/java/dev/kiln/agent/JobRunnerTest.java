@@ -69,6 +69,51 @@ class JobRunnerTest {
         return lines().stream().filter(l -> l.stream() == stream).map(LogLine::text).toList();
     }
 
+    JobRunner service(String command, JobAssignment.ReadyWhen ready) {
+        return run(new JobAssignment("job-" + System.nanoTime(), 1, command, null, null, null, Map.of(), Map.of(), 0, 1,
+                List.of(), ready));
+    }
+
+    List<AgentMessage.JobReady> readies() {
+        return sent.stream().filter(m -> m instanceof AgentMessage.JobReady).map(m -> (AgentMessage.JobReady) m).toList();
+    }
+
+    @Test
+    void aServiceIsReadyOnceALineMatchesAfterItStartedAndOnlyOnce() {
+        var r = service("echo booting; sleep 0.3; echo 'listening on :8080'; echo 'listening on :8081'; sleep 600",
+                new JobAssignment.ReadyWhen("listening on :\\d+", null));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !readies().isEmpty());
+        var ready = readies().get(0);
+        assertThat(ready.jobId()).isEqualTo(r.jobId());
+        assertThat(ready.how()).isEqualTo("a line of output matched /listening on :\\d+/");
+        int started = sent.indexOf(sent.stream().filter(m -> m instanceof AgentMessage.JobStarted).findFirst().orElseThrow());
+        assertThat(sent.indexOf(ready)).as("ready is reported after started").isGreaterThan(started);
+        r.cancel(0);
+        finished(r, Duration.ofSeconds(10));
+        assertThat(readies()).as("a second matching line changes nothing").hasSize(1);
+        assertThat(texts(LogStream.SYSTEM)).anySatisfy(t -> assertThat(t).startsWith("[agent] ready: a line of output matched"));
+    }
+
+    @Test
+    void aServiceIsReadyWhenItsPortAcceptsConnectionsAndNeverIfItEndsFirst() throws Exception {
+        int port;
+        try (var probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        // python3 is not guaranteed: bash's own /dev/tcp cannot listen, so a JDK's jwebserver stands in as the server
+        String java = Path.of(System.getProperty("java.home"), "bin", "jwebserver").toString();
+        var r = service("sleep 0.5; exec " + java + " -b 127.0.0.1 -p " + port + " -d " + dir, new JobAssignment.ReadyWhen(null, port));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !readies().isEmpty());
+        assertThat(readies().get(0).how()).isEqualTo("port " + port + " accepts connections");
+        r.cancel(1);
+        finished(r, Duration.ofSeconds(10));
+
+        sent.clear();
+        var never = service("exit 3", new JobAssignment.ReadyWhen(null, port));
+        assertThat(finished(never, Duration.ofSeconds(10)).exitCode()).isEqualTo(3);
+        assertThat(readies()).isEmpty();
+    }
+
     @Test
     void capturesStdoutStderrAndExitCode() {
         var f = finished(run("echo $GREETING; echo err >&2; echo two; exit 7", Map.of(), 0), Duration.ofSeconds(10));

@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Client commands: submit, status, logs, cancel, rerun, jobs. Each prints plain text; errors are one message. */
+/** Client commands: submit, status, logs, cancel, stop, rerun, jobs. Each prints plain text; errors are one message. */
 final class JobCommands {
     private JobCommands() {}
 
@@ -37,6 +37,10 @@ final class JobCommands {
         @Option(names = "--retry", description = "retries on failure, timeout or agent loss") Integer retry;
         @Option(names = "--artifact", description = "glob of files to keep (repeatable)") List<String> artifacts;
         @Option(names = {"-f", "--follow"}, description = "print the log as it comes and exit with the job's exit code") boolean follow;
+        @Option(names = "--service", description = "a service: runs until `kiln stop`, no timeout") boolean service;
+        @Option(names = "--ready-log", description = "service: ready once a line of output matches this regex") String readyLog;
+        @Option(names = "--ready-port", description = "service: ready once this port accepts connections on the agent") Integer readyPort;
+        @Option(names = "--restart", description = "service: restarts when it ends by itself, at most this many times") Integer restart;
         @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "the shell command (quote it, or put it after --)") List<String> command;
 
         @Override
@@ -57,6 +61,10 @@ final class JobCommands {
             put(spec, "timeout_seconds", timeout);
             put(spec, "artifacts", artifacts);
             if (retry != null) spec.put("retry", Map.of("limit", retry));
+            if (service) spec.put("service", true);
+            if (readyLog != null) spec.put("ready_when", Map.of("log", readyLog));
+            if (readyPort != null) spec.put("ready_when", Map.of("tcp_port", readyPort));
+            if (restart != null) spec.put("restart", Map.of("policy", "on_failure", "limit", restart));
             var api = client.client();
             JsonNode job = api.post("/api/v1/jobs", spec);
             String id = job.get("id").asText();
@@ -142,6 +150,19 @@ final class JobCommands {
         @Override
         public Integer call() {
             JsonNode job = client.client().post("/api/v1/jobs/" + enc(id) + "/cancel", null);
+            System.out.println(job.get("status").asText());
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a service (SIGTERM, grace, SIGKILL).")
+    static final class Stop implements Callable<Integer> {
+        @Mixin ClientOptions client = new ClientOptions();
+        @Parameters(paramLabel = "JOB_ID") String id;
+
+        @Override
+        public Integer call() {
+            JsonNode job = client.client().post("/api/v1/jobs/" + enc(id) + "/stop", null);
             System.out.println(job.get("status").asText());
             return 0;
         }

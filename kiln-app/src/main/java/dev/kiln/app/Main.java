@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kiln", mixinStandardHelpOptions = true, version = "kiln 0.1.0",
         description = "Kiln: a self-hosted build orchestrator.",
         subcommands = {ServerCommand.class, AgentCommand.class, JobCommands.Submit.class, JobCommands.Status.class,
-                JobCommands.Logs.class, JobCommands.Cancel.class, JobCommands.Rerun.class, JobCommands.Jobs.class, TokenCommands.class,
+                JobCommands.Logs.class, JobCommands.Cancel.class, JobCommands.Stop.class, JobCommands.Rerun.class, JobCommands.Jobs.class, TokenCommands.class,
                 LoginUrlCommand.class, GraphCommand.class, OpsCommands.Prune.class, OpsCommands.Backup.class,
                 OpsCommands.RestoreCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

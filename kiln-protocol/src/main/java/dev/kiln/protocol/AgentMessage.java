@@ -17,6 +17,7 @@ import java.util.Map;
     @JsonSubTypes.Type(value = AgentMessage.JobEvent.class, name = "job.event"),
     @JsonSubTypes.Type(value = AgentMessage.JobOutput.class, name = "job.output"),
     @JsonSubTypes.Type(value = AgentMessage.JobFinished.class, name = "job.finished"),
+    @JsonSubTypes.Type(value = AgentMessage.JobReady.class, name = "job.ready"),
 })
 public sealed interface AgentMessage {
 
@@ -42,6 +43,12 @@ public sealed interface AgentMessage {
 
     /** A {@code key=value} line the job wrote to {@code $KILN_OUTPUT}. */
     record JobOutput(String jobId, int attempt, String key, String value) implements AgentMessage {}
+
+    /**
+     * The service's {@code ready_when} held ({@code how}: what held, e.g. "port 8080 accepts connections"). Sent once
+     * per attempt, and only for an assignment that asked for it, so a server older than this message never gets one.
+     */
+    record JobReady(String jobId, int attempt, String how, long timestampNs) implements AgentMessage {}
 
     /**
      * The job's process ended. {@code lastSeq} is the seq of its final log chunk, so the server can record the

@@ -11,6 +11,10 @@ import java.util.Map;
  * definition, which the agent finds after checkout ({@code .kiln/build}, else the {@code build} job of its
  * {@code kiln.yaml}). An agent older than this rule reports such an assignment as failed to start ("no command to
  * run"), so the job fails with a reason instead of hanging.
+ *
+ * <p>{@code readyWhen} (left out on the wire when null): the job is a service that the agent watches until it is
+ * ready, then reports {@link AgentMessage.JobReady} once. An older agent ignores the field; its services never say
+ * they are ready and show as starting until stopped.
  */
 public record JobAssignment(
         String jobId,
@@ -23,7 +27,19 @@ public record JobAssignment(
         Map<String, String> secrets,
         long timeoutSeconds,
         int cancelGraceSeconds,
-        List<String> artifacts) {
+        List<String> artifacts,
+        ReadyWhen readyWhen) {
+
+    /** When a service is ready: a line of its output matches {@code log} (a regex), or {@code tcpPort} accepts connections. */
+    public record ReadyWhen(String log, Integer tcpPort) {}
+
+    /** An assignment without readiness to watch. */
+    public JobAssignment(String jobId, int attempt, String command, String sourceRepository, String branch,
+                         String commitHash, Map<String, String> env, Map<String, String> secrets, long timeoutSeconds,
+                         int cancelGraceSeconds, List<String> artifacts) {
+        this(jobId, attempt, command, sourceRepository, branch, commitHash, env, secrets, timeoutSeconds,
+                cancelGraceSeconds, artifacts, null);
+    }
 
     public JobAssignment {
         env = env == null ? Map.of() : Map.copyOf(env);

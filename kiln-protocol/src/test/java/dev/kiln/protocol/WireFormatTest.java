@@ -72,6 +72,10 @@ class WireFormatTest {
                         AgentMessage.class, """
                         {"type":"job.finished","job_id":"j-1","attempt":2,"reason":"FAILED_TO_START",\
                         "error":"checkout failed","last_seq":0,"timestamp_ns":9}"""),
+                golden("job.ready", new AgentMessage.JobReady("j-1", 2, "port 8080 accepts connections", 9),
+                        AgentMessage.class, """
+                        {"type":"job.ready","job_id":"j-1","attempt":2,"how":"port 8080 accepts connections",\
+                        "timestamp_ns":9}"""),
                 golden("welcome", new ServerMessage.Welcome("a-1", 5000), ServerMessage.class, """
                         {"type":"welcome","agent_id":"a-1","heartbeat_interval_ms":5000}"""),
                 golden("assign", new ServerMessage.Assign(assignment), ServerMessage.class, """
@@ -93,6 +97,16 @@ class WireFormatTest {
                         {"type":"assign","job":{"job_id":"j-3","attempt":1,"source_repository":"file:///srv/app",\
                         "branch":"main","commit_hash":"HEAD","env":{},"secrets":{},"timeout_seconds":3600,\
                         "cancel_grace_seconds":10,"artifacts":[]}}"""),
+                golden("assign a service that says when it is ready (an older agent ignores ready_when)",
+                        new ServerMessage.Assign(new JobAssignment("j-4", 1, "./serve", null, null, null, null, null, 0,
+                                10, null, new JobAssignment.ReadyWhen("listening on", null))), ServerMessage.class, """
+                        {"type":"assign","job":{"job_id":"j-4","attempt":1,"command":"./serve","env":{},"secrets":{},\
+                        "timeout_seconds":0,"cancel_grace_seconds":10,"artifacts":[],\
+                        "ready_when":{"log":"listening on"}}}"""),
+                golden("job assignment with a port to watch", new JobAssignment("j-5", 1, "./serve", null, null, null,
+                                null, null, 0, 10, null, new JobAssignment.ReadyWhen(null, 8080)), JobAssignment.class, """
+                        {"job_id":"j-5","attempt":1,"command":"./serve","env":{},"secrets":{},"timeout_seconds":0,\
+                        "cancel_grace_seconds":10,"artifacts":[],"ready_when":{"tcp_port":8080}}"""),
                 golden("log line", new LogLine(1700000000000000001L, LogStream.STDERR, "ünïcode \"quoted\""),
                         LogLine.class, """
                         {"timestamp_ns":1700000000000000001,"stream":"STDERR","text":"ünïcode \\"quoted\\""}"""));

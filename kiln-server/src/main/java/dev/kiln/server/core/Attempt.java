@@ -26,7 +26,8 @@ public record Attempt(
     }
 
     public Attempt started(long newPid, Instant now) {
-        return new Attempt(jobId, number, agentId, status == JobStatus.CANCELLING ? status : JobStatus.RUNNING,
+        boolean leaving = status == JobStatus.CANCELLING || status == JobStatus.STOPPING;
+        return new Attempt(jobId, number, agentId, leaving ? status : JobStatus.RUNNING,
                 createdAt, now, null, null, null, null, newPid, logSeq, lineCount);
     }
 

@@ -25,10 +25,19 @@ public record Job(
         String error,
         String rerunOf,
         Map<String, String> outputs,
-        Instant notBefore) {
+        Instant notBefore,
+        Instant readyAt) {
 
     public Job {
         outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
+    }
+
+    /** A job as stored before services reported readiness ({@code readyAt} null). */
+    public Job(String id, long seq, JobSpec spec, JobStatus status, int attempt, String agentId, Instant createdAt,
+               Instant updatedAt, Instant queuedAt, Instant startedAt, Instant finishedAt, Integer exitCode,
+               String error, String rerunOf, Map<String, String> outputs, Instant notBefore) {
+        this(id, seq, spec, status, attempt, agentId, createdAt, updatedAt, queuedAt, startedAt, finishedAt, exitCode,
+                error, rerunOf, outputs, notBefore, null);
     }
 
     public static Job newlySubmitted(String id, JobSpec spec, String rerunOf, Instant now) {
@@ -39,45 +48,61 @@ public record Job(
     public Job withStatus(JobStatus next, Instant now) {
         status.checkTransition(id, next);
         return new Job(id, seq, spec, next, attempt, agentId, createdAt, now, queuedAt, startedAt, finishedAt,
-                exitCode, error, rerunOf, outputs, notBefore);
+                exitCode, error, rerunOf, outputs, notBefore, readyAt);
     }
 
     public Job assigned(String agent, Instant now) {
         status.checkTransition(id, JobStatus.ASSIGNED);
         return new Job(id, seq, spec, JobStatus.ASSIGNED, attempt + 1, agent, createdAt, now, queuedAt, null, null,
-                null, null, rerunOf, outputs, null);
+                null, null, rerunOf, outputs, null, null);
     }
 
+    /** The process started; a job cancelled or a service stopped meanwhile stays cancelling or stopping. */
     public Job started(Instant now) {
-        var next = status == JobStatus.CANCELLING ? JobStatus.CANCELLING : JobStatus.RUNNING;
+        boolean leaving = status == JobStatus.CANCELLING || status == JobStatus.STOPPING;
+        var next = leaving ? status : JobStatus.RUNNING;
         if (next == JobStatus.RUNNING) status.checkTransition(id, next);
         return new Job(id, seq, spec, next, attempt, agentId, createdAt, now, queuedAt, now, null, null, null,
-                rerunOf, outputs, notBefore);
+                rerunOf, outputs, notBefore, null);
+    }
+
+    /** A running service became ready (its {@link ReadyWhen} held): no longer starting. */
+    public Job ready(Instant now) {
+        if (status != JobStatus.RUNNING || !spec.service()) {
+            throw new IllegalTransitionException("job " + id + " is " + status.wireName() + "; only a running service becomes ready");
+        }
+        return new Job(id, seq, spec, status, attempt, agentId, createdAt, now, queuedAt, startedAt, finishedAt,
+                exitCode, error, rerunOf, outputs, notBefore, now);
+    }
+
+    /** A service that runs but has not yet said it is ready (it has a {@code ready_when} and it has not held). */
+    public boolean starting() {
+        return spec.service() && status == JobStatus.RUNNING && spec.readyWhen() != null && readyAt == null;
     }
 
     public Job finished(JobStatus terminal, Integer code, String why, Instant now) {
         status.checkTransition(id, terminal);
         return new Job(id, seq, spec, terminal, attempt, agentId, createdAt, now, queuedAt, startedAt, now, code, why,
-                rerunOf, outputs, null);
+                rerunOf, outputs, null, readyAt);
     }
 
     /** Back to the queue for another attempt (the retry policy said so), not dispatched before {@code notBefore} (null: at once). */
     public Job requeued(Instant now, Instant notBefore) {
         status.checkTransition(id, JobStatus.QUEUED);
         return new Job(id, seq, spec, JobStatus.QUEUED, attempt, null, createdAt, now, now, startedAt, finishedAt,
-                exitCode, error, rerunOf, outputs, notBefore);
+                exitCode, error, rerunOf, outputs, notBefore, null);
     }
 
     public Job withOutput(String key, String value, Instant now) {
         var merged = new java.util.TreeMap<>(outputs);
         merged.put(key, value);
         return new Job(id, seq, spec, status, attempt, agentId, createdAt, now, queuedAt, startedAt, finishedAt,
-                exitCode, error, rerunOf, merged, notBefore);
+                exitCode, error, rerunOf, merged, notBefore, readyAt);
     }
 
     public Job withSeq(long newSeq) {
         return new Job(id, newSeq, spec, status, attempt, agentId, createdAt, updatedAt, queuedAt, startedAt,
-                finishedAt, exitCode, error, rerunOf, outputs, notBefore);
+                finishedAt, exitCode, error, rerunOf, outputs, notBefore, readyAt);
     }
 
     public Duration duration() {

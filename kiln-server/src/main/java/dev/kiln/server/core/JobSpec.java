@@ -26,17 +26,18 @@ public record JobSpec(
         RetryPolicy retry,
         List<String> artifacts,
         boolean service,
+        ReadyWhen readyWhen,
         List<NotifyTarget> notifyTargets) {
 
     public static final String AUTO = "auto";
 
-    /** Without notification targets (the arity before {@code notifyTargets}). */
+    /** The spec before services could say when they are ready and jobs could name their own webhooks. */
     public JobSpec(String name, String type, String command, String sourceRepository, String branch, String commitHash,
                    String targetArchitecture, String serverId, Map<String, String> labels, Map<String, String> env,
                    Map<String, String> secrets, int priority, long timeoutSeconds, int cancelGraceSeconds,
                    RetryPolicy retry, List<String> artifacts, boolean service) {
         this(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId, labels, env,
-                secrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, List.of());
+                secrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, null, List.of());
     }
 
     public JobSpec {
@@ -47,6 +48,7 @@ public record JobSpec(
         notifyTargets = notifyTargets == null ? List.of() : List.copyOf(notifyTargets);
         retry = retry == null ? RetryPolicy.NONE : retry;
         serverId = serverId == null || serverId.isBlank() ? AUTO : serverId;
+        if (readyWhen != null && !service) throw new IllegalArgumentException("ready_when is for services only");
     }
 
     /** Label requirements an agent must satisfy: the explicit labels plus {@code arch} from target_architecture. */
@@ -68,11 +70,13 @@ public record JobSpec(
         var masked = new TreeMap<String, String>();
         secrets.keySet().forEach(k -> masked.put(k, "***"));
         return new JobSpec(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId,
-                labels, env, masked, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, notifyTargets);
+                labels, env, masked, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, readyWhen,
+                notifyTargets);
     }
 
     public JobSpec withSecrets(Map<String, String> realSecrets) {
         return new JobSpec(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId,
-                labels, env, realSecrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, notifyTargets);
+                labels, env, realSecrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, readyWhen,
+                notifyTargets);
     }
 }

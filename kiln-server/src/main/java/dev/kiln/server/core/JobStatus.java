@@ -9,9 +9,9 @@ import java.util.Set;
  *
  * <pre>
  *   queued ──► assigned ──► running ──► succeeded | failed | timed_out
- *     │           │            │  └──► stopping ──► stopped        (services)
+ *     │           ├────────────┼──► stopping ──► stopped           (services, on a stop)
  *     │           └────────────┴──► cancelling ──► cancelled
- *     ├──► cancelled           └──► lost    (agent gone, or the server died under the embedded agent)
+ *     ├──► cancelled | stopped     └──► lost    (agent gone, or the server died under the embedded agent)
  *     ▲
  *     └──── failed | timed_out | lost   (a new attempt, when the retry policy allows)
  * </pre>
@@ -23,13 +23,15 @@ public enum JobStatus {
     private Set<JobStatus> next;
 
     static {
-        QUEUED.next = EnumSet.of(ASSIGNED, CANCELLED);
+        // queued → stopped: a service stopped before it ever ran
+        QUEUED.next = EnumSet.of(ASSIGNED, CANCELLED, STOPPED);
         // assigned → failed: the attempt never started (checkout failed, command could not be spawned)
-        ASSIGNED.next = EnumSet.of(RUNNING, CANCELLING, LOST, FAILED);
+        ASSIGNED.next = EnumSet.of(RUNNING, CANCELLING, STOPPING, LOST, FAILED);
         RUNNING.next = EnumSet.of(SUCCEEDED, FAILED, TIMED_OUT, CANCELLING, LOST, STOPPING);
         // a cancelling job whose agent vanished is cancelled all the same: nobody wants it retried
         CANCELLING.next = EnumSet.of(CANCELLED);
-        STOPPING.next = EnumSet.of(STOPPED, LOST);
+        // a stopping service whose agent vanished is stopped all the same, as a cancelling job is cancelled
+        STOPPING.next = EnumSet.of(STOPPED);
         SUCCEEDED.next = EnumSet.noneOf(JobStatus.class);
         FAILED.next = EnumSet.of(QUEUED);
         TIMED_OUT.next = EnumSet.of(QUEUED);

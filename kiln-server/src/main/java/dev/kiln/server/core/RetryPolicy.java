@@ -29,6 +29,8 @@ public record RetryPolicy(int limit, Set<Integer> onExitCodes, boolean onAnyFail
         record TimedOut() implements Outcome {}
         record AgentLost() implements Outcome {}
         record FailedToStart() implements Outcome {}
+        /** A service's process ended although nobody stopped it: a failure whatever its exit code. */
+        record ServiceEnded(int exitCode) implements Outcome {}
     }
 
     /**
@@ -63,7 +65,22 @@ public record RetryPolicy(int limit, Set<Integer> onExitCodes, boolean onAnyFail
             case Outcome.TimedOut t -> onTimeout;
             case Outcome.AgentLost l -> onAgentLost;
             case Outcome.FailedToStart f -> false;
+            case Outcome.ServiceEnded s -> onAnyFailure;
         };
+    }
+
+    /**
+     * A service's restart policy ({@code restart: {policy: on_failure, limit, backoff_seconds}}) is this retry
+     * policy: whatever ends a service without a stop (it exits, times out, loses its agent) starts it again, up to
+     * {@code limit} times, after the same backoff as a retry.
+     */
+    public static RetryPolicy restartOnFailure(int limit, int backoffSeconds) {
+        return new RetryPolicy(limit, Set.of(), true, true, true, backoffSeconds);
+    }
+
+    /** Whether this policy, on a service, reads as {@code on_failure} (else {@code never}). */
+    public boolean restartsServices() {
+        return limit > 0 && onAnyFailure;
     }
 
     /** The {@code on} list as the API shows it. */

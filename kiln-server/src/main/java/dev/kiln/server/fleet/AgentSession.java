@@ -20,6 +20,8 @@ public final class AgentSession {
     private AgentState state;
     private AgentConnection connection;
     private final Set<String> activeJobs = new LinkedHashSet<>();
+    /** Which of the active jobs are services (they hold their slot until stopped); may keep ids of ended ones. */
+    private final Set<String> services = new java.util.HashSet<>();
     private Instant connectedAt;
     private Instant lastSeen;
     private double load;
@@ -93,6 +95,14 @@ public final class AgentSession {
     public AgentState state() { return state; }
     public AgentConnection connection() { return connection; }
     public Set<String> activeJobs() { return activeJobs; }
+    /** Marks which active jobs are services; whoever adds one here has added it to {@link #activeJobs()}. */
+    public Set<String> services() { return services; }
+
+    /** How many of the slots in use hold services. */
+    public int servicesRunning() {
+        services.retainAll(activeJobs); // forget the ended ones, whichever way their slot was freed
+        return services.size();
+    }
     public Instant lastSeen() { return lastSeen; }
 
     public AgentView view() {

@@ -102,6 +102,8 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.POST, "/api/v1/jobs/{id}/cancel", Role.OPERATOR, h.jobs()::cancel);
         route(HandlerType.PUT, "/api/v1/jobs/{id}/cancel", Role.OPERATOR, h.jobs()::cancel);
         route(HandlerType.POST, "/api/v1/jobs/{id}/rerun", Role.OPERATOR, h.jobs()::rerun);
+        route(HandlerType.POST, "/api/v1/jobs/{id}/stop", Role.OPERATOR, h.jobs()::stop);
+        route(HandlerType.GET, "/api/v1/services", Role.VIEWER, h.jobs()::services);
 
         route(HandlerType.GET, "/api/v1/stream", Role.VIEWER, h.live()::stream);
         route(HandlerType.GET, "/api/v1/jobs/{id}/logs/stream", Role.VIEWER, h.live()::logStream);

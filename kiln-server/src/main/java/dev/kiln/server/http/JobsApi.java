@@ -216,6 +216,19 @@ public final class JobsApi {
         ctx.status(job.status() == JobStatus.CANCELLED ? 200 : 202).json(Views.job(job, agentNames()));
     }
 
+    void stop(Context ctx) {
+        var caller = Authenticator.caller(ctx);
+        Job job = engine.stop(job(ctx).id(), caller == null ? null : caller.name()).join();
+        ctx.status(job.status() == JobStatus.STOPPED ? 200 : 202).json(Views.job(job, agentNames()));
+    }
+
+    /** The services that are not finished, oldest first, as the engine holds them now. */
+    void services(Context ctx) {
+        var names = agentNames();
+        ctx.json(Map.of("services", engine.activeJobsSnapshot().stream().filter(j -> j.spec().service())
+                .sorted(java.util.Comparator.comparing(Job::createdAt)).map(j -> Views.job(j, names)).toList()));
+    }
+
     void rerun(Context ctx) {
         Job job = engine.rerun(job(ctx).id()).join();
         ctx.status(201).header("Location", "/api/v1/jobs/" + job.id()).json(Views.job(job, agentNames()));

@@ -48,6 +48,9 @@ final class Views {
         m.put("completed_at", j.finishedAt());
         m.put("duration_seconds", seconds(j.startedAt(), j.finishedAt()));
         m.put("outputs", j.outputs());
+        m.put("service", s.service());
+        m.put("starting", j.starting());
+        m.put("ready_at", j.readyAt());
         return m;
     }
 
@@ -112,6 +115,19 @@ final class Views {
         m.put("artifacts", s.artifacts());
         m.put("service", s.service());
         m.put("notify", s.notifyTargets().stream().map(t -> Map.of("url", t.url(), "on", t.on())).toList());
+        if (s.service()) { // a service's restart policy is its retry policy (RetryPolicy.restartOnFailure)
+            var restart = new LinkedHashMap<String, Object>();
+            restart.put("policy", s.retry().restartsServices() ? "on_failure" : "never");
+            if (s.retry().restartsServices()) {
+                restart.put("limit", s.retry().limit());
+                restart.put("backoff_seconds", s.retry().backoffSeconds());
+            }
+            m.put("restart", restart);
+        }
+        if (s.readyWhen() != null) {
+            m.put("ready_when", s.readyWhen().log() != null ? Map.of("log", s.readyWhen().log())
+                    : Map.of("tcp_port", s.readyWhen().tcpPort()));
+        }
         return m;
     }
 

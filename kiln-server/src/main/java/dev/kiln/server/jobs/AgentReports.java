@@ -141,6 +141,20 @@ public final class AgentReports {
         }
     }
 
+    /** A service's readiness held on its agent: it is no longer starting. */
+    void ready(String agentId, AgentMessage.JobReady m) {
+        synchronized (lock) {
+            fleet.touch(agentId);
+            ActiveJob aj = current(agentId, m.jobId(), m.attempt());
+            if (aj == null) return;
+            // what held, in the agent's words: masked, and kept short (it becomes a log line and an event)
+            String how = aj.masker.mask(m.how() == null ? "ready" : m.how());
+            if (how.length() > 200) how = how.substring(0, 199) + "…";
+            var decision = JobTransitions.ready(aj.job, aj.attempt, how, Instant.now());
+            if (decision != null) ledger.apply(aj, decision);
+        }
+    }
+
     /** Under the lock: the attempt ended and its whole log is stored. */
     private void finish(ActiveJob aj, AgentMessage.JobFinished reported, AgentSession agent) {
         var m = new AgentMessage.JobFinished(reported.jobId(), reported.attempt(), reported.exitCode(), reported.signal(),

@@ -48,6 +48,7 @@ public final class JobDispatch implements Dispatcher.Pass {
                 if (aj == null || aj.job.status() != JobStatus.QUEUED) continue;
                 aj.pendingFinish = null;
                 agent.activeJobs().add(aj.id());
+                if (aj.job.spec().service()) agent.services().add(aj.id());
                 Instant now = Instant.now();
                 metrics.dispatched(Duration.between(aj.job.queuedAt(), now));
                 ledger.apply(aj, JobTransitions.assign(aj.job, agent.id(), agent.name(), now));
@@ -63,6 +64,7 @@ public final class JobDispatch implements Dispatcher.Pass {
     private static JobAssignment toAssignment(Job job, int attempt, Map<String, String> secrets) {
         JobSpec s = job.spec();
         return new JobAssignment(job.id(), attempt, s.command(), s.sourceRepository(), s.branch(), s.commitHash(),
-                s.env(), secrets, s.timeoutSeconds(), s.cancelGraceSeconds(), s.artifacts());
+                s.env(), secrets, s.timeoutSeconds(), s.cancelGraceSeconds(), s.artifacts(),
+                s.readyWhen() == null ? null : new JobAssignment.ReadyWhen(s.readyWhen().log(), s.readyWhen().tcpPort()));
     }
 }

@@ -131,16 +131,37 @@ public final class JobEngine implements AutoCloseable {
                 throw new IllegalTransitionException("job " + jobId + " is " + stored.status().wireName()
                         + "; only queued or running jobs can be cancelled");
             }
-            var decision = JobTransitions.cancel(aj.job, aj.attempt, by, Instant.now());
-            if (decision == null) return CompletableFuture.completedFuture(aj.job);
-            if (decision.job().status() != JobStatus.CANCELLING) return ledger.apply(aj, decision);
-            var cancel = new ServerMessage.Cancel(jobId, aj.attempt.number(), aj.job.spec().cancelGraceSeconds());
-            AgentConnection agent = fleet.connectionOf(aj.job.agentId());
-            return ledger.apply(aj, decision).thenApply(j -> {
-                if (agent != null) agent.send(cancel);
-                return j;
-            });
+            return leave(aj, JobTransitions.cancel(aj.job, aj.attempt, by, Instant.now()));
         }
+    }
+
+    /**
+     * Stops a service ({@code by} as for {@link #cancel}): queued, it is stopped at once; on an agent, the agent gets
+     * the same message as a cancel (SIGTERM to the whole tree, the job's grace, SIGKILL) and the end it reports makes
+     * the service stopped. Its agent slot stays taken until then.
+     */
+    public CompletableFuture<Job> stop(String jobId, String by) {
+        synchronized (lock) {
+            ActiveJob aj = active.get(jobId);
+            if (aj == null) {
+                Job stored = store.job(jobId).orElseThrow(() -> notFound(jobId));
+                JobTransitions.stop(stored, null, by, Instant.now()); // finished, or not a service: says which (409)
+                throw new IllegalStateException("job " + jobId + " is " + stored.status().wireName() + " but not active");
+            }
+            return leave(aj, JobTransitions.stop(aj.job, aj.attempt, by, Instant.now()));
+        }
+    }
+
+    /** Under the lock: applies a cancel's or stop's decision and, when the job is on an agent, tells the agent. */
+    private CompletableFuture<Job> leave(ActiveJob aj, JobTransitions.Decision decision) {
+        if (decision == null) return CompletableFuture.completedFuture(aj.job);
+        if (!decision.job().status().isOnAgent()) return ledger.apply(aj, decision);
+        var cancel = new ServerMessage.Cancel(aj.id(), aj.attempt.number(), aj.job.spec().cancelGraceSeconds());
+        AgentConnection agent = fleet.connectionOf(aj.job.agentId());
+        return ledger.apply(aj, decision).thenApply(j -> {
+            if (agent != null) agent.send(cancel);
+            return j;
+        });
     }
 
     // ---------------------------------------------------------------- the agent socket's entry points
@@ -162,6 +183,7 @@ public final class JobEngine implements AutoCloseable {
             case AgentMessage.JobFinished m -> reports.finished(agentId, m);
             case AgentMessage.JobEvent m -> reports.event(agentId, m);
             case AgentMessage.JobOutput m -> reports.output(agentId, m);
+            case AgentMessage.JobReady m -> reports.ready(agentId, m);
             case AgentMessage.Hello hello -> log.warn("agent {} sent a second hello; ignored", agentId);
         }
     }

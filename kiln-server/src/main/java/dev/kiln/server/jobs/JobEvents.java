@@ -39,6 +39,22 @@ public final class JobEvents {
         return Event.draft(attempt.jobId(), "job.cancelling", data("attempt", attempt.number()));
     }
 
+    public static Event stopping(Attempt attempt, String by) {
+        return Event.draft(attempt.jobId(), "job.stopping", data("attempt", attempt.number(), "by", by));
+    }
+
+    /** A service became ready, {@code after_ms} after its process started. */
+    public static Event serviceReady(Job job, String how) {
+        return Event.draft(job.id(), "service.ready", data("attempt", job.attempt(), "how", how,
+                "after_ms", job.startedAt() == null ? null : java.time.Duration.between(job.startedAt(), job.readyAt()).toMillis()));
+    }
+
+    /** A service is down for good: it ended by itself and its restart policy does not start it again. */
+    public static Event serviceFailed(Job job) {
+        return Event.draft(job.id(), "service.failed", data("attempt", job.attempt(), "name", job.spec().name(),
+                "status", job.status().wireName(), "error", job.error()));
+    }
+
     /** The attempt ended as its agent reported (or, for a cancelling job whose agent vanished, as cancelled). */
     public static Event finished(Job ended, Attempt attempt, Integer signal, String error) {
         return Event.draft(ended.id(), "job.finished", data("attempt", attempt == null ? null : attempt.number(),

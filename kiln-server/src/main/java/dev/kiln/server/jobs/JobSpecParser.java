@@ -4,6 +4,7 @@ import dev.kiln.server.core.ValidationException;
 import dev.kiln.server.core.RetryPolicy;
 import dev.kiln.server.core.JobSpec;
 import dev.kiln.server.core.NotifyTarget;
+import dev.kiln.server.core.ReadyWhen;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -50,10 +51,14 @@ public final class JobSpecParser {
 
     private static final Set<String> FIELDS = Set.of("name", "type", "command", "source_repository", "branch",
             "commit_hash", "target_architecture", "server_id", "labels", "env", "secrets", "priority",
-            "timeout_seconds", "cancel_grace_seconds", "retry", "artifacts", "service", "notify");
+            "timeout_seconds", "cancel_grace_seconds", "retry", "artifacts", "service", "restart", "ready_when",
+            "notify");
     public static final int MAX_NOTIFY_TARGETS = 10;
 
     private static final Set<String> RETRY_FIELDS = Set.of("limit", "on", "backoff_seconds");
+    private static final Set<String> RESTART_FIELDS = Set.of("policy", "limit", "backoff_seconds");
+    /** A service that says {@code on_failure} without a limit restarts this many times. */
+    public static final int DEFAULT_RESTART_LIMIT = 3;
 
     private final List<ValidationException.FieldError> errors = new ArrayList<>();
 
@@ -111,17 +116,29 @@ public final class JobSpecParser {
         long priority = integer(obj, "priority", -MAX_PRIORITY, MAX_PRIORITY, 0);
         refuseNull(obj, "timeout_seconds", "leave it out for the default of " + DEFAULT_TIMEOUT_SECONDS + ", or 0 for no timeout");
         refuseNull(obj, "cancel_grace_seconds", "leave it out for the default of " + DEFAULT_GRACE_SECONDS + " seconds");
-        long timeout = integer(obj, "timeout_seconds", 0, MAX_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS);
+        boolean service = bool(obj, "service");
+        // a service runs until stopped: no timeout unless it asks for one
+        long timeout = integer(obj, "timeout_seconds", 0, MAX_TIMEOUT_SECONDS, service ? 0 : DEFAULT_TIMEOUT_SECONDS);
         long grace = integer(obj, "cancel_grace_seconds", 0, MAX_GRACE_SECONDS, DEFAULT_GRACE_SECONDS);
         RetryPolicy retry = retry(obj.get("retry"));
         List<String> artifacts = stringList(obj, "artifacts", 100, 1024);
-        boolean service = bool(obj, "service");
         List<NotifyTarget> notify = notify(obj.get("notify"));
+        ReadyWhen readyWhen = null;
+        if (service) {
+            if (obj.hasNonNull("retry")) error("retry", "is for jobs; a service restarts by \"restart\": {\"policy\": \"on_failure\", \"limit\": 3, \"backoff_seconds\": 5}");
+            retry = restart(obj.get("restart"));
+            readyWhen = readyWhen(obj.get("ready_when"));
+        } else {
+            for (String f : List.of("restart", "ready_when")) {
+                if (obj.hasNonNull(f)) error(f, "is for services only: add \"service\": true, or leave it out");
+            }
+        }
 
         if (!errors.isEmpty()) throw new ValidationException(errors);
-        return new JobSpec(name != null ? name : defaultName(command, repo), type != null ? type : "build", command, repo,
+        String kind = type != null ? type : service ? "service" : "build";
+        return new JobSpec(name != null ? name : defaultName(command, repo), kind, command, repo,
                 branch, commit, arch, serverId, labels, env, secrets, (int) priority, timeout, (int) grace, retry,
-                artifacts, service, notify);
+                artifacts, service, readyWhen, notify);
     }
 
     /** {@code notify: [{"url": …, "on": ["job.failed", …]}]}: where this job's own notifications go. */
@@ -334,6 +351,62 @@ public final class JobSpecParser {
             }
         }
         return new RetryPolicy((int) limit, codes, any, timeout, lost, (int) backoff);
+    }
+
+    /** A service's {@code restart}: never (the default), or on_failure with a limit and a backoff, as a retry policy. */
+    private RetryPolicy restart(JsonNode n) {
+        String usage = "must be an object like {\"policy\": \"on_failure\", \"limit\": 3, \"backoff_seconds\": 5} or {\"policy\": \"never\"}";
+        if (n == null || n.isNull()) return RetryPolicy.NONE;
+        if (!n.isObject()) {
+            error("restart", usage);
+            return RetryPolicy.NONE;
+        }
+        var obj = (ObjectNode) n;
+        obj.fieldNames().forEachRemaining(f -> {
+            if (!RESTART_FIELDS.contains(f)) error("restart." + f, "unknown field; use policy, limit and backoff_seconds");
+        });
+        JsonNode policy = obj.get("policy");
+        boolean onFailure = policy != null && policy.isTextual() && policy.textValue().equals("on_failure");
+        boolean never = policy == null || policy.isNull() || policy.isTextual() && policy.textValue().equals("never");
+        if (!onFailure && !never) {
+            error("restart.policy", "must be \"never\" or \"on_failure\", not " + describe(policy));
+        }
+        refuseNull(obj, "backoff_seconds", "restart.backoff_seconds", "leave it out for the default of "
+                + RetryPolicy.DEFAULT_BACKOFF_SECONDS + " seconds, or 0 to restart at once");
+        long limit = integer(obj, "limit", "restart.limit", onFailure ? 1 : 0, MAX_RETRY_LIMIT, DEFAULT_RESTART_LIMIT);
+        long backoff = integer(obj, "backoff_seconds", "restart.backoff_seconds", 0, RetryPolicy.MAX_BACKOFF_SECONDS,
+                RetryPolicy.DEFAULT_BACKOFF_SECONDS);
+        if (never && (obj.has("limit") || obj.has("backoff_seconds"))) {
+            error("restart.policy", "is \"never\", so limit and backoff_seconds mean nothing; use \"on_failure\"");
+        }
+        return onFailure ? RetryPolicy.restartOnFailure((int) limit, (int) backoff) : RetryPolicy.NONE;
+    }
+
+    /** A service's {@code ready_when}: {"log": regex} or {"tcp_port": 1-65535}, exactly one. */
+    private ReadyWhen readyWhen(JsonNode n) {
+        String usage = "must be {\"log\": \"a regex a line of output matches\"} or {\"tcp_port\": 8080}";
+        if (n == null || n.isNull()) return null;
+        if (!n.isObject() || n.size() != 1 || !(n.has("log") || n.has("tcp_port"))) {
+            error("ready_when", usage);
+            return null;
+        }
+        if (n.has("tcp_port")) {
+            long port = integer((ObjectNode) n, "tcp_port", "ready_when.tcp_port", 1, 65535, 0);
+            return port > 0 ? ReadyWhen.tcpPort((int) port) : null;
+        }
+        JsonNode log = n.get("log");
+        if (!log.isTextual() || log.textValue().isEmpty() || log.textValue().length() > 1024) {
+            error("ready_when.log", "must be a regular expression of 1 to 1024 characters, not " + describe(log));
+            return null;
+        }
+        String regex = log.textValue();
+        try {
+            java.util.regex.Pattern.compile(regex);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            error("ready_when.log", "is not a valid regular expression: " + e.getDescription() + " near index " + e.getIndex());
+            return null;
+        }
+        return ReadyWhen.logMatches(regex);
     }
 
     static boolean hasUnpairedSurrogate(String s) {

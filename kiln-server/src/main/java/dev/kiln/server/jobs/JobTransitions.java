@@ -23,6 +23,7 @@ public final class JobTransitions {
     public static final String CANCELLED_BY_USER = "Cancelled by user";
     /** The SYSTEM line of a job cancelled before it ran again (seed 001's wording). */
     public static final String BUILD_CANCELLED_BY_USER = "Build cancelled by user";
+    public static final String STOPPED_BY_USER = "Stopped by user";
 
     /**
      * What to apply. {@code attempt} is null when the job has none. {@code newAttempt}: the attempt is to be
@@ -76,6 +77,44 @@ public final class JobTransitions {
     }
 
     /**
+     * A user stops a service ({@code by} as for {@link #cancel}). Queued (never ran, or waiting out a restart's
+     * backoff): stopped at once. On an agent: stopping until the agent reports the end (SIGTERM, grace, SIGKILL, as a
+     * cancel). Already stopping: nothing changes (null). A job that is not a service, or a finished one: illegal.
+     */
+    public static Decision stop(Job job, Attempt attempt, String by, Instant now) {
+        if (!job.spec().service()) {
+            throw new IllegalTransitionException("job " + job.id() + " is not a service; a job is cancelled, not stopped"
+                    + " (POST /api/v1/jobs/" + job.id() + "/cancel)");
+        }
+        String who = by == null ? "" : " (" + by + ")";
+        return switch (job.status()) {
+            case QUEUED -> {
+                Job stopped = job.finished(JobStatus.STOPPED, null, STOPPED_BY_USER, now);
+                yield new Decision(stopped, attempt, false, List.of(JobEvents.finished(stopped, null, null, STOPPED_BY_USER)),
+                        List.of("service stopped by user before it ran" + who));
+            }
+            case ASSIGNED, RUNNING -> {
+                Attempt stopping = attempt.withStatus(JobStatus.STOPPING);
+                yield new Decision(job.withStatus(JobStatus.STOPPING, now), stopping, false,
+                        List.of(JobEvents.stopping(stopping, by)), List.of("stop requested by user" + who));
+            }
+            case STOPPING -> null;
+            default -> throw new IllegalTransitionException("job " + job.id() + " is " + job.status().wireName()
+                    + "; only a queued or running service can be stopped");
+        };
+    }
+
+    /**
+     * The agent found the service ready ({@code how}: what held, for the log). Only a running service that was not
+     * ready yet becomes ready; anything else (a late report, a service being stopped) changes nothing (null).
+     */
+    public static Decision ready(Job job, Attempt attempt, String how, Instant now) {
+        if (job.status() != JobStatus.RUNNING || !job.spec().service() || job.readyAt() != null) return null;
+        Job ready = job.ready(now);
+        return new Decision(ready, attempt, false, List.of(JobEvents.serviceReady(ready, how)), List.of("ready: " + how));
+    }
+
+    /**
      * The agent reported the end of the attempt. A cancelling job is cancelled, a stopping service stopped;
      * otherwise the way it ended decides the status, and the job's retry policy whether it queues again and how long
      * it waits first ({@code jitter}: a uniform draw in [0, 1) for the backoff's random part).
@@ -90,16 +129,25 @@ public final class JobTransitions {
             error = CANCELLED_BY_USER;
         } else if (job.status() == JobStatus.STOPPING) {
             ended = JobStatus.STOPPED;
+            error = STOPPED_BY_USER;
         } else {
             switch (report.reason()) {
                 case EXITED -> {
                     int code = report.exitCode() == null ? -1 : report.exitCode();
-                    // exit 0 with an error: the job ran but Kiln could not finish its part (artifact upload)
-                    ended = code == 0 && error == null ? JobStatus.SUCCEEDED : JobStatus.FAILED;
-                    if (code != 0 && error == null) {
-                        error = report.signal() != null ? "killed by signal " + report.signal() : "exit code " + code;
+                    if (job.spec().service()) {
+                        // a service runs until stopped: ending by itself is a failure, whatever the code
+                        ended = JobStatus.FAILED;
+                        if (error == null) error = "the service exited by itself ("
+                                + (report.signal() != null ? "killed by signal " + report.signal() : "exit code " + code) + ")";
+                        outcome = new Outcome.ServiceEnded(code);
+                    } else {
+                        // exit 0 with an error: the job ran but Kiln could not finish its part (artifact upload)
+                        ended = code == 0 && error == null ? JobStatus.SUCCEEDED : JobStatus.FAILED;
+                        if (code != 0 && error == null) {
+                            error = report.signal() != null ? "killed by signal " + report.signal() : "exit code " + code;
+                        }
+                        outcome = new Outcome.Exited(code);
                     }
-                    outcome = new Outcome.Exited(code);
                 }
                 case TIMED_OUT -> {
                     ended = JobStatus.TIMED_OUT;
@@ -127,7 +175,20 @@ public final class JobTransitions {
         if (outcome != null && job.spec().retry().next(attempt.number(), outcome, ended) == JobStatus.QUEUED) {
             return retry(finished, attemptEnded, ended, events, List.of(), now, jitter);
         }
-        return new Decision(finished, attemptEnded, false, events, List.of());
+        return serviceGaveUp(new Decision(finished, attemptEnded, false, events, List.of()));
+    }
+
+    /**
+     * A service that ended by itself for good (failed, timed out or lost, and its restart policy does not start it
+     * again) also says so as {@code service.failed}, the one event to watch for a service that is down.
+     */
+    private static Decision serviceGaveUp(Decision d) {
+        Job j = d.job();
+        boolean down = j.status() == JobStatus.FAILED || j.status() == JobStatus.TIMED_OUT || j.status() == JobStatus.LOST;
+        if (!j.spec().service() || !down) return d;
+        var events = new ArrayList<>(d.events());
+        events.add(JobEvents.serviceFailed(j));
+        return new Decision(j, d.attempt(), d.newAttempt(), events, d.systemLines());
     }
 
     /**
@@ -148,16 +209,17 @@ public final class JobTransitions {
 
     /**
      * The job's agent is gone (did not come back in time, came back without the job, or was the embedded agent of a
-     * server that died). A cancelling job is cancelled: nobody wants it retried. Otherwise the attempt is lost; a job
+     * server that died). A cancelling job is cancelled, a stopping service stopped: nobody wants them retried. Otherwise the attempt is lost; a job
      * that never started has had no side effects and queues again whatever its policy, a started one as its retry
      * policy says, after its backoff ({@code jitter} as for {@link #attemptEnded}).
      */
     public static Decision agentGone(Job job, Attempt attempt, String why, Instant now, double jitter) {
-        if (job.status() == JobStatus.CANCELLING) {
-            Job cancelled = job.finished(JobStatus.CANCELLED, null, CANCELLED_BY_USER, now);
-            Attempt ended = attempt == null ? null : attempt.finished(JobStatus.CANCELLED, null, null, why, now);
-            return new Decision(cancelled, ended, false, List.of(JobEvents.finished(cancelled, null, null, why)),
-                    List.of());
+        if (job.status() == JobStatus.CANCELLING || job.status() == JobStatus.STOPPING) {
+            boolean stop = job.status() == JobStatus.STOPPING;
+            JobStatus end = stop ? JobStatus.STOPPED : JobStatus.CANCELLED;
+            Job over = job.finished(end, null, stop ? STOPPED_BY_USER : CANCELLED_BY_USER, now);
+            Attempt ended = attempt == null ? null : attempt.finished(end, null, null, why, now);
+            return new Decision(over, ended, false, List.of(JobEvents.finished(over, null, null, why)), List.of());
         }
         boolean neverStarted = job.status() == JobStatus.ASSIGNED;
         Job lost = job.finished(JobStatus.LOST, null, why, now);
@@ -173,6 +235,6 @@ public final class JobTransitions {
         if (job.spec().retry().next(job.attempt(), new Outcome.AgentLost(), JobStatus.LOST) == JobStatus.QUEUED) {
             return retry(lost, ended, JobStatus.LOST, events, lines, now, jitter);
         }
-        return new Decision(lost, ended, false, events, lines);
+        return serviceGaveUp(new Decision(lost, ended, false, events, lines));
     }
 }

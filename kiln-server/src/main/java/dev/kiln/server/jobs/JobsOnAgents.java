@@ -45,10 +45,11 @@ public final class JobsOnAgents implements AgentJobs {
                 continue;
             }
             agent.activeJobs().add(r.jobId());
+            if (aj.job.spec().service()) agent.services().add(r.jobId());
             if (aj.attempt != null && r.lastAckedSeq() < aj.attempt.logSeq()) {
                 connection.send(new ServerMessage.Ack(r.jobId(), r.attempt(), aj.attempt.logSeq()));
             }
-            if (aj.job.status() == JobStatus.CANCELLING) {
+            if (aj.job.status() == JobStatus.CANCELLING || aj.job.status() == JobStatus.STOPPING) {
                 connection.send(new ServerMessage.Cancel(r.jobId(), r.attempt(), aj.job.spec().cancelGraceSeconds()));
             }
         }

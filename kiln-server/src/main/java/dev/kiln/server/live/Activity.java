@@ -10,19 +10,21 @@ import java.util.Map;
 
 /**
  * What is busy now, for the header indicator (seed 003): one item per unfinished job with a label a person reads
- * at a glance, most relevant first (running before starting before queued; newest first).
+ * at a glance, the most recent first (by the time it entered its current phase: started, else queued), so the
+ * indicator shows the newest thing that happened and counts the rest.
  */
 public final class Activity {
     private Activity() {}
 
-    public record Item(String key, String jobId, String name, String type, String status, String label, Instant since) {}
+    public record Item(String key, String jobId, String name, String type, String status, String label, Instant since,
+                       boolean service) {}
 
     public static List<Item> items(List<Job> active) {
         return active.stream()
-                .sorted(Comparator.comparingInt((Job j) -> rank(j.status()))
-                        .thenComparing((Job j) -> since(j), Comparator.reverseOrder()))
+                .sorted(Comparator.comparing((Job j) -> since(j), Comparator.reverseOrder())
+                        .thenComparing(Job::id))
                 .map(j -> new Item("job:" + j.id(), j.id(), j.spec().name(), j.spec().type(), j.status().wireName(),
-                        label(j), since(j)))
+                        label(j), since(j), j.spec().service()))
                 .toList();
     }
 
@@ -36,44 +38,47 @@ public final class Activity {
         return m;
     }
 
-    private static int rank(JobStatus s) {
-        return switch (s) {
-            case RUNNING, CANCELLING, STOPPING -> 0;
-            case ASSIGNED -> 1;
-            default -> 2;
-        };
-    }
-
     private static Instant since(Job j) {
+        if (j.readyAt() != null && j.status() == JobStatus.RUNNING) return j.readyAt();
         if (j.startedAt() != null && j.status() != JobStatus.QUEUED) return j.startedAt();
         return j.queuedAt() != null ? j.queuedAt() : j.createdAt();
     }
 
-    /** "Building…", "Build queued…", "Server running (web)", "Stopping server…": the words of seed 003. */
+    /**
+     * One label per kind and state, in seed 003's words: "Build queued…", "Building (web)", "Starting server…",
+     * "Server running (web)", "Stopping server…". A service is starting from the queue until it runs and, with
+     * {@code ready_when}, until it is ready.
+     */
     static String label(Job j) {
-        boolean service = j.spec().service();
-        String noun = nounFor(j.spec().type());
         String name = j.spec().name();
+        if (j.spec().service()) {
+            return switch (j.status()) {
+                case QUEUED, ASSIGNED -> "Starting server…";
+                case RUNNING -> j.starting() ? "Starting server…" : "Server running (" + name + ")";
+                case STOPPING -> "Stopping server…";
+                case CANCELLING -> "Cancelling server…";
+                default -> j.status().wireName();
+            };
+        }
+        String noun = nounFor(j.spec().type());
         return switch (j.status()) {
-            case RUNNING -> service ? "Server running (" + name + ")" : verbFor(j.spec().type()) + " (" + name + ")";
-            case ASSIGNED -> service ? "Starting server…" : "Starting " + noun.toLowerCase() + "…";
+            case RUNNING -> verbFor(j.spec().type()) + " (" + name + ")";
+            case ASSIGNED -> "Starting " + noun.toLowerCase() + "…";
             case QUEUED -> noun + " queued…";
             case CANCELLING -> "Cancelling " + noun.toLowerCase() + "…";
-            case STOPPING -> "Stopping server…";
             default -> j.status().wireName();
         };
     }
 
     private static String verbFor(String type) {
         return switch (type) {
-            case "build" -> "Building…";
-            case "test" -> "Testing…";
-            case "deploy" -> "Deploying…";
-            case "plan" -> "Planning…";
-            default -> "Running " + type + "…";
+            case "build" -> "Building";
+            case "test" -> "Testing";
+            case "deploy" -> "Deploying";
+            case "plan" -> "Planning";
+            default -> "Running " + type;
         };
     }
-
     private static String nounFor(String type) {
         return switch (type) {
             case "build" -> "Build";

@@ -31,7 +31,7 @@ public final class ActivityTracker implements AutoCloseable {
         this.activeJobs = activeJobs;
         this.hub = hub;
         bus.subscribe(e -> {
-            if (e.kind().startsWith("job.") && dirty.compareAndSet(false, true)) {
+            if ((e.kind().startsWith("job.") || e.kind().startsWith("service.")) && dirty.compareAndSet(false, true)) {
                 timer.schedule(this::recompute, DEBOUNCE_MS, TimeUnit.MILLISECONDS);
             }
         });

@@ -39,8 +39,7 @@ final class NotifyEvents {
             case CANCELLED -> "job.cancelled";
             default -> null; // a stopped service ended as asked
         };
-        if (name == null) return List.of();
-        boolean serviceFailed = job.spec().service() && (s == JobStatus.FAILED || s == JobStatus.LOST || s == JobStatus.TIMED_OUT);
-        return serviceFailed ? List.of(name, "service.failed") : List.of(name);
+        // a service down for good also gets its own service.failed event (JobEvents), which notifies on its own
+        return name == null ? List.of() : List.of(name);
     }
 }

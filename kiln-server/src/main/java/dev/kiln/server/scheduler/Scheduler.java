@@ -76,7 +76,7 @@ public final class Scheduler {
         if (pinned.state() != AgentState.ONLINE || pinned.connection() == null) {
             return new WaitingReason.PinnedAgentUnavailable(pinned.name(), pinned.state().wireName());
         }
-        return new WaitingReason.AllMatchingBusy(1, pinned.activeJobs().size(), pinned.capacity());
+        return busy(List.of(pinned));
     }
 
     private static WaitingReason reason(JobQueue.Needs needs, List<AgentSession> matching, Collection<AgentSession> agents) {
@@ -90,10 +90,19 @@ public final class Scheduler {
             var connected = agents.stream().filter(a -> a.state() != AgentState.OFFLINE).toList();
             return new WaitingReason.NoMatchingAgent(unmet(needs.requirements(), connected));
         }
-        int used = 0, capacity = 0;
+        return busy(online);
+    }
+
+    /** Why these online agents take nothing: every slot is taken (by services too, which is worth saying). */
+    private static WaitingReason busy(List<AgentSession> online) {
+        int used = 0, capacity = 0, services = 0;
         for (var a : online) {
             used += a.activeJobs().size();
             capacity += a.capacity();
+            services += a.servicesRunning();
+        }
+        if (services > 0) {
+            return new WaitingReason.FullWithServices(online.stream().map(AgentSession::name).toList(), services, used, capacity);
         }
         return new WaitingReason.AllMatchingBusy(online.size(), used, capacity);
     }

@@ -46,6 +46,22 @@ public sealed interface WaitingReason {
         }
     }
 
+    /**
+     * Every slot of the matching agents is taken and services hold some of them, which they keep until stopped:
+     * "agent a is full: 2 services running". Stopping a service is what frees a slot, so the reason names them.
+     */
+    record FullWithServices(List<String> agents, int services, int used, int capacity) implements WaitingReason {
+        public String code() { return "full_with_services"; }
+        public String message() {
+            int others = used - services;
+            String running = services + (services == 1 ? " service" : " services")
+                    + (others > 0 ? " and " + others + (others == 1 ? " job" : " jobs") : "") + " running";
+            return agents.size() == 1
+                    ? "agent " + agents.get(0) + " is full: " + running
+                    : "all " + agents.size() + " matching agents are full: " + running + " (" + used + "/" + capacity + ")";
+        }
+    }
+
     record BehindInQueue(int ahead) implements WaitingReason {
         public String code() { return "behind_in_queue"; }
         public String message() {

@@ -36,4 +36,14 @@ class JobStatusTest {
         assertThat(s.isOnAgent()).isTrue();
         assertThat(s.isTerminal()).isFalse();
     }
+
+    /** Services: stopped from the queue, stopping from an agent, and a stopping service only ever ends stopped. */
+    @org.junit.jupiter.api.Test
+    void servicesStopFromTheQueueOrFromAnAgent() {
+        assertThat(QUEUED.canMoveTo(STOPPED)).isTrue();
+        assertThat(ASSIGNED.canMoveTo(STOPPING)).isTrue();
+        assertThat(RUNNING.canMoveTo(STOPPING)).isTrue();
+        for (JobStatus to : JobStatus.values()) assertThat(STOPPING.canMoveTo(to)).as("stopping -> %s", to).isEqualTo(to == STOPPED);
+        for (JobStatus to : JobStatus.values()) assertThat(STOPPED.canMoveTo(to)).as("stopped -> %s", to).isFalse();
+    }
 }

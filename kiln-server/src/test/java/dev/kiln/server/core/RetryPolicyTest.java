@@ -51,4 +51,19 @@ class RetryPolicyTest {
         var p = new RetryPolicy(2, Set.of(3, 1), true, true, true, 0);
         assertThat(p.onAsWire()).containsExactly("failure", 1, 3, "timeout", "agent_lost");
     }
+
+    @Test
+    void aServiceRestartsOnFailureWhateverEndedItUpToItsLimitWithTheRetryBackoff() {
+        var p = RetryPolicy.restartOnFailure(2, 3);
+        assertThat(p.restartsServices()).isTrue();
+        assertThat(RetryPolicy.NONE.restartsServices()).isFalse();
+        assertThat(p.next(1, new Outcome.ServiceEnded(0), JobStatus.FAILED)).as("exit 0 of a service").isEqualTo(JobStatus.QUEUED);
+        assertThat(p.next(2, new Outcome.TimedOut(), JobStatus.TIMED_OUT)).isEqualTo(JobStatus.QUEUED);
+        assertThat(p.next(2, new Outcome.AgentLost(), JobStatus.LOST)).isEqualTo(JobStatus.QUEUED);
+        assertThat(p.next(3, new Outcome.ServiceEnded(1), JobStatus.FAILED)).as("past the limit").isEqualTo(JobStatus.FAILED);
+        assertThat(RetryPolicy.NONE.next(1, new Outcome.ServiceEnded(1), JobStatus.FAILED)).isEqualTo(JobStatus.FAILED);
+        // the one backoff rule: 3 s, then 6 s, plus equal jitter
+        assertThat(p.delay(1, 0.0)).hasSeconds(3);
+        assertThat(p.delay(2, 0.0)).hasSeconds(6);
+    }
 }

@@ -236,7 +236,7 @@ class LiveStreamsIT {
         JsonNode a = api.get("/api/v1/activity").json();
         assertThat(a.get("busy").asBoolean()).isTrue();
         assertThat(a.get("items").findValuesAsText("job_id")).contains(id);
-        assertThat(a.get("primary").get("label").asText()).isEqualTo("Building… (nightly)");
+        assertThat(a.get("primary").get("label").asText()).isEqualTo("Building (nightly)");
         api.awaitStatus(id, Duration.ofSeconds(10), "succeeded");
         await().atMost(Duration.ofSeconds(5)).until(() -> !api.get("/api/v1/activity").json().get("items")
                 .findValuesAsText("job_id").contains(id));

@@ -1,6 +1,7 @@
 package dev.kiln.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -161,6 +162,16 @@ class OpenApiIT {
         check("GET", "/api/v1/workers", admin.get("/api/v1/workers"));
         check("GET", "/api/v1/workers/{id}", admin.get("/api/v1/workers/embedded"));
         check("POST", "/api/v1/jobs/{id}/rerun", admin.post(jobs + done + "/rerun", ""));
+        // a service: its config (restart, ready_when) and readiness, the services list, stop (202; a job's is a 409)
+        String service = id(check("POST", "/api/v1/jobs", admin.post("/api/v1/jobs", Map.of("name", "docs-web",
+                "command", "echo serving; sleep 600", "service", true, "cancel_grace_seconds", 1,
+                "restart", Map.of("policy", "on_failure", "limit", 1), "ready_when", Map.of("log", "serving")))));
+        await().atMost(Duration.ofSeconds(30)).until(() -> admin.job(service).get("ready_at").isTextual());
+        check("GET", "/api/v1/jobs/{id}", admin.get(jobs + service));
+        check("GET", "/api/v1/services", admin.get("/api/v1/services"));
+        check("POST", "/api/v1/jobs/{id}/stop", admin.post(jobs + service + "/stop", ""));
+        admin.awaitStatus(service, Duration.ofSeconds(30), "stopped");
+        check("POST", "/api/v1/jobs/{id}/stop", admin.post(jobs + done + "/stop", ""));
 
         String seed = "/api/v1/infrastructure/build-jobs";
         check("GET", seed, admin.get(seed));

@@ -3,6 +3,7 @@ package dev.kiln.server.jobs;
 import dev.kiln.server.core.ValidationException;
 import dev.kiln.server.core.RetryPolicy;
 import dev.kiln.server.core.JobSpec;
+import dev.kiln.server.core.ReadyWhen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -126,19 +127,66 @@ class JobSpecParserTest {
         assertThat(s.priority()).isZero();
     }
 
+    @Test
+    void aServiceHasNoDefaultTimeoutRestartsAsARetryPolicyAndSaysWhenItIsReady() throws Exception {
+        JobSpec s = parse("""
+                {"command": "./serve", "service": true, "restart": {"policy": "on_failure", "limit": 4, "backoff_seconds": 2},
+                 "ready_when": {"log": "listening on :\\\\d+"}}""");
+        assertThat(s.service()).isTrue();
+        assertThat(s.type()).as("the default type of a service").isEqualTo("service");
+        assertThat(s.timeoutSeconds()).as("runs until stopped").isZero();
+        assertThat(s.retry()).isEqualTo(RetryPolicy.restartOnFailure(4, 2));
+        assertThat(s.readyWhen()).isEqualTo(ReadyWhen.logMatches("listening on :\\d+"));
+        assertThat(parse("{\"command\": \"x\", \"service\": true, \"timeout_seconds\": 60}").timeoutSeconds()).isEqualTo(60);
+        assertThat(parse("{\"command\": \"x\", \"service\": true, \"ready_when\": {\"tcp_port\": 8080}}").readyWhen())
+                .isEqualTo(ReadyWhen.tcpPort(8080));
+        JobSpec defaults = parse("{\"command\": \"x\", \"service\": true, \"restart\": {\"policy\": \"on_failure\"}}");
+        assertThat(defaults.retry()).isEqualTo(RetryPolicy.restartOnFailure(JobSpecParser.DEFAULT_RESTART_LIMIT,
+                RetryPolicy.DEFAULT_BACKOFF_SECONDS));
+        assertThat(parse("{\"command\": \"x\", \"service\": true, \"restart\": {\"policy\": \"never\"}}").retry())
+                .isEqualTo(RetryPolicy.NONE);
+        assertThat(parse("{\"command\": \"x\"}").timeoutSeconds()).isEqualTo(JobSpecParser.DEFAULT_TIMEOUT_SECONDS);
+    }
+
+    @Test
+    void serviceFieldsSayWhatToFix() {
+        String[][] cases = {
+                {"{\"command\": \"x\", \"restart\": {\"policy\": \"on_failure\"}}", "restart", "services only"},
+                {"{\"command\": \"x\", \"ready_when\": {\"tcp_port\": 80}}", "ready_when", "services only"},
+                {"{\"command\": \"x\", \"service\": true, \"retry\": {\"limit\": 2}}", "retry", "restart"},
+                {"{\"command\": \"x\", \"service\": true, \"restart\": {\"policy\": \"always\"}}", "restart.policy", "on_failure"},
+                {"{\"command\": \"x\", \"service\": true, \"restart\": {\"policy\": \"never\", \"limit\": 2}}", "restart.policy", "mean nothing"},
+                {"{\"command\": \"x\", \"service\": true, \"restart\": {\"policy\": \"on_failure\", \"limit\": 0}}", "restart.limit", "between 1 and 10"},
+                {"{\"command\": \"x\", \"service\": true, \"restart\": {\"polcy\": \"never\"}}", "restart.polcy", "unknown field"},
+                {"{\"command\": \"x\", \"service\": true, \"ready_when\": {\"log\": \"(\"}}", "ready_when.log", "not a valid regular expression"},
+                {"{\"command\": \"x\", \"service\": true, \"ready_when\": {\"tcp_port\": 70000}}", "ready_when.tcp_port", "between 1 and 65535"},
+                {"{\"command\": \"x\", \"service\": true, \"ready_when\": {\"log\": \"a\", \"tcp_port\": 1}}", "ready_when", "tcp_port"},
+                {"{\"command\": \"x\", \"service\": true, \"ready_when\": \"port 80\"}", "ready_when", "tcp_port"},
+        };
+        for (String[] c : cases) {
+            assertThatThrownBy(() -> parse(c[0])).as(c[0]).isInstanceOfSatisfying(ValidationException.class,
+                    e -> assertThat(e.errors()).anySatisfy(err -> {
+                        assertThat(err.field()).isEqualTo(c[1]);
+                        assertThat(err.message()).contains(c[2]);
+                    }));
+        }
+    }
+
     /** Every field, every kind of JSON value: the parser either returns a whole spec or names what to fix. */
     @Test
     void everyFieldWithEveryKindOfValueIsEitherAcceptedWholeOrAFieldError() throws Exception {
         String[] fields = {"name", "type", "command", "source_repository", "branch", "commit_hash",
                 "target_architecture", "server_id", "labels", "env", "secrets", "priority", "timeout_seconds",
-                "cancel_grace_seconds", "retry", "artifacts", "service"};
+                "cancel_grace_seconds", "retry", "artifacts", "service", "restart", "ready_when"};
         String[] values = {"null", "true", "0", "-1", "1e400", "99999999999999999999999", "1.5", "\"\"", "\" \"",
                 "\"\\u0000\"", "\"\\ud800\"", "\"" + "x".repeat(300_000) + "\"", "[]", "[null]", "[1, \"a\"]",
                 "{}", "{\"A\": null}", "{\"A\": [1]}", "{\"limit\": null, \"on\": [null]}"};
         for (String field : fields) {
             for (String value : values) {
+                // a service's own fields are tried on a service
+                String base = field.equals("restart") || field.equals("ready_when") ? "\"service\": true, " : "";
                 String body = field.equals("command") ? "{\"command\": " + value + "}"
-                        : "{\"command\": \"x\", \"" + field + "\": " + value + "}";
+                        : "{" + base + "\"command\": \"x\", \"" + field + "\": " + value + "}";
                 String shown = field + "=" + (value.length() > 40 ? value.substring(0, 40) : value);
                 try {
                     JobSpec s = parse(body);

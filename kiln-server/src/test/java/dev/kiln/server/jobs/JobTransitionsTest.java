@@ -11,6 +11,7 @@ import dev.kiln.server.core.IllegalTransitionException;
 import dev.kiln.server.core.Job;
 import dev.kiln.server.core.JobSpec;
 import dev.kiln.server.core.JobStatus;
+import dev.kiln.server.core.ReadyWhen;
 import dev.kiln.server.core.RetryPolicy;
 import dev.kiln.server.events.Event;
 import java.time.Instant;
@@ -87,9 +88,9 @@ class JobTransitionsTest {
     }
 
     @Test
-    void startedMovesAnAssignedJobToRunningAndKeepsACancellingOneCancelling() {
+    void startedMovesAnAssignedJobToRunningAndKeepsACancellingOrStoppingOneSo() {
         walk(NO_RETRY, j -> JobTransitions.started(j, attempt(j), 42, 7, NOW),
-                moves(ASSIGNED, RUNNING, CANCELLING, CANCELLING));
+                moves(ASSIGNED, RUNNING, CANCELLING, CANCELLING, STOPPING, STOPPING));
     }
 
     @Test
@@ -200,10 +201,11 @@ class JobTransitionsTest {
 
     @Test
     void agentGoneLosesTheAttemptRequeuesWhatNeverStartedAndCancelsWhatWasCancelling() {
+        // a stopping service whose agent is gone is stopped, whatever its restart policy: nobody wants it back
         walk(NO_RETRY, j -> JobTransitions.agentGone(j, attempt(j), "gone", NOW, 0.5),
-                moves(ASSIGNED, QUEUED, RUNNING, LOST, CANCELLING, CANCELLED, STOPPING, LOST));
+                moves(ASSIGNED, QUEUED, RUNNING, LOST, CANCELLING, CANCELLED, STOPPING, STOPPED));
         walk(RETRY_ALL, j -> JobTransitions.agentGone(j, attempt(j), "gone", NOW, 0.5),
-                moves(ASSIGNED, QUEUED, RUNNING, QUEUED, CANCELLING, CANCELLED, STOPPING, QUEUED));
+                moves(ASSIGNED, QUEUED, RUNNING, QUEUED, CANCELLING, CANCELLED, STOPPING, STOPPED));
         var lost = JobTransitions.agentGone(job(RUNNING, NO_RETRY), attempt(job(RUNNING, NO_RETRY)), "gone", NOW, 0.5);
         assertThat(kinds(lost)).containsExactly("job.lost");
         assertThat(lost.attempt().status()).isEqualTo(LOST);
@@ -217,6 +219,9 @@ class JobTransitionsTest {
         Job job = job(from, RETRY_ALL);
         for (Function<Job, JobTransitions.Decision> decide : List.<Function<Job, JobTransitions.Decision>>of(
                 j -> JobTransitions.cancel(j, attempt(j), null, NOW),
+                j -> JobTransitions.stop(asService(j, null), attempt(j), null, NOW),
+                j -> JobTransitions.ready(asService(j, ReadyWhen.tcpPort(8080)), attempt(j), "port 8080 accepts connections", NOW),
+                j -> JobTransitions.attemptEnded(asService(j, null), attempt(j), report(FinishReason.EXITED, 0), NOW, 0.5),
                 j -> JobTransitions.agentGone(j, attempt(j), "gone", NOW, 0.5),
                 j -> JobTransitions.attemptEnded(j, attempt(j), report(FinishReason.EXITED, 1), NOW, 0.5))) {
             try {
@@ -228,6 +233,120 @@ class JobTransitionsTest {
                 // refused is fine: the walks above say where
             }
         }
+    }
+
+    // ---------------------------------------------------------------- services
+
+    static final RetryPolicy RESTART_TWICE = RetryPolicy.restartOnFailure(2, 1);
+
+    /** The same job as a service (with {@code ready}, or none). */
+    static Job asService(Job j, ReadyWhen ready) {
+        JobSpec s = j.spec();
+        var spec = new JobSpec(s.name(), s.type(), s.command(), null, null, null, null, null, Map.of(), Map.of(), Map.of(),
+                0, 0, 10, s.retry(), List.of(), true, ready, List.of());
+        return new Job(j.id(), j.seq(), spec, j.status(), j.attempt(), j.agentId(), j.createdAt(), j.updatedAt(),
+                j.queuedAt(), j.startedAt(), j.finishedAt(), null, null, null, Map.of(), null, null);
+    }
+
+    static Job service(JobStatus status, RetryPolicy restart, ReadyWhen ready) {
+        return asService(job(status, restart), ready);
+    }
+
+    @Test
+    void stopStopsAQueuedServiceAtOnceAndAskesTheAgentToEndARunningOne() {
+        walk(NO_RETRY, j -> JobTransitions.stop(asService(j, null), attempt(j), null, NOW),
+                moves(QUEUED, STOPPED, ASSIGNED, STOPPING, RUNNING, STOPPING, STOPPING, null));
+        var queued = JobTransitions.stop(service(QUEUED, NO_RETRY, null), null, "ops", NOW);
+        assertThat(kinds(queued)).containsExactly("job.finished");
+        assertThat(queued.job().error()).isEqualTo("Stopped by user");
+        assertThat(queued.systemLines()).containsExactly("service stopped by user before it ran (ops)");
+        Job running = service(RUNNING, NO_RETRY, null);
+        var stopping = JobTransitions.stop(running, attempt(running), "ops", NOW);
+        assertThat(stopping.attempt().status()).isEqualTo(STOPPING);
+        assertThat(kinds(stopping)).containsExactly("job.stopping");
+        assertThat(stopping.events().get(0).data()).containsEntry("by", "ops");
+        assertThat(stopping.systemLines()).containsExactly("stop requested by user (ops)");
+    }
+
+    @Test
+    void onlyAServiceIsStoppedAJobIsCancelled() {
+        for (JobStatus from : List.of(QUEUED, ASSIGNED, RUNNING)) {
+            Job job = job(from, NO_RETRY);
+            assertThatThrownBy(() -> JobTransitions.stop(job, attempt(job), null, NOW))
+                    .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("not a service")
+                    .hasMessageContaining("/cancel");
+        }
+    }
+
+    @Test
+    void aStoppingServiceEndsStoppedHoweverItsProcessEnded() {
+        for (FinishReason reason : FinishReason.values()) {
+            Job stopping = service(STOPPING, RESTART_TWICE, null);
+            var d = JobTransitions.attemptEnded(stopping, attempt(stopping), report(reason, 143), NOW, 0.5);
+            assertThat(d.job().status()).as("stopping, then %s", reason).isEqualTo(STOPPED);
+            assertThat(d.attempt().status()).isEqualTo(STOPPED);
+            assertThat(kinds(d)).as("no restart after a stop").containsExactly("job.finished");
+        }
+        // the process started while the stop was on its way: it stays stopping
+        Job stopped = service(STOPPING, NO_RETRY, null);
+        var started = JobTransitions.started(stopped, Attempt.assigned(stopped.id(), 1, "agent-1", NOW).withStatus(STOPPING), 42, 7, NOW);
+        assertThat(started.job().status()).isEqualTo(STOPPING);
+        assertThat(started.attempt().status()).isEqualTo(STOPPING);
+    }
+
+    @Test
+    void aServiceThatEndsByItselfFailsEvenWithExitZeroAndRestartsOnFailureUpToItsLimit() {
+        Job running = service(RUNNING, NO_RETRY, null);
+        var never = JobTransitions.attemptEnded(running, attempt(running), report(FinishReason.EXITED, 0), NOW, 0.5);
+        assertThat(never.job().status()).isEqualTo(FAILED);
+        assertThat(never.job().error()).isEqualTo("the service exited by itself (exit code 0)");
+
+        // restart 1 of 2 after the retry backoff rule: 1 s floor, jitter 0.5 → 1.5 s
+        Job first = service(RUNNING, RESTART_TWICE, null);
+        var restarted = JobTransitions.attemptEnded(first, attempt(first), report(FinishReason.EXITED, 0), NOW, 0.5);
+        assertThat(restarted.job().status()).isEqualTo(QUEUED);
+        assertThat(restarted.job().notBefore()).isEqualTo(NOW.plusMillis(1500));
+        assertThat(kinds(restarted)).containsExactly("job.finished", "job.retrying");
+        assertThat(restarted.systemLines()).containsExactly("retry 1 of 2 in 1.5 s");
+
+        // attempt 3 is past the limit of 2 restarts: it stays failed
+        Job third = service(RUNNING, RESTART_TWICE, null);
+        third = new Job(third.id(), 1, third.spec(), RUNNING, 3, "agent-1", NOW, NOW, NOW, NOW, null, null, null, null,
+                Map.of(), null, null);
+        Attempt a3 = Attempt.assigned(third.id(), 3, "agent-1", NOW).withStatus(RUNNING);
+        var gaveUp = JobTransitions.attemptEnded(third, a3, report(FinishReason.EXITED, 1), NOW, 0.5);
+        assertThat(gaveUp.job().status()).isEqualTo(FAILED);
+        assertThat(kinds(gaveUp)).as("down for good: said once, as service.failed").containsExactly("job.finished", "service.failed");
+        assertThat(gaveUp.events().get(1).data()).containsEntry("error", "the service exited by itself (exit code 1)");
+        assertThat(kinds(never)).containsExactly("job.finished", "service.failed");
+        // its agent gone for good, too; but a job's failure, or a service's stop, is not a service failing
+        Job lostOne = service(RUNNING, NO_RETRY, null);
+        assertThat(kinds(JobTransitions.agentGone(lostOne, attempt(lostOne), "gone", NOW, 0.5))).containsExactly("job.lost", "service.failed");
+        Job plain = job(RUNNING, NO_RETRY);
+        assertThat(kinds(JobTransitions.attemptEnded(plain, attempt(plain), report(FinishReason.EXITED, 1), NOW, 0.5))).containsExactly("job.finished");
+        Job stopping = service(STOPPING, NO_RETRY, null);
+        assertThat(kinds(JobTransitions.agentGone(stopping, attempt(stopping), "gone", NOW, 0.5))).containsExactly("job.finished");
+    }
+
+    @Test
+    void aRunningServiceBecomesReadyOnceAndOnlyWhileRunning() {
+        ReadyWhen port = ReadyWhen.tcpPort(8080);
+        walk(NO_RETRY, j -> JobTransitions.ready(asService(j, port), attempt(j), "port 8080 accepts connections", NOW),
+                moves(QUEUED, null, ASSIGNED, null, RUNNING, RUNNING, CANCELLING, null, STOPPING, null, SUCCEEDED, null,
+                        FAILED, null, TIMED_OUT, null, CANCELLED, null, LOST, null, STOPPED, null));
+        Job starting = service(RUNNING, NO_RETRY, port);
+        assertThat(starting.starting()).isTrue();
+        var ready = JobTransitions.ready(starting, attempt(starting), "port 8080 accepts connections", NOW.plusSeconds(2));
+        assertThat(ready.job().starting()).isFalse();
+        assertThat(ready.job().readyAt()).isEqualTo(NOW.plusSeconds(2));
+        assertThat(kinds(ready)).containsExactly("service.ready");
+        assertThat(ready.events().get(0).data()).containsEntry("after_ms", 2000L).containsEntry("how", "port 8080 accepts connections");
+        assertThat(ready.systemLines()).containsExactly("ready: port 8080 accepts connections");
+        assertThat(JobTransitions.ready(ready.job(), ready.attempt(), "again", NOW)).as("a second report").isNull();
+        assertThat(JobTransitions.ready(job(RUNNING, NO_RETRY), null, "x", NOW)).as("not a service").isNull();
+        // a new attempt (a restart) starts again from "not ready"
+        Job requeued = ready.job().finished(FAILED, 1, "x", NOW).requeued(NOW, null);
+        assertThat(requeued.readyAt()).isNull();
     }
 
     static List<String> kinds(JobTransitions.Decision d) {

@@ -23,7 +23,7 @@ class NotifyRulesTest {
 
     private static JobSpec spec(String name, boolean service, List<NotifyTarget> notify) {
         return new JobSpec(name, "build", "make", null, null, null, "x86_64", null, Map.of("os", "linux"), Map.of(),
-                Map.of(), 0, 60, 10, RetryPolicy.NONE, List.of(), service, notify);
+                Map.of(), 0, 60, 10, RetryPolicy.NONE, List.of(), service, null, notify);
     }
 
     private static Job job(JobSpec spec, JobStatus status) {
@@ -50,8 +50,9 @@ class NotifyRulesTest {
         assertThat(NotifyEvents.of(event("job.finished"), job(plain, JobStatus.QUEUED))).as("a retry follows").isEmpty();
         assertThat(NotifyEvents.of(event("job.finished"), null)).as("no job written with it").isEmpty();
         assertThat(NotifyEvents.of(event("job.started"), job(plain, JobStatus.RUNNING))).isEmpty();
-        assertThat(NotifyEvents.of(event("job.finished"), job(spec("web", true, List.of()), JobStatus.FAILED)))
-                .containsExactly("job.failed", "service.failed");
+        Job service = job(spec("web", true, List.of()), JobStatus.FAILED);
+        assertThat(NotifyEvents.of(event("job.finished"), service)).as("service.failed is an event of its own").containsExactly("job.failed");
+        assertThat(NotifyEvents.of(event("service.failed"), service)).containsExactly("service.failed");
         assertThat(NotifyEvents.of(event("build.failed"), null)).containsExactly("build.failed");
     }
 

@@ -114,6 +114,35 @@ class SchedulerTest {
     }
 
     @Test
+    void slotsHeldByServicesAreNamedInTheReason() {
+        var q = new JobQueue();
+        q.add(job("j", 0, 1, Map.of()));
+        var a = agent("a", 2, Map.of());
+        a.activeJobs().addAll(List.of("web", "worker"));
+        a.services().addAll(List.of("web", "worker"));
+        assertThat(Scheduler.next(q, List.of(a))).isNull();
+        var reason = Scheduler.reasonFor(q.get("j"), q, List.of(a));
+        assertThat(reason.code()).isEqualTo("full_with_services");
+        assertThat(reason.message()).isEqualTo("agent a is full: 2 services running");
+        // pinned to it: the same words
+        var pinned = new JobQueue.Entry("p", 0, 2, new JobQueue.Needs(Map.of(), "a"), KIND);
+        q.add(pinned);
+        assertThat(Scheduler.reasonFor(pinned, q, List.of(a)).message()).isEqualTo("agent a is full: 2 services running");
+        // a service that ended frees its slot and its mention, however its slot was freed
+        a.activeJobs().remove("worker");
+        a.activeJobs().add("build");
+        assertThat(Scheduler.reasonFor(q.get("j"), q, List.of(a)).message()).isEqualTo("agent a is full: 1 service and 1 job running");
+        var b = agent("b", 1, Map.of());
+        b.activeJobs().add("z");
+        assertThat(Scheduler.reasonFor(q.get("j"), q, List.of(a, b)).message())
+                .isEqualTo("all 2 matching agents are full: 1 service and 2 jobs running (3/3)");
+        a.activeJobs().remove("web");
+        a.activeJobs().add("test");
+        assertThat(Scheduler.reasonFor(q.get("j"), q, List.of(a, b)).message())
+                .as("no services: busy, as before").isEqualTo("all 2 matching agents are busy (3/3)");
+    }
+
+    @Test
     void drainingAndPinnedAgentsAreExplained() {
         var q = new JobQueue();
         q.add(job("j", 0, 1, Map.of("arch", "arm64")));

@@ -113,6 +113,25 @@ public interface JobsContract extends StoreFixture {
     }
 
     @Test
+    default void aServiceKeepsItsReadinessRuleAndWhenItBecameReadyUntilItRunsAgain() {
+        var s = spec("web");
+        var service = new dev.kiln.server.core.JobSpec(s.name(), s.type(), "./serve", null, null, null, null, null,
+                Map.of(), Map.of(), Map.of(), 0, 0, 10, dev.kiln.server.core.RetryPolicy.restartOnFailure(2, 1), List.of(),
+                true, dev.kiln.server.core.ReadyWhen.tcpPort(8080), List.of());
+        Job job = write(tx -> tx.insertJob(newJob(service)));
+        assertThat(store().job(job.id()).orElseThrow().spec()).isEqualTo(service);
+        Instant readyAt = at(3);
+        Job ready = job.assigned("agent-1", at(1)).started(at(2)).ready(readyAt);
+        run(tx -> tx.updateJob(ready));
+        assertThat(store().job(job.id()).orElseThrow().readyAt()).isEqualTo(readyAt);
+        assertThat(store().activeJobs()).filteredOn(j -> j.id().equals(job.id())).singleElement().isEqualTo(ready);
+        Job restarted = ready.finished(JobStatus.FAILED, 0, "the service exited by itself (exit code 0)", at(4))
+                .requeued(at(4), at(5)).assigned("agent-1", at(6));
+        run(tx -> tx.updateJob(restarted));
+        assertThat(store().job(job.id()).orElseThrow().readyAt()).as("a new attempt is not ready yet").isNull();
+    }
+
+    @Test
     default void updatingAJobThatDoesNotExistFailsTheWrite() {
         Job ghost = newJob(spec("ghost"));
         assertThatThrownBy(() -> run(tx -> tx.updateJob(ghost))).isInstanceOf(CompletionException.class);

@@ -61,6 +61,7 @@ final class Rows {
         m.put("error", j.error());
         m.put("outputs", j.outputs().isEmpty() ? null : toJson(j.outputs()));
         m.put("not_before", ns(j.notBefore()));
+        m.put("ready_at", ns(j.readyAt()));
         return m;
     }
 
@@ -119,7 +120,8 @@ final class Rows {
                 rs.getString("error"),
                 rs.getString("rerun_of"),
                 stringMap(rs.getString("outputs")),
-                instant(rs, "not_before"));
+                instant(rs, "not_before"),
+                instant(rs, "ready_at"));
     }
 
     static Attempt attempt(ResultSet rs, StatementContext ctx) throws SQLException {

@@ -54,9 +54,11 @@ final class SqlTx implements StoreTx {
                 "rerun", job.rerunOf()));
         long seq = w.insertGeneratingKey("""
                 INSERT INTO jobs (id, name, type, status, priority, spec, secrets, attempt, agent_id,
-                  created_at, updated_at, queued_at, started_at, finished_at, exit_code, error, rerun_of, outputs, not_before)
+                  created_at, updated_at, queued_at, started_at, finished_at, exit_code, error, rerun_of, outputs, not_before,
+                  ready_at)
                 VALUES (:id, :name, :type, :status, :priority, :spec, :secrets, :attempt, :agent,
-                  :created, :updated, :queued, :started, :finished, :exit, :error, :rerun, :outputs, :not_before)""", p);
+                  :created, :updated, :queued, :started, :finished, :exit, :error, :rerun, :outputs, :not_before,
+                  :ready_at)""", p);
         for (var label : job.spec().requirements().entrySet()) {
             w.update("INSERT INTO job_labels (job_seq, key, value) VALUES (:seq, :key, :value)",
                     params("seq", seq, "key", label.getKey(), "value", label.getValue()));
@@ -73,7 +75,7 @@ final class SqlTx implements StoreTx {
         int n = w.update("""
                 UPDATE jobs SET status = :status, attempt = :attempt, agent_id = :agent, updated_at = :updated,
                   queued_at = :queued, started_at = :started, finished_at = :finished, exit_code = :exit,
-                  error = :error, outputs = :outputs, not_before = :not_before
+                  error = :error, outputs = :outputs, not_before = :not_before, ready_at = :ready_at
                 WHERE id = :id""", p);
         if (n != 1) throw new IllegalStateException("no job " + job.id() + " to update");
         jobsWritten.put(job.id(), job);
