@@ -394,20 +394,20 @@ public final class BuildEngine implements AutoCloseable {
         w.jobs.add(b.jobs.get(j.position()));
         w.events.add(BuildEvents.jobSkipped(b.id(), j.key(), reason));
         if (b.firstFailure == null) b.firstFailure = j.key() + " skipped: " + reason;
-        settle(b, j.partitions(), null, PartitionStatus.FAILED, w, now);
+        settle(b, j.definition(), j.partitions(), null, PartitionStatus.FAILED, w, now);
     }
 
     /**
      * Partitions of {@code b}'s plan job settled ({@code status} available or failed; {@code job} null when the job
      * never ran, so the partitions fall back to their stored state). Waiting builds follow.
      */
-    private void settle(ActiveBuild b, List<String> refs, Job job, PartitionStatus status, Writes w, Instant now) {
+    private void settle(ActiveBuild b, String definition, List<String> refs, Job job, PartitionStatus status, Writes w, Instant now) {
         boolean built = job != null && job.status() != JobStatus.CANCELLED;
         Map<String, PartitionRecord> before = built ? Map.of() : store.partitions(refs);
         for (String ref : refs) {
             inFlight.remove(ref, b.id());
             if (built) {
-                w.partitions.add(new PartitionRecord(ref, status.wireName(), definitionOf(b, ref), b.id(), job.id(), now,
+                w.partitions.add(new PartitionRecord(ref, status.wireName(), definition, b.id(), job.id(), now,
                         status == PartitionStatus.AVAILABLE ? now : null));
                 w.events.add(BuildEvents.partition(b.id(), ref, status.wireName(), job.id()));
             } else {
@@ -423,12 +423,6 @@ public final class BuildEngine implements AutoCloseable {
             if (moved != null) w.requested.add(moved);
             notifyWaiters(ref, w, now);
         }
-    }
-
-    private String definitionOf(ActiveBuild b, String ref) {
-        for (BuildJob j : b.jobs) if (j.partitions().contains(ref)) return j.definition();
-        BuildPartition p = b.requested.get(ref);
-        return p == null ? "" : p.definition();
     }
 
     /** Builds waiting for {@code ref} (active delegation) go on once this write commits. */
@@ -525,7 +519,7 @@ public final class BuildEngine implements AutoCloseable {
                 b.firstFailure = entry.key() + " (" + entry.definition() + ") " + status
                         + (job.error() != null ? ": " + job.error() : job.exitCode() != null ? " with exit code " + job.exitCode() : "");
             }
-            settle(b, refs, job, target, w, now);
+            settle(b, entry.definition(), refs, job, target, w, now);
         }
         w.build = b;
         advance(b, w, now);
