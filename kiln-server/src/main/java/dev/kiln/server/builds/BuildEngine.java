@@ -616,6 +616,10 @@ public final class BuildEngine implements AutoCloseable {
             builds.put(r.id(), b);
             if (s == BuildStatus.RECEIVED || s == BuildStatus.PLANNING) {
                 var w = new Writes();
+                for (BuildPartition p : List.copyOf(b.requested.values())) {
+                    BuildPartition moved = b.moveRequested(p.ref(), PartitionStatus.FAILED, null, now);
+                    if (moved != null) w.requested.add(moved);
+                }
                 b.setRecord(BuildStatus.FAILED, r.startedAt(), now, "the server stopped while the build was planned; request the partitions again", false);
                 w.events.add(BuildEvents.status(r.id(), BuildStatus.FAILED, "reason", b.record.reason()));
                 w.build = b;
