@@ -79,4 +79,14 @@ public record JobSpec(
                 labels, env, realSecrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, readyWhen,
                 notifyTargets);
     }
+
+    /**
+     * This job under another name, running another command with another env, every other field kept (a graph job made
+     * from its definition's template).
+     */
+    public JobSpec running(String newName, String newCommand, Map<String, String> newEnv) {
+        return new JobSpec(newName, type, newCommand, sourceRepository, branch, commitHash, targetArchitecture, serverId,
+                labels, newEnv, secrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, readyWhen,
+                notifyTargets);
+    }
 }

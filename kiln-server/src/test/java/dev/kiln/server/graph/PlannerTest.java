@@ -50,6 +50,27 @@ class PlannerTest {
     }
 
     @Test
+    void aPlannedJobKeepsEveryJobFieldOfItsDefinition() {
+        Graph g = GraphFileTest.parse("""
+                version: 1
+                jobs:
+                  web:
+                    outputs: ["preview/branch={b}"]
+                    command: ./serve {b}
+                    service: true
+                    ready_when: {log: "listening"}
+                    notify: [{url: "http://127.0.0.1:9/hook", on: [service.failed]}]
+                    labels: {arch: x86_64}
+                """);
+        var spec = plan(g, List.of("preview/branch=main")).jobs().get(0).spec();
+        assertThat(spec.command()).isEqualTo("./serve main");
+        assertThat(spec.service()).isTrue();
+        assertThat(spec.readyWhen()).isNotNull();
+        assertThat(spec.notifyTargets()).hasSize(1);
+        assertThat(spec.labels()).containsEntry("arch", "x86_64");
+    }
+
+    @Test
     void chainInDependencyOrderWithRenderedJobs() {
         Plan p = plan(PIPELINE, List.of("reports/daily/date=2026-11-01"));
         assertThat(keys(p)).containsExactly("ingest#1", "clean#1", "daily_report#1");
@@ -262,6 +283,37 @@ class PlannerTest {
         assertThat(job(p, "weekly#1").needsConfigStep()).isTrue();
         assertThat(job(p, "weekly#1").config()).isEqualTo("./configure-weekly.sh");
         assertThat(job(p, "weekly#1").spec().name()).isEqualTo("weekly summary");
+    }
+
+    @Test
+    void whatAConfigStepSaidReplacesTheInputTemplatesAndAddsArgumentsAndEnv() {
+        Graph g = GraphFileTest.parse("""
+                jobs:
+                  raw:
+                    outputs: ["raw/{d}"]
+                    command: ./raw.sh {d}
+                  weekly:
+                    outputs: ["weekly/{w}"]
+                    inputs: ["raw/{w}"]
+                    config: ./configure-weekly.sh
+                    command: ./weekly.sh {w}
+                    batch: 2
+                """);
+        var configured = java.util.Map.of(
+                "weekly/1", new Planner.Configured(List.of("raw/1a", "raw/1b"), List.of("--since", "a b"), java.util.Map.of("MODE", "fast")),
+                "weekly/2", new Planner.Configured(List.of(), List.of(), java.util.Map.of("MODE", "full")));
+        Plan p = Planner.plan(g, List.of("weekly/1", "weekly/2"), false, PartitionLookup.NOTHING_BUILT, configured);
+        assertThat(keys(p)).containsExactly("raw#1", "raw#2", "weekly#1");
+        assertThat(job(p, "raw#1").partitions()).containsExactly("raw/1a");
+        Plan.PlannedJob weekly = job(p, "weekly#1");
+        assertThat(weekly.dependsOn()).containsExactly("raw#1", "raw#2");
+        assertThat(weekly.spec().command()).isEqualTo("./weekly.sh 1 2 --since 'a b'");
+        assertThat(weekly.spec().env()).containsEntry("MODE", "full");
+        // without what the step said, the templates stand
+        assertThat(keys(plan(g, List.of("weekly/1")))).containsExactly("raw#1", "weekly#1");
+        var bad = java.util.Map.of("weekly/1", new Planner.Configured(List.of("nothing/1"), List.of(), java.util.Map.of()));
+        assertThat(catchThrowableOfType(PlanException.class, () -> Planner.plan(g, List.of("weekly/1"), false,
+                PartitionLookup.NOTHING_BUILT, bad)).errors().get(0).field()).isEqualTo("jobs.weekly.config(weekly/1).inputs[0]");
     }
 
     @Test

@@ -18,8 +18,9 @@ import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A Kiln server in a JVM of its own, so a test can kill it with SIGKILL. Arguments: data dir, embedded agent capacity
- * (0 = no embedded agent), and optionally seconds until a gone agent's jobs are lost, heartbeat timeout, port, the
- * notification retries' first backoff (seconds). Writes its port to {@code <data dir>/port} once it listens.
+ * (0 = no embedded agent), and optionally seconds until a gone agent's jobs are lost, heartbeat timeout, port, then
+ * options {@code name=value}: {@code notify-backoff} (the notification retries' first backoff, seconds), {@code graph}
+ * (a kiln.yaml to load). Writes its port to {@code <data dir>/port} once it listens.
  */
 public final class ServerProcess {
     public static void main(String[] args) throws Exception {
@@ -28,10 +29,14 @@ public final class ServerProcess {
         int lostAfter = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         int heartbeat = args.length > 3 ? Integer.parseInt(args[3]) : 6;
         int port = args.length > 4 ? Integer.parseInt(args[4]) : 0;
-        int notifyBackoff = args.length > 5 ? Integer.parseInt(args[5]) : Notifications.Settings.DEFAULTS.backoffSeconds();
+        var options = new java.util.HashMap<String, String>();
+        for (int i = 5; i < args.length; i++) options.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
+        int notifyBackoff = options.containsKey("notify-backoff") ? Integer.parseInt(options.get("notify-backoff"))
+                : Notifications.Settings.DEFAULTS.backoffSeconds();
         var config = new ServerConfig(dataDir, "127.0.0.1", port, capacity > 0, "embedded", capacity, Map.of(),
                 new FleetRegistry.Timing(Duration.ofSeconds(lostAfter), Duration.ofSeconds(heartbeat)), true)
                 .withNotifications(new Notifications.Settings(notifyBackoff, Notifications.GIVE_UP_AFTER, Notifications.TIMEOUT));
+        if (options.containsKey("graph")) config = config.withGraphFile(Path.of(options.get("graph")));
         KilnServer server = KilnServer.start(config, new TestEmbeddedAgent());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         Path tmp = dataDir.resolve("port.tmp");
@@ -47,19 +52,31 @@ public final class ServerProcess {
 
     public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port)
             throws IOException, InterruptedException {
-        return launch(dataDir, capacity, lostAfter, heartbeat, port, Notifications.Settings.DEFAULTS.backoffSeconds());
+        return launch(dataDir, capacity, lostAfter, heartbeat, port, Map.of());
     }
 
     /** {@code notifyBackoff}: the first retry's least wait for notification deliveries, in seconds. */
     public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, int notifyBackoff)
+            throws IOException, InterruptedException {
+        return launch(dataDir, capacity, lostAfter, heartbeat, port, Map.of("notify-backoff", Integer.toString(notifyBackoff)));
+    }
+
+    /** {@code graph}: a kiln.yaml the server loads (--graph), or null. */
+    public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, Path graph)
+            throws IOException, InterruptedException {
+        return launch(dataDir, capacity, lostAfter, heartbeat, port, graph == null ? Map.of() : Map.of("graph", graph.toString()));
+    }
+
+    /** {@code options}: name → value, as the class comment lists them. */
+    public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, Map<String, String> options)
             throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
         Files.deleteIfExists(dataDir.resolve("port"));
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-cp", cp, ServerProcess.class.getName(), dataDir.toString(),
-                Integer.toString(capacity), Integer.toString(lostAfter), Integer.toString(heartbeat), Integer.toString(port),
-                Integer.toString(notifyBackoff)));
+                Integer.toString(capacity), Integer.toString(lostAfter), Integer.toString(heartbeat), Integer.toString(port)));
+        options.forEach((k, v) -> cmd.add(k + "=" + v));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("server-" + System.nanoTime() + ".log").toFile()).start();
         try {

@@ -26,11 +26,13 @@ final class SqlTx implements StoreTx {
     private final Outbox outbox;
     /** The jobs this transaction wrote, by id: what the outbox sees beside an event about one of them. */
     private final Map<String, Job> jobsWritten = new HashMap<>();
+    private final BuildWrites builds;
 
     SqlTx(WriterSql w, SealedSecrets secrets, Outbox outbox) {
         this.w = w;
         this.secrets = secrets;
         this.outbox = outbox;
+        this.builds = new BuildWrites(w);
     }
 
     /** Named parameters, nulls allowed: {@code params("id", id, "name", name)}. */
@@ -102,10 +104,14 @@ final class SqlTx implements StoreTx {
 
     @Override
     public Event appendEvent(Event draft) {
+        // a build's and a partition's events are index ranges (V15); a job's own events may name a ref freely
+        boolean build = draft.kind().startsWith("build.") || draft.kind().startsWith("partition.");
         long id = w.insertGeneratingKey(
-                "INSERT INTO events (job_id, kind, timestamp_ns, data) VALUES (:job, :kind, :ts, :data)",
+                "INSERT INTO events (job_id, kind, timestamp_ns, data, build_id, ref) VALUES (:job, :kind, :ts, :data, :build, :ref)",
                 params("job", draft.jobId(), "kind", draft.kind(), "ts", draft.timestampNs(),
-                        "data", draft.data().isEmpty() ? null : Rows.toJson(draft.data())));
+                        "data", draft.data().isEmpty() ? null : Rows.toJson(draft.data()),
+                        "build", build && draft.data().get("build_id") instanceof String b ? b : null,
+                        "ref", build && draft.data().get("ref") instanceof String r ? r : null));
         Event e = draft.withId(id);
         events.add(e);
         writeDeliveries(e);
@@ -290,5 +296,35 @@ final class SqlTx implements StoreTx {
         int chunks = w.update("DELETE FROM log_chunks WHERE job_id = :job", p);
         w.update("UPDATE jobs SET logs_pruned_at = coalesce(logs_pruned_at, :at) WHERE id = :job", p);
         return chunks;
+    }
+
+    @Override
+    public dev.kiln.server.store.BuildRecord insertBuild(dev.kiln.server.store.BuildRecord build) {
+        return builds.insertBuild(build);
+    }
+
+    @Override
+    public void updateBuild(dev.kiln.server.store.BuildRecord build) {
+        builds.updateBuild(build);
+    }
+
+    @Override
+    public void upsertBuildPartition(dev.kiln.server.store.BuildPartition partition) {
+        builds.upsertBuildPartition(partition);
+    }
+
+    @Override
+    public void upsertBuildJob(dev.kiln.server.store.BuildJob job) {
+        builds.upsertBuildJob(job);
+    }
+
+    @Override
+    public void upsertPartition(dev.kiln.server.store.PartitionRecord partition) {
+        builds.upsertPartition(partition);
+    }
+
+    @Override
+    public void deletePartition(String ref) {
+        builds.deletePartition(ref);
     }
 }
