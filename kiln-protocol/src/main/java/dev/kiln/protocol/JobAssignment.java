@@ -1,5 +1,6 @@
 package dev.kiln.protocol;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
@@ -11,6 +12,9 @@ import java.util.Map;
  * definition, which the agent finds after checkout ({@code .kiln/build}, else the {@code build} job of its
  * {@code kiln.yaml}). An agent older than this rule reports such an assignment as failed to start ("no command to
  * run"), so the job fails with a reason instead of hanging.
+ *
+ * <p>{@code inputs}: files to download into the workspace (after the checkout, before the command), each verified by
+ * SHA-256. Left out on the wire when there are none, so an assignment without inputs reads exactly as before.
  */
 public record JobAssignment(
         String jobId,
@@ -23,11 +27,21 @@ public record JobAssignment(
         Map<String, String> secrets,
         long timeoutSeconds,
         int cancelGraceSeconds,
-        List<String> artifacts) {
+        List<String> artifacts,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<InputFile> inputs) {
+
+    /** An assignment without input files. */
+    public JobAssignment(String jobId, int attempt, String command, String sourceRepository, String branch,
+                         String commitHash, Map<String, String> env, Map<String, String> secrets, long timeoutSeconds,
+                         int cancelGraceSeconds, List<String> artifacts) {
+        this(jobId, attempt, command, sourceRepository, branch, commitHash, env, secrets, timeoutSeconds,
+                cancelGraceSeconds, artifacts, null);
+    }
 
     public JobAssignment {
         env = env == null ? Map.of() : Map.copyOf(env);
         secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+        inputs = inputs == null ? List.of() : List.copyOf(inputs);
     }
 }

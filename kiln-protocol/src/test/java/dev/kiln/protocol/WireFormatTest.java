@@ -93,6 +93,16 @@ class WireFormatTest {
                         {"type":"assign","job":{"job_id":"j-3","attempt":1,"source_repository":"file:///srv/app",\
                         "branch":"main","commit_hash":"HEAD","env":{},"secrets":{},"timeout_seconds":3600,\
                         "cancel_grace_seconds":10,"artifacts":[]}}"""),
+                golden("assign with input files (a plan's artifacts for its apply job)", new ServerMessage.Assign(
+                                new JobAssignment("j-4", 1, "terraform apply plan.tfplan", null, null, null, null, null,
+                                        600, 10, null, List.of(new InputFile("plan.tfplan",
+                                        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                                        "/api/v1/agent/jobs/j-4/inputs/plan.tfplan")))), ServerMessage.class, """
+                        {"type":"assign","job":{"job_id":"j-4","attempt":1,"command":"terraform apply plan.tfplan",\
+                        "env":{},"secrets":{},"timeout_seconds":600,"cancel_grace_seconds":10,"artifacts":[],\
+                        "inputs":[{"path":"plan.tfplan",\
+                        "sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",\
+                        "url":"/api/v1/agent/jobs/j-4/inputs/plan.tfplan"}]}}"""),
                 golden("log line", new LogLine(1700000000000000001L, LogStream.STDERR, "ünïcode \"quoted\""),
                         LogLine.class, """
                         {"timestamp_ns":1700000000000000001,"stream":"STDERR","text":"ünïcode \\"quoted\\""}"""));

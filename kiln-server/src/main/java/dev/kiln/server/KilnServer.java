@@ -15,6 +15,10 @@ import dev.kiln.server.http.AdminApi;
 import dev.kiln.server.http.AgentSocket;
 import dev.kiln.server.http.ApiServer;
 import dev.kiln.server.http.ArtifactsApi;
+import dev.kiln.server.http.FollowUpsApi;
+import dev.kiln.server.http.ReleasesApi;
+import dev.kiln.server.jobs.Applications;
+import dev.kiln.server.releases.Releases;
 import dev.kiln.server.http.AuthApi;
 import dev.kiln.server.http.Authenticator;
 import dev.kiln.server.http.FinishedJobCache;
@@ -151,7 +155,10 @@ public final class KilnServer implements AutoCloseable {
                 new InfrastructureApi(engine, queueReport, store, mapper),
                 new GraphApi(graph, PartitionLookup.NOTHING_BUILT, mapper),
                 metricsApi,
-                new AdminApi(retention, new Backups(store, config.dataDir(), retention), readiness)), mapper,
+                new AdminApi(retention, new Backups(store, config.dataDir(), retention), readiness),
+                new FollowUpsApi(new Applications(store, engine, fleet), engine, store, artifactFiles, mapper, finishedJobs,
+                        fleetApi),
+                new ReleasesApi(new Releases(store), store, artifactFiles, mapper, finishedJobs)), mapper,
                 config.virtualThreads(), config.tls());
     }
 

@@ -25,7 +25,10 @@ public record JobSpec(
         int cancelGraceSeconds,
         RetryPolicy retry,
         List<String> artifacts,
-        boolean service) {
+        boolean service,
+        ApplySpec apply,
+        String applies,
+        List<FileRef> inputs) {
 
     public static final String AUTO = "auto";
 
@@ -36,6 +39,19 @@ public record JobSpec(
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
         retry = retry == null ? RetryPolicy.NONE : retry;
         serverId = serverId == null || serverId.isBlank() ? AUTO : serverId;
+        inputs = inputs == null ? List.of() : List.copyOf(inputs);
+    }
+
+    /**
+     * Without the follow-up fields: {@code apply} (what applying this job means), {@code applies} (the job this one
+     * applies, set only by the apply endpoint) and {@code inputs} (files placed in the workspace before the command).
+     */
+    public JobSpec(String name, String type, String command, String sourceRepository, String branch, String commitHash,
+                   String targetArchitecture, String serverId, Map<String, String> labels, Map<String, String> env,
+                   Map<String, String> secrets, int priority, long timeoutSeconds, int cancelGraceSeconds,
+                   RetryPolicy retry, List<String> artifacts, boolean service) {
+        this(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId, labels, env,
+                secrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, null, null, null);
     }
 
     /** Label requirements an agent must satisfy: the explicit labels plus {@code arch} from target_architecture. */
@@ -57,11 +73,19 @@ public record JobSpec(
         var masked = new TreeMap<String, String>();
         secrets.keySet().forEach(k -> masked.put(k, "***"));
         return new JobSpec(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId,
-                labels, env, masked, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service);
+                labels, env, masked, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, apply, applies, inputs);
     }
 
     public JobSpec withSecrets(Map<String, String> realSecrets) {
         return new JobSpec(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId,
-                labels, env, realSecrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service);
+                labels, env, realSecrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, apply, applies,
+                inputs);
+    }
+
+    /** The same spec with these input files (uploaded with the submit). */
+    public JobSpec withInputs(List<FileRef> files) {
+        return new JobSpec(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId,
+                labels, env, secrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, apply, applies,
+                files);
     }
 }

@@ -28,7 +28,8 @@ public final class ApiServer implements AutoCloseable {
     /** The handlers of every endpoint. */
     public record Handlers(Authenticator auth, AuthApi sessions, SessionsApi sessionList, JobsApi jobs, LiveApi live,
                            ArtifactsApi artifacts, FleetApi fleet, AgentSocket agents,
-                           InfrastructureApi infrastructure, GraphApi graph, MetricsApi metrics, AdminApi admin) {}
+                           InfrastructureApi infrastructure, GraphApi graph, MetricsApi metrics, AdminApi admin,
+                           FollowUpsApi followUps, ReleasesApi releases) {}
 
     private final Javalin app;
     private final LiveApi live;
@@ -101,6 +102,14 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.POST, "/api/v1/jobs/{id}/cancel", Role.OPERATOR, h.jobs()::cancel);
         route(HandlerType.PUT, "/api/v1/jobs/{id}/cancel", Role.OPERATOR, h.jobs()::cancel);
         route(HandlerType.POST, "/api/v1/jobs/{id}/rerun", Role.OPERATOR, h.jobs()::rerun);
+        route(HandlerType.POST, "/api/v1/jobs/{id}/apply", Role.OPERATOR, h.followUps()::apply);
+        route(HandlerType.GET, "/api/v1/jobs/{id}/inputs/<path>", Role.VIEWER, h.followUps()::download);
+        route(HandlerType.GET, "/api/v1/agent/jobs/{id}/inputs/<path>", Role.AGENT, h.followUps()::download);
+        route(HandlerType.POST, "/api/v1/jobs/{id}/promote", Role.OPERATOR, h.releases()::promote);
+        route(HandlerType.GET, "/api/v1/releases", Role.VIEWER, h.releases()::list);
+        route(HandlerType.GET, "/api/v1/releases/{name}/{version}", Role.VIEWER, h.releases()::get);
+        route(HandlerType.GET, "/api/v1/releases/{name}/{version}/manifest", Role.VIEWER, h.releases()::manifest);
+        route(HandlerType.GET, "/api/v1/releases/{name}/{version}/files/<path>", Role.VIEWER, h.releases()::file);
 
         route(HandlerType.GET, "/api/v1/stream", Role.VIEWER, h.live()::stream);
         route(HandlerType.GET, "/api/v1/jobs/{id}/logs/stream", Role.VIEWER, h.live()::logStream);

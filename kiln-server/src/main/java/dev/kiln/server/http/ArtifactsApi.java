@@ -72,15 +72,25 @@ public final class ArtifactsApi {
             if (a.name().equals(name) && (attempt == 0 || a.attempt() == attempt)) found = a;
         }
         if (found == null) throw new NotFoundException("job " + job.shortId() + " has no artifact '" + Requests.abbreviate(name) + "'");
-        var path = files.path(found.sha256());
+        sendFile(ctx, files, name, found.size(), found.sha256());
+    }
+
+    /**
+     * Streams a content file as a download named after the last part of {@code name}, with its SHA-256 in
+     * {@code ETag} and {@code X-Checksum-Sha256}: artifacts, job inputs and release files alike.
+     */
+    static void sendFile(Context ctx, ArtifactFiles files, String name, long size, String sha256) {
+        var path = files.path(sha256);
         String file = name.substring(name.lastIndexOf('/') + 1).replace("\"", "");
         ctx.contentType("application/octet-stream");
         ctx.header("Content-Disposition", "attachment; filename=\"" + file + "\"");
-        ctx.header("Content-Length", Long.toString(found.size()));
-        ctx.header("ETag", "\"" + found.sha256() + "\"");
-        ctx.header("X-Checksum-Sha256", found.sha256());
+        ctx.header("Content-Length", Long.toString(size));
+        ctx.header("ETag", "\"" + sha256 + "\"");
+        ctx.header("X-Checksum-Sha256", sha256);
         try (InputStream in = Files.newInputStream(path)) {
             in.transferTo(ctx.res().getOutputStream());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new NotFoundException("the content of '" + Requests.abbreviate(name) + "' is missing from the server's files");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -29,6 +29,7 @@ import java.util.Set;
 public final class JobsApi {
     static final int MAX_PAGE = 500;
     static final int MAX_LOG_PAGE = 10_000;
+    static final int MAX_RELEASES_SHOWN = 50;
 
     private final JobEngine engine;
     private final QueueReport queue;
@@ -100,7 +101,8 @@ public final class JobsApi {
             return;
         }
         Job job = store.job(id).orElseThrow(() -> JobRefs.notFound(ctx.pathParam("id")));
-        var view = Views.jobDetail(job, store.attempts(job.id()), agentNames());
+        var view = Views.jobDetail(job, store.attempts(job.id()), agentNames(),
+                new Views.FollowUps(store.jobsApplying(job.id()), store.releases(null, job.id(), MAX_RELEASES_SHOWN)));
         if (!job.status().isTerminal()) {
             ctx.json(view);
             return;

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * to either interface without a test named here.
  */
 public abstract class StoreContractTest implements JobsContract, JobListingContract, AttemptsAndLogsContract,
-        EventsContract, AgentsArtifactsTokensContract, SessionsContract, WritesContract, RetentionContract {
+        EventsContract, AgentsArtifactsTokensContract, SessionsContract, WritesContract, RetentionContract,
+        FollowUpsContract {
 
     /** Method of Store or StoreTx → the contract tests that cover it. */
     public static final Map<String, List<String>> COVERAGE = Map.ofEntries(
@@ -58,7 +59,7 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("Store.tokens", List.of("tokensListNewestFirstAndRevokeOnce")),
             entry("Store.close", List.of("committedWritesSurviveReopeningAndIdsKeepIncreasing", "aWriteAfterCloseFailsInsteadOfHanging")),
             entry("StoreTx.insertJob", List.of("insertedJobGetsItsSeqAndRoundTripsWithSecretsKeptApart", "seqIncreasesWithEachInsertedJob",
-                    "rerunOfIsKept")),
+                    "rerunOfIsKept", "jobsApplyingAJobAreFoundOldestFirstAndTheSpecKeepsWhatItApplies")),
             entry("StoreTx.updateJob", List.of("updateJobStoresEveryFieldThatChanges",
                     "aRetryWaitingOutItsBackoffKeepsItsNotBeforeTimeUntilAssigned", "updatingAJobThatDoesNotExistFailsTheWrite",
                     "jobsWithManyStatusesRoundTripTheirStatus")),
@@ -84,7 +85,7 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
                     "deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")),
             entry("Store.logsPrunedAt", List.of("deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")),
             entry("Store.artifactContentInUse", List.of("deleteJobRemovesAllItHoldsAndNamesTheContentsNoRowPointsTo",
-                    "deleteArtifactsRemovesTheRowsOnlyAndKeepsSharedContents")),
+                    "deleteArtifactsRemovesTheRowsOnlyAndKeepsSharedContents", "inputsAndReleaseFilesKeepTheirContentWhenTheJobsArtifactsOrTheJobGo")),
             entry("Store.dataBytes", List.of("dataBytesFollowTheDataAndReclaimingSpaceKeepsWhatRemains")),
             entry("Store.reclaimSpace", List.of("dataBytesFollowTheDataAndReclaimingSpaceKeepsWhatRemains")),
             entry("Store.backupTo", List.of("backupToWritesASnapshotAStoreOpensWithTheSameData")),
@@ -92,7 +93,13 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("StoreTx.deleteJob", List.of("deleteJobRemovesAllItHoldsAndNamesTheContentsNoRowPointsTo",
                     "dataBytesFollowTheDataAndReclaimingSpaceKeepsWhatRemains")),
             entry("StoreTx.deleteArtifacts", List.of("deleteArtifactsRemovesTheRowsOnlyAndKeepsSharedContents")),
-            entry("StoreTx.deleteLogs", List.of("deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")));
+            entry("StoreTx.deleteLogs", List.of("deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")),
+            entry("Store.jobsApplying", List.of("jobsApplyingAJobAreFoundOldestFirstAndTheSpecKeepsWhatItApplies")),
+            entry("Store.newestSucceeded", List.of("theNewestSucceededJobOfATypeAndNameIsFound")),
+            entry("Store.releases", List.of("releasesRoundTripNewestFirstAndAreUniqueByVersionAndByJobUnderAName")),
+            entry("Store.release", List.of("releasesRoundTripNewestFirstAndAreUniqueByVersionAndByJobUnderAName")),
+            entry("StoreTx.insertRelease", List.of("releasesRoundTripNewestFirstAndAreUniqueByVersionAndByJobUnderAName",
+                    "inputsAndReleaseFilesKeepTheirContentWhenTheJobsArtifactsOrTheJobGo")));
 
     private final EventBus bus = new EventBus();
     private final List<Event> published = new CopyOnWriteArrayList<>();
