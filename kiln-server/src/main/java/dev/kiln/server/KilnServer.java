@@ -147,7 +147,8 @@ public final class KilnServer implements AutoCloseable {
                 auth,
                 new AuthApi(tokens, sessions, signInCodes, auth, mapper),
                 new SessionsApi(sessions, signInCodes, tokens, auth),
-                new JobsApi(engine, queueReport, fleetApi, store, mapper, finishedJobs),
+                new JobsApi(engine, queueReport, fleetApi, store, mapper, finishedJobs)
+                        .withInputUploads(artifactFiles, config.dataDir().resolve("uploads"), config.maxInputBytes()),
                 new LiveApi(hub, activity, store, mapper, auth),
                 new ArtifactsApi(engine, store, artifactFiles),
                 fleetApi,

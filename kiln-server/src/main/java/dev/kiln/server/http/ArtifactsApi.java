@@ -108,10 +108,15 @@ public final class ArtifactsApi {
     }
 
     static String validName(String name) {
-        if (name == null || !NAME.matcher(name).matches() || name.startsWith("/")
-                || java.util.Arrays.asList(name.split("/")).contains("..")) {
+        if (!isWorkspacePath(name)) {
             throw ApiException.badRequest("artifact name must be a relative path inside the workspace, e.g. dist/app.jar");
         }
         return name;
+    }
+
+    /** A relative path that stays inside a workspace: the rule for artifact names and input files alike. */
+    static boolean isWorkspacePath(String name) {
+        return name != null && NAME.matcher(name).matches() && !name.startsWith("/")
+                && !java.util.Arrays.asList(name.split("/")).contains("..");
     }
 }

@@ -43,11 +43,23 @@ public final class ServerProcess {
 
     public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port)
             throws IOException, InterruptedException {
+        return launch(dataDir, capacity, lostAfter, heartbeat, port, List.of());
+    }
+
+    /** With these JVM options (e.g. {@code -Xmx96m}, to show that something does not grow with the data). */
+    public static Handle launch(Path dataDir, int capacity, List<String> jvmOptions) throws IOException, InterruptedException {
+        return launch(dataDir, capacity, 3, 6, 0, jvmOptions);
+    }
+
+    public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, List<String> jvmOptions)
+            throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
         Files.deleteIfExists(dataDir.resolve("port"));
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-cp", cp, ServerProcess.class.getName(), dataDir.toString(),
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", cp, ServerProcess.class.getName(), dataDir.toString(),
                 Integer.toString(capacity), Integer.toString(lostAfter), Integer.toString(heartbeat), Integer.toString(port)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("server-" + System.nanoTime() + ".log").toFile()).start();
