@@ -78,7 +78,7 @@ final class JobRunner {
             stop.throwIfStopped();
             log.system("starting: " + ProcessLauncher.summary(command));
             Process p = stop.start(ProcessLauncher.builder(job, command, services.agentId(), paths));
-            services.out().accept(new AgentMessage.JobStarted(job.jobId(), job.attempt(), p.pid(), Timestamps.nowNs()));
+            services.out().accept(new AgentMessage.JobStarted(job.jobId(), job.attempt(), p.pid(), Timestamps.nowNs(), commit));
             log.system("process started (pid " + p.pid() + ")");
             timeout = scheduleTimeout();
             control.start(services.timer());

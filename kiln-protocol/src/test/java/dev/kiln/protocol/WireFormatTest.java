@@ -49,6 +49,10 @@ class WireFormatTest {
                         AgentMessage.class, """
                         {"type":"job.started","job_id":"j-1","attempt":2,"pid":4242,\
                         "timestamp_ns":1700000000123456789}"""),
+                golden("job.started with the commit checked out", new AgentMessage.JobStarted("j-1", 2, 4242, 5,
+                                "0123456789abcdef0123456789abcdef01234567"), AgentMessage.class, """
+                        {"type":"job.started","job_id":"j-1","attempt":2,"pid":4242,"timestamp_ns":5,\
+                        "commit":"0123456789abcdef0123456789abcdef01234567"}"""),
                 golden("log", new AgentMessage.Log("j-1", 2, 3, List.of(
                                 new LogLine(1, LogStream.STDOUT, "hi"),
                                 new LogLine(2, LogStream.STDERR, "oops"),

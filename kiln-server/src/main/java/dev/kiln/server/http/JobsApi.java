@@ -118,7 +118,8 @@ public final class JobsApi {
         }
         Job job = store.job(id).orElseThrow(() -> JobRefs.notFound(ctx.pathParam("id")));
         var view = Views.jobDetail(job, store.attempts(job.id()), agentNames(),
-                new Views.FollowUps(store.jobsApplying(job.id()), store.releases(null, job.id(), MAX_RELEASES_SHOWN)));
+                new Views.FollowUps(store.jobsApplying(job.id()), store.releases(null, job.id(), MAX_RELEASES_SHOWN),
+                        dev.kiln.server.jobs.JobEvents.checkedOutCommit(store, job.id())));
         if (!job.status().isTerminal()) {
             ctx.json(view);
             return;

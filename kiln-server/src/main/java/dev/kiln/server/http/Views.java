@@ -53,14 +53,18 @@ final class Views {
         return m;
     }
 
-    /** What followed a job: the jobs applying it, the releases made of it. */
-    record FollowUps(List<String> appliedBy, List<Release> releases) {}
+    /**
+     * What followed a job: the jobs applying it, the releases made of it; and for its request snapshot the commit its
+     * latest attempt checked out (null without a repository, or before it started).
+     */
+    record FollowUps(List<String> appliedBy, List<Release> releases, String checkedOutCommit) {}
 
     static Map<String, Object> jobDetail(Job j, List<Attempt> attempts, Function<String, String> agentName,
                                          FollowUps followUps) {
         var m = job(j, agentName);
         m.put("config", spec(j.spec().snapshot()));
         m.put("attempts", attempts.stream().map(a -> attempt(a, agentName)).toList());
+        m.put("checked_out_commit", followUps.checkedOutCommit());
         m.put("applied_by", followUps.appliedBy());
         m.put("releases", followUps.releases().stream().map(r -> Map.of("name", r.name(), "version", r.version(),
                 "manifest_sha256", r.manifestSha256())).toList());

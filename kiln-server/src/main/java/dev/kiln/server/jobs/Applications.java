@@ -41,7 +41,8 @@ public final class Applications {
         refuseUnlessApplicable(plan, force);
         String serverId = agentId(agent);
         Map<String, String> secrets = plan.spec().secrets().isEmpty() ? Map.of() : store.secrets(plan.id());
-        Job applying = engine.submit(applySpec(plan, serverId, secrets, inputs(plan)), null).join();
+        String commit = JobEvents.checkedOutCommit(store, plan.id());
+        Job applying = engine.submit(applySpec(plan, serverId, secrets, inputs(plan), commit), null).join();
         store.write(tx -> tx.appendEvent(Event.draft(plan.id(), "job.applied", Event.data("apply_job_id", applying.id(),
                 "agent", agent, "force", force, "by", by)))).join();
         return applying;
@@ -88,13 +89,16 @@ public final class Applications {
                 .map(a -> new FileRef(a.name(), a.sha256(), a.size())).toList();
     }
 
-    /** The apply job: the declared command, type and labels; the plan's source, env and secrets; no retry. */
-    static JobSpec applySpec(Job plan, String serverId, Map<String, String> secrets, List<FileRef> inputs) {
+    /**
+     * The apply job: the declared command, type and labels; the plan's source at the commit the plan checked out (so
+     * a branch that moved on since does not change what is applied), env and secrets; no retry.
+     */
+    static JobSpec applySpec(Job plan, String serverId, Map<String, String> secrets, List<FileRef> inputs, String commit) {
         JobSpec s = plan.spec();
         ApplySpec a = s.apply();
         String name = "apply " + s.name();
         return new JobSpec(name.length() > 200 ? name.substring(0, 200) : name, a.type(), a.command(),
-                s.sourceRepository(), s.branch(), s.commitHash(), null, serverId, a.labels(), s.env(), secrets,
+                s.sourceRepository(), s.branch(), commit != null ? commit : s.commitHash(), null, serverId, a.labels(), s.env(), secrets,
                 s.priority(), s.timeoutSeconds(), s.cancelGraceSeconds(), RetryPolicy.NONE, List.of(), false, null,
                 plan.id(), inputs);
     }

@@ -126,6 +126,31 @@ class ApplyIT {
     }
 
     @Test
+    void theSnapshotNamesTheCommitCheckedOutAndTheApplyJobChecksOutThatCommitThoughTheBranchMovedOn() throws Exception {
+        Path repo = Files.createTempDirectory(dir, "repo");
+        Files.writeString(repo.resolve("main.tf"), "first\n");
+        JobLifecycleIT.run(repo, "git", "init", "-q", "-b", "master");
+        JobLifecycleIT.run(repo, "git", "add", "-A");
+        JobLifecycleIT.run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first");
+        String planned = JobLifecycleIT.run(repo, "git", "rev-parse", "HEAD").strip();
+
+        String plan = api.submit(Map.of("name", "repo-plan", "type", "plan", "source_repository", repo.toString(),
+                "branch", "master", "command", "cp main.tf plan.out", "artifacts", List.of("plan.out"),
+                "apply", Map.of("command", "cat main.tf plan.out"))).get("id").asText();
+        assertThat(api.awaitStatus(plan, Duration.ofSeconds(60), "succeeded", "failed").get("status").asText()).isEqualTo("succeeded");
+        assertThat(api.job(plan).get("checked_out_commit").asText()).isEqualTo(planned);
+
+        Files.writeString(repo.resolve("main.tf"), "second\n");
+        JobLifecycleIT.run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am", "second");
+        String apply = api.post("/api/v1/jobs/" + plan + "/apply", Map.of()).json().get("id").asText();
+        assertThat(api.awaitStatus(apply, Duration.ofSeconds(60), "succeeded", "failed").get("status").asText()).isEqualTo("succeeded");
+        JsonNode view = api.job(apply);
+        assertThat(view.get("config").get("commit_hash").asText()).isEqualTo(planned);
+        assertThat(view.get("checked_out_commit").asText()).isEqualTo(planned);
+        assertThat(log(apply)).contains("STDOUT first").doesNotContain("STDOUT second");
+    }
+
+    @Test
     void whatMayNotBeAppliedIsAConflictSayingWhy() {
         String failed = api.submit(Map.of("type", "plan", "command", "exit 3", "apply", Map.of("command", "true")))
                 .get("id").asText();
