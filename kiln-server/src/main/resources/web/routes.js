@@ -4,6 +4,7 @@ import './pages/job.js';
 import './pages/login.js';
 import './pages/not-found.js';
 import './pages/queue.js';
+import './pages/releases.js';
 import './pages/submit.js';
 
 /**
@@ -18,6 +19,8 @@ export const ROUTES = [
   { path: '/jobs/:jobId', page: 'kiln-job-page' },
   { path: '/queue', page: 'kiln-queue-page', nav: 'Queue & workers' },
   { path: '/submit', page: 'kiln-submit-page', nav: 'Submit' },
+  { path: '/releases', page: 'kiln-releases-page', nav: 'Releases' },
+  { path: '/releases/:name/:version', page: 'kiln-release-page' },
   { path: '/login', page: 'kiln-login', public: true },
 ];
 
