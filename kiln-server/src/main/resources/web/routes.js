@@ -3,6 +3,7 @@ import './pages/home.js';
 import './pages/job.js';
 import './pages/login.js';
 import './pages/not-found.js';
+import './pages/notifications.js';
 import './pages/queue.js';
 import './pages/releases.js';
 import './pages/submit.js';
@@ -19,6 +20,7 @@ export const ROUTES = [
   { path: '/jobs/:jobId', page: 'kiln-job-page' },
   { path: '/queue', page: 'kiln-queue-page', nav: 'Queue & workers' },
   { path: '/submit', page: 'kiln-submit-page', nav: 'Submit' },
+  { path: '/notifications', page: 'kiln-notifications-page', nav: 'Notifications' },
   { path: '/releases', page: 'kiln-releases-page', nav: 'Releases' },
   { path: '/releases/:name/:version', page: 'kiln-release-page' },
   { path: '/login', page: 'kiln-login', public: true },

@@ -20,6 +20,9 @@ const STATUSES = {
   leaving: { color: '--st-cancelling', label: 'leaving (shutting down)' },
   offline: { color: '--st-cancelled' },
   disabled: { color: '--st-cancelled' },
+  // notification deliveries (failed: given up, as a job's)
+  pending: { color: '--st-queued', moving: true },
+  delivered: { color: '--st-succeeded' },
 };
 
 /** { label, color (a CSS variable name), moving }; a status not listed here gets the neutral colour and its own name. */

@@ -6,6 +6,7 @@ import { navigate } from '../lib/router.js';
 import { CANCELLABLE, TERMINAL } from '../lib/status.js';
 import '../components/apply-button.js';
 import '../components/event-stream.js';
+import '../components/job-notifications.js';
 import '../components/leaderboard.js';
 import '../components/log-viewer.js';
 import '../components/promote-form.js';
@@ -245,6 +246,7 @@ class JobPage extends LitElement {
                 <a href=${a.download_url} download>${a.name}</a> <span class="muted small" title="${a.size.toLocaleString()} bytes">${byteSize(a.size)} · sha256 ${a.sha256.slice(0, 12)}…</span></li>`)}</ul>` : ''}
             </details>
           </div>
+          <kiln-job-notifications .jobId=${j.id} .status=${j.status}></kiln-job-notifications>
         </div>
         <div class="panel" @job-events=${this.onJobEvents}><kiln-event-stream .jobId=${j.id}></kiln-event-stream></div>
       </div>`;

@@ -44,6 +44,8 @@ import dev.kiln.server.ops.Backups;
 import dev.kiln.server.ops.Pins;
 import dev.kiln.server.ops.Readiness;
 import dev.kiln.server.ops.Retention;
+import dev.kiln.server.notify.Notifications;
+import dev.kiln.server.http.NotificationsApi;
 import dev.kiln.server.scheduler.Dispatcher;
 import dev.kiln.server.scheduler.DurationStats;
 import dev.kiln.server.scheduler.JobQueue;
@@ -92,6 +94,9 @@ public final class KilnServer implements AutoCloseable {
     private io.javalin.Javalin metricsListener;
     private final ArtifactFiles artifactFiles;
     private final Retention retention;
+    private final Notifications notifications;
+    /** Where the dashboard is, for links in notifications: the configured port until the server listens. */
+    private volatile String publicBaseUrl;
     private final FinishedJobCache finishedJobs = new FinishedJobCache(10_000);
     /** The retention pass, on a thread of its own: a long pass never delays the fleet's timers. */
     private final ScheduledExecutorService retentionTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-retention"));
@@ -111,6 +116,9 @@ public final class KilnServer implements AutoCloseable {
                 SESSION_SWEEP.toMillis(), SESSION_SWEEP.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         this.signInCodes = new SignInCodes(store, tokens);
         var hub = new LiveHub(bus);
+        // before anything appends an event (recovery does): every event's deliveries commit with it
+        this.publicBaseUrl = "http://" + hostForUri(config.bind()) + ":" + config.port();
+        this.notifications = new Notifications(store, bus, () -> publicBaseUrl, config.notifications());
 
         var lock = new EngineLock();
         var queue = new JobQueue();
@@ -157,6 +165,7 @@ public final class KilnServer implements AutoCloseable {
                 new GraphApi(graph, PartitionLookup.NOTHING_BUILT, mapper),
                 metricsApi,
                 new AdminApi(retention, new Backups(store, config.dataDir(), retention), readiness),
+                new NotificationsApi(notifications, store, mapper),
                 new FollowUpsApi(new Applications(store, engine, fleet), engine, store, artifactFiles, mapper, finishedJobs,
                         fleetApi),
                 new ReleasesApi(new Releases(store), store, artifactFiles, mapper, finishedJobs)), mapper,
@@ -233,6 +242,8 @@ public final class KilnServer implements AutoCloseable {
         // the first start's sign-in URL carries a one-time code, never the admin token itself
         if (newAdminToken != null) firstSignInCode = signInCodes.issue(tokens.verify(newAdminToken).orElseThrow().tokenId());
         api.start(config.bind(), config.port());
+        publicBaseUrl = baseUrl();
+        notifications.start();
         if (config.retention().limitsAnything()) {
             long every = config.retention().interval().toMillis();
             retentionTimer.scheduleWithFixedDelay(retention::runQuietly, 0, every, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -344,6 +355,7 @@ public final class KilnServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        notifications.close();
         engine.close();
         fleetTimers.shutdownNow();
         store.close();

@@ -3,6 +3,7 @@ package dev.kiln.server;
 import dev.kiln.server.fleet.FleetRegistry;
 import dev.kiln.server.http.AgentLimits;
 import dev.kiln.server.http.TlsConfig;
+import dev.kiln.server.notify.Notifications;
 import dev.kiln.server.ops.RetentionPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +18,7 @@ import java.util.Map;
  * it is read more slowly. {@code graphFile}: the build graph (kiln.yaml) to load and watch, or null for none (a graph
  * may still be put through the API). {@code tls}: HTTPS (h2 by ALPN) on a port of its own beside the plain one, or
  * null. {@code database}: a {@code postgresql://} URL, or null for SQLite in the data dir. {@code retention}: what
- * finished jobs are kept, and for how long.
+ * finished jobs are kept, and for how long. {@code notifications}: how notification deliveries retry.
  */
 public record ServerConfig(
         Path dataDir,
@@ -35,6 +36,7 @@ public record ServerConfig(
         TlsConfig tls,
         String database,
         RetentionPolicy retention,
+        Notifications.Settings notifications,
         long maxInputBytes) {
 
     /** The default limit of one input file uploaded with a submit (multipart). */
@@ -44,10 +46,11 @@ public record ServerConfig(
     public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
                         Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads,
                         Duration sessionLifetime, AgentLimits agentLimits, Path graphFile, TlsConfig tls, String database,
-                        RetentionPolicy retention) {
+                        RetentionPolicy retention, Notifications.Settings notifications) {
         this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
-                sessionLifetime, agentLimits, graphFile, tls, database, retention, DEFAULT_MAX_INPUT_BYTES);
+                sessionLifetime, agentLimits, graphFile, tls, database, retention, notifications, DEFAULT_MAX_INPUT_BYTES);
     }
+
 
     public static final FleetRegistry.Timing DEFAULT_TIMING =
             new FleetRegistry.Timing(Duration.ofSeconds(15), Duration.ofSeconds(15));
@@ -57,7 +60,8 @@ public record ServerConfig(
     public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
                         Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads) {
         this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
-                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS, null, null, null, RetentionPolicy.KEEP_EVERYTHING);
+                DEFAULT_SESSION_LIFETIME, AgentLimits.DEFAULTS, null, null, null, RetentionPolicy.KEEP_EVERYTHING,
+                Notifications.Settings.DEFAULTS);
     }
 
     public static ServerConfig defaults(Path dataDir) {
@@ -104,6 +108,10 @@ public record ServerConfig(
         return with(c -> c.retention = policy);
     }
 
+    public ServerConfig withNotifications(Notifications.Settings settings) {
+        return with(c -> c.notifications = settings);
+    }
+
     public ServerConfig withMaxInputBytes(long bytes) {
         return with(c -> c.maxInputBytes = bytes);
     }
@@ -114,7 +122,7 @@ public record ServerConfig(
         change.accept(c);
         return new ServerConfig(c.dataDir, bind, c.port, embeddedAgent, agentName, c.agentCapacity, agentLabels,
                 c.fleetTiming, virtualThreads, c.sessionLifetime, c.agentLimits, c.graphFile, c.tls, c.database, c.retention,
-                c.maxInputBytes);
+                c.notifications, c.maxInputBytes);
     }
 
     /** The settings a {@code with…} method may change. */
@@ -129,6 +137,7 @@ public record ServerConfig(
         TlsConfig tls;
         String database;
         RetentionPolicy retention;
+        Notifications.Settings notifications;
         long maxInputBytes;
 
         Copy(ServerConfig from) {
@@ -142,6 +151,7 @@ public record ServerConfig(
             tls = from.tls;
             database = from.database;
             retention = from.retention;
+            notifications = from.notifications;
             maxInputBytes = from.maxInputBytes;
         }
     }

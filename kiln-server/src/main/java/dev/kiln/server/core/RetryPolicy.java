@@ -67,10 +67,10 @@ public record RetryPolicy(int limit, Set<Integer> onExitCodes, boolean onAnyFail
     }
 
     /** The {@code on} list as the API shows it. */
-    public List<String> onAsWire() {
-        var out = new java.util.ArrayList<String>();
+    public List<Object> onAsWire() {
+        var out = new java.util.ArrayList<Object>();
         if (onAnyFailure) out.add("failure");
-        onExitCodes.stream().sorted().forEach(c -> out.add(String.valueOf(c)));
+        onExitCodes.stream().sorted().forEach(out::add); // numbers, as the API takes them
         if (onTimeout) out.add("timeout");
         if (onAgentLost) out.add("agent_lost");
         return out;

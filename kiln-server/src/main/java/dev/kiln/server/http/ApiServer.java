@@ -29,7 +29,7 @@ public final class ApiServer implements AutoCloseable {
     public record Handlers(Authenticator auth, AuthApi sessions, SessionsApi sessionList, JobsApi jobs, LiveApi live,
                            ArtifactsApi artifacts, FleetApi fleet, AgentSocket agents,
                            InfrastructureApi infrastructure, GraphApi graph, MetricsApi metrics, AdminApi admin,
-                           FollowUpsApi followUps, ReleasesApi releases) {}
+                           NotificationsApi notifications, FollowUpsApi followUps, ReleasesApi releases) {}
 
     private final Javalin app;
     private final LiveApi live;
@@ -144,6 +144,12 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.GET, "/health/ready", Role.PUBLIC, h.admin()::ready);
         route(HandlerType.POST, "/api/v1/admin/prune", Role.ADMIN, h.admin()::prune);
         route(HandlerType.POST, "/api/v1/admin/backup", Role.ADMIN, h.admin()::backup);
+        route(HandlerType.POST, "/api/v1/notifications", Role.ADMIN, h.notifications()::create);
+        route(HandlerType.GET, "/api/v1/notifications", Role.ADMIN, h.notifications()::list);
+        route(HandlerType.DELETE, "/api/v1/notifications/{id}", Role.ADMIN, h.notifications()::delete);
+        route(HandlerType.GET, "/api/v1/notifications/{id}/deliveries", Role.ADMIN, h.notifications()::deliveries);
+        route(HandlerType.POST, "/api/v1/notifications/{id}/test", Role.ADMIN, h.notifications()::test);
+        route(HandlerType.GET, "/api/v1/jobs/{id}/notifications", Role.VIEWER, h.notifications()::ofJob);
         route(HandlerType.GET, "/metrics", Role.VIEWER, h.metrics()::scrape);
         route(HandlerType.GET, "/api/openapi.json", Role.PUBLIC, ctx -> openApi.openApi(ctx));
         route(HandlerType.GET, "/api/docs", Role.PUBLIC, ctx -> openApi.docs(ctx));

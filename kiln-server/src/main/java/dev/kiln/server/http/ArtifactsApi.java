@@ -35,7 +35,8 @@ public final class ArtifactsApi {
     /** {@code PUT /api/v1/agent/jobs/{id}/attempts/{attempt}/artifacts?name=dist/app.jar}, body = the file. */
     void upload(Context ctx) {
         // the engine's view, not the store's: the agent may upload before its assignment has committed
-        Job job = engine.current(JobRefs.job(store, ctx).id()).orElseThrow();
+        // (the job's own row may not have committed yet either: a job that ends within a group commit uploads first)
+        Job job = engine.current(JobRefs.id(store, ctx)).orElseThrow(() -> JobRefs.notFound(ctx.pathParam("id")));
         long attemptParam = Requests.longParam(ctx, "attempt", -1, 1, Integer.MAX_VALUE);
         if (attemptParam < 1) throw ApiException.badRequest("query parameter 'attempt' is required");
         int attempt = (int) attemptParam;

@@ -27,7 +27,10 @@ final class ErrorResponses {
 
     static void install(Javalin app) {
         app.exception(ValidationException.class, (e, ctx) -> problem(ctx,
-                new Problem("https://kiln.dev/problems/validation", "Invalid job", 400, e.getMessage(), ctx.path(), e.errors())));
+                new Problem("https://kiln.dev/problems/validation",
+                        // the one other body that is validated field by field is a notification subscription
+                        ctx.path().startsWith("/api/v1/notifications") ? "Invalid subscription" : "Invalid job", 400,
+                        e.getMessage(), ctx.path(), e.errors())));
         app.exception(GraphFileException.class, (e, ctx) -> problem(ctx,
                 new Problem("https://kiln.dev/problems/graph", "Invalid build graph", 400, e.getMessage(), ctx.path(), e.errors())));
         app.exception(PlanException.class, (e, ctx) -> problem(ctx,

@@ -140,7 +140,7 @@ public final class JobsApi {
     }
 
     /** A log retention deleted is gone for good (410), not empty: a client must not take it for a silent job. */
-    private void requireLog(Job job) {
+    static void requireLog(Store store, Job job) {
         store.logsPrunedAt(job.id()).ifPresent(at -> {
             throw new ApiException(410, "Gone", "the log of job " + job.id() + " was deleted by retention (--retain-logs) at "
                     + at + "; the job's record, events and artifacts remain");
@@ -149,7 +149,7 @@ public final class JobsApi {
 
     void logs(Context ctx) {
         Job job = job(ctx);
-        requireLog(job);
+        requireLog(store, job);
         int attempt = attempt(ctx, job);
         long after = Requests.longParam(ctx, "after", 0, 0, Long.MAX_VALUE);
         int limit = (int) Requests.longParam(ctx, "limit", 1000, 1, MAX_LOG_PAGE);
@@ -173,7 +173,7 @@ public final class JobsApi {
 
     void rawLogs(Context ctx) {
         Job job = job(ctx);
-        requireLog(job);
+        requireLog(store, job);
         int attempt = attempt(ctx, job);
         boolean timestamps = "true".equals(ctx.queryParam("timestamps"));
         ctx.contentType("text/plain; charset=utf-8");

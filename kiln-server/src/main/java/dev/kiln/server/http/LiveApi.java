@@ -110,6 +110,7 @@ public final class LiveApi implements AutoCloseable {
     /** {@code GET /api/v1/jobs/{id}/logs/stream?attempt=&after=}: lines in batches, then {@code end}. */
     void logStream(Context ctx) throws IOException, InterruptedException {
         Job job = JobRefs.job(store, ctx);
+        JobsApi.requireLog(store, job);
         long after = cursor(ctx, "after").orElse(0);
         int attempt = (int) Requests.longParam(ctx, "attempt", 0, 0, Integer.MAX_VALUE);
         if (attempt > Math.max(1, job.attempt())) throw new dev.kiln.server.core.NotFoundException("job " + job.id() + " has no attempt " + attempt);

@@ -124,6 +124,7 @@ final class Views {
                 "backoff_seconds", s.retry().backoffSeconds()));
         m.put("artifacts", s.artifacts());
         m.put("service", s.service());
+        m.put("notify", s.notifyTargets().stream().map(t -> Map.of("url", t.url(), "on", t.on())).toList());
         m.put("apply", s.apply() == null ? null : Map.of("command", s.apply().command(), "type", s.apply().type(),
                 "labels", s.apply().labels()));
         // the files placed in the workspace before the command (uploads, or the applied plan's artifacts)

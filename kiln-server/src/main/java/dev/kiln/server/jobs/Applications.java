@@ -91,7 +91,7 @@ public final class Applications {
 
     /**
      * The apply job: the declared command, type and labels; the plan's source at the commit the plan checked out (so
-     * a branch that moved on since does not change what is applied), env and secrets; no retry.
+     * a branch that moved on since does not change what is applied), env, secrets and webhooks; no retry.
      */
     static JobSpec applySpec(Job plan, String serverId, Map<String, String> secrets, List<FileRef> inputs, String commit) {
         JobSpec s = plan.spec();
@@ -99,7 +99,7 @@ public final class Applications {
         String name = "apply " + s.name();
         return new JobSpec(name.length() > 200 ? name.substring(0, 200) : name, a.type(), a.command(),
                 s.sourceRepository(), s.branch(), commit != null ? commit : s.commitHash(), null, serverId, a.labels(), s.env(), secrets,
-                s.priority(), s.timeoutSeconds(), s.cancelGraceSeconds(), RetryPolicy.NONE, List.of(), false, null,
-                plan.id(), inputs);
+                s.priority(), s.timeoutSeconds(), s.cancelGraceSeconds(), RetryPolicy.NONE, List.of(), false,
+                s.notifyTargets(), null, plan.id(), inputs);
     }
 }

@@ -4,6 +4,7 @@ import dev.kiln.server.core.ValidationException;
 import dev.kiln.server.core.RetryPolicy;
 import dev.kiln.server.core.JobSpec;
 import dev.kiln.server.core.ApplySpec;
+import dev.kiln.server.core.NotifyTarget;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -50,7 +51,8 @@ public final class JobSpecParser {
 
     private static final Set<String> FIELDS = Set.of("name", "type", "command", "source_repository", "branch",
             "commit_hash", "target_architecture", "server_id", "labels", "env", "secrets", "priority",
-            "timeout_seconds", "cancel_grace_seconds", "retry", "artifacts", "service", "apply");
+            "timeout_seconds", "cancel_grace_seconds", "retry", "artifacts", "service", "notify", "apply");
+    public static final int MAX_NOTIFY_TARGETS = 10;
 
     private static final Set<String> APPLY_FIELDS = Set.of("command", "type", "labels");
 
@@ -118,11 +120,12 @@ public final class JobSpecParser {
         List<String> artifacts = stringList(obj, "artifacts", 100, 1024);
         boolean service = bool(obj, "service");
         ApplySpec apply = apply(obj.get("apply"));
+        List<NotifyTarget> notify = notify(obj.get("notify"));
 
         if (!errors.isEmpty()) throw new ValidationException(errors);
         return new JobSpec(name != null ? name : defaultName(command, repo), type != null ? type : "build", command, repo,
                 branch, commit, arch, serverId, labels, env, secrets, (int) priority, timeout, (int) grace, retry,
-                artifacts, service, apply, null, null);
+                artifacts, service, notify, apply, null, null);
     }
 
     /** {@code apply}: what applying this job once it succeeded runs (POST /api/v1/jobs/{id}/apply). */
@@ -157,6 +160,48 @@ public final class JobSpecParser {
             errors.set(i, new ValidationException.FieldError(prefix + e.field(), e.message()));
         }
         return value;
+    }
+
+    /** {@code notify: [{"url": …, "on": ["job.failed", …]}]}: where this job's own notifications go. */
+    private List<NotifyTarget> notify(JsonNode n) {
+        if (n == null || n.isNull()) return List.of();
+        if (!n.isArray()) {
+            error("notify", "must be a list of {\"url\": …, \"on\": [events]}, not " + describe(n));
+            return List.of();
+        }
+        if (n.size() > MAX_NOTIFY_TARGETS) {
+            error("notify", "has " + n.size() + " targets, at most " + MAX_NOTIFY_TARGETS);
+            return List.of();
+        }
+        var out = new ArrayList<NotifyTarget>();
+        for (int i = 0; i < n.size(); i++) {
+            String at = "notify[" + i + "]";
+            JsonNode t = n.get(i);
+            if (!t.isObject()) {
+                error(at, "must be an object {\"url\": …, \"on\": [events]}, not " + describe(t));
+                continue;
+            }
+            t.fieldNames().forEachRemaining(f -> {
+                if (!f.equals("url") && !f.equals("on")) error(at + "." + f, "unknown field; known fields are on, url");
+            });
+            JsonNode url = t.get("url");
+            String urlProblem = NotifyTarget.urlProblem(url != null && url.isTextual() ? url.textValue() : null);
+            if (urlProblem != null) error(at + ".url", urlProblem);
+            JsonNode on = t.get("on");
+            var events = new ArrayList<String>();
+            if (on == null || !on.isArray() || on.isEmpty()) {
+                error(at + ".on", "must be a non-empty list of events: " + String.join(", ", NotifyTarget.EVENTS));
+            } else {
+                for (int k = 0; k < on.size(); k++) {
+                    String event = on.get(k).isTextual() ? on.get(k).textValue() : describe(on.get(k));
+                    String problem = NotifyTarget.eventProblem(event);
+                    if (problem != null) error(at + ".on[" + k + "]", problem);
+                    else if (!events.contains(event)) events.add(event);
+                }
+            }
+            if (urlProblem == null && !events.isEmpty()) out.add(new NotifyTarget(url.textValue(), events));
+        }
+        return out;
     }
 
     private static String defaultName(String command, String repo) {

@@ -126,6 +126,27 @@ public interface Store extends AutoCloseable {
      */
     void backupTo(java.nio.file.Path dir);
 
+    /**
+     * From now on, every event appended is shown to {@code outbox} and the deliveries it returns are written in the
+     * event's transaction (see {@link Outbox}). {@link Outbox#NONE} until set.
+     */
+    void useOutbox(Outbox outbox);
+
+    /** Every notification subscription, oldest first, with its secret in clear (for signing). */
+    List<NotificationSubscription> notificationSubscriptions();
+
+    /** The newest {@code limit} deliveries of a subscription, newest first: its delivery log. */
+    List<NotificationDelivery> subscriptionDeliveries(String subscriptionId, int limit);
+
+    /** The newest {@code limit} deliveries about a job (of subscriptions and of its own targets), newest first. */
+    List<NotificationDelivery> jobDeliveries(String jobId, int limit);
+
+    /** Pending deliveries due at {@code now}, the longest due first, at most {@code limit}. */
+    List<NotificationDelivery> dueDeliveries(java.time.Instant now, int limit);
+
+    /** When the next pending delivery is due (maybe in the past); empty when none is pending. */
+    Optional<java.time.Instant> nextDeliveryDue();
+
     /** Whether the store answers and its schema is current: what readiness reports. */
     StoreHealth health();
 

@@ -60,8 +60,9 @@ public interface StoreTx {
     boolean bindTokenToAgent(String tokenId, String agentId);
 
     /**
-     * Deletes a job and all it holds: attempts, log, events, labels, artifact and input rows. Returns the contents
-     * (SHA-256) no artifact, input or release row points to any more, whose files may now go.
+     * Deletes a job and all it holds: attempts, log, events, labels, artifact and input rows, the notifications about
+     * it that were sent or given up (pending ones are still sent). Returns the contents (SHA-256) no artifact, input or
+     * release row points to any more, whose files may now go.
      */
     List<String> deleteJob(String jobId);
 
@@ -70,4 +71,16 @@ public interface StoreTx {
 
     /** Deletes every log chunk of a job and records that its log was pruned at {@code at}; returns the chunks deleted. */
     int deleteLogs(String jobId, java.time.Instant at);
+
+    /** Stores a notification subscription (its secret sealed). */
+    void insertSubscription(NotificationSubscription subscription);
+
+    /** Deletes a subscription and its delivery log (pending deliveries included); false when there is none. */
+    boolean deleteSubscription(String id);
+
+    /** Adds a delivery to the outbox. */
+    void insertDelivery(NotificationDelivery delivery);
+
+    /** Records an attempt's outcome; false when the delivery is gone (its subscription was deleted meanwhile). */
+    boolean recordDeliveryAttempt(NotificationDelivery.Attempt attempt);
 }

@@ -132,7 +132,8 @@ class OpenApiIT {
         admin.awaitStatus(done, Duration.ofSeconds(30), "succeeded");
         // jobs no agent can take (arm64): they stay queued, with a position and a waiting reason
         String queued = id(check("POST", "/api/v1/jobs", admin.post("/api/v1/jobs",
-                Map.of("command", "true", "target_architecture", "arm64", "labels", Map.of("zone", "a")))));
+                Map.of("command", "true", "target_architecture", "arm64", "labels", Map.of("zone", "a"),
+                        "notify", List.of(Map.of("url", "http://127.0.0.1:9/hook", "on", List.of("job.cancelled")))))));
         String seedQueued = id(check("POST", "/api/v1/infrastructure/build-jobs", admin.post("/api/v1/infrastructure/build-jobs",
                 Map.of("source_repository", "https://example.com/app.git", "branch", "main", "commit_hash", "abcdef12",
                         "target_architecture", "arm64", "server_id", "auto"))));
@@ -196,6 +197,15 @@ class OpenApiIT {
         check("GET", "/api/openapi.json", anonymous.get("/api/openapi.json"));
         check("GET", "/api/docs", anonymous.get("/api/docs"));
 
+        // notifications: a subscription to a closed port (its deliveries fail and wait), its log, a test; bad input
+        String hooks = "/api/v1/notifications";
+        String sub = id(check("POST", hooks, admin.post(hooks, Map.of("url", "http://127.0.0.1:9/hook",
+                "events", List.of("job.failed", "job.cancelled"), "filters", Map.of("labels", Map.of("zone", "a")), "format", "slack"))));
+        check("GET", hooks, admin.get(hooks));
+        check("POST", hooks + "/{id}/test", admin.post(hooks + "/" + sub + "/test", ""));
+        check("GET", hooks + "/{id}/deliveries", admin.get(hooks + "/" + sub + "/deliveries"));
+        check("POST", hooks, admin.post(hooks, Map.of("url", "ftp://example.com", "events", List.of("job.exploded"))));
+
         // errors are problem+json as documented: 400, 401, 404, 409
         check("POST", "/api/v1/jobs", admin.post("/api/v1/jobs", Map.of("command", "true", "priority", "high")));
         check("GET", "/api/v1/jobs", anonymous.get("/api/v1/jobs"));
@@ -203,6 +213,11 @@ class OpenApiIT {
         check("POST", "/api/v1/jobs/{id}/cancel", admin.post(jobs + done + "/cancel", ""));
         check("POST", "/api/v1/jobs/{id}/cancel", admin.post(jobs + queued + "/cancel", ""));
         check("PUT", "/api/v1/jobs/{id}/cancel", admin.send("PUT", jobs + queued + "/cancel", null, null));
+        // the cancelled job's own target and the subscription each got a delivery (their sends fail: port 9)
+        assertThat(check("GET", "/api/v1/jobs/{id}/notifications", admin.get(jobs + queued + "/notifications"))
+                .json().get("deliveries")).hasSize(2);
+        check("DELETE", hooks + "/{id}", admin.send("DELETE", hooks + "/" + sub, null, null));
+        check("GET", hooks + "/{id}/deliveries", admin.get(hooks + "/" + sub + "/deliveries"));
         check("GET", "/api/v1/jobs/{id}/events", admin.get(jobs + done + "/events?after=1&last=5"));
         check("GET", "/api/v1/stream", admin.get("/api/v1/stream?since=yesterday"));
         assertThat(check("GET", "/api/v1/jobs/{id}", admin.get(jobs + done.substring(0, 5))).status()).isEqualTo(400);

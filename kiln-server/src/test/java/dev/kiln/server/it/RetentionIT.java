@@ -55,6 +55,9 @@ class RetentionIT {
             assertThat(logs.contentType()).startsWith("application/problem+json");
             assertThat(logs.json().get("detail").asText()).contains("deleted by retention");
             assertThat(api.get("/api/v1/jobs/" + done + "/logs.txt").status()).isEqualTo(410);
+            var stream = api.get("/api/v1/jobs/" + done + "/logs/stream"); // not an empty stream that looks like a silent job
+            assertThat(stream.status()).isEqualTo(410);
+            assertThat(stream.contentType()).startsWith("application/problem+json");
             assertThat(api.job(done).get("status").asText()).isEqualTo("succeeded");
 
             assertThat(api.job(active).get("status").asText()).isEqualTo("running");

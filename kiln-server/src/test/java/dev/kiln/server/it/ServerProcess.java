@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.kiln.server.KilnServer;
 import dev.kiln.server.ServerConfig;
 import dev.kiln.server.fleet.FleetRegistry;
+import dev.kiln.server.notify.Notifications;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A Kiln server in a JVM of its own, so a test can kill it with SIGKILL. Arguments: data dir, embedded agent capacity
- * (0 = no embedded agent), and optionally seconds until a gone agent's jobs are lost, heartbeat timeout, port. Writes its port to {@code <data dir>/port} once it listens.
+ * (0 = no embedded agent), and optionally seconds until a gone agent's jobs are lost, heartbeat timeout, port, the
+ * notification retries' first backoff (seconds). Writes its port to {@code <data dir>/port} once it listens.
  */
 public final class ServerProcess {
     public static void main(String[] args) throws Exception {
@@ -26,8 +28,10 @@ public final class ServerProcess {
         int lostAfter = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         int heartbeat = args.length > 3 ? Integer.parseInt(args[3]) : 6;
         int port = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+        int notifyBackoff = args.length > 5 ? Integer.parseInt(args[5]) : Notifications.Settings.DEFAULTS.backoffSeconds();
         var config = new ServerConfig(dataDir, "127.0.0.1", port, capacity > 0, "embedded", capacity, Map.of(),
-                new FleetRegistry.Timing(Duration.ofSeconds(lostAfter), Duration.ofSeconds(heartbeat)), true);
+                new FleetRegistry.Timing(Duration.ofSeconds(lostAfter), Duration.ofSeconds(heartbeat)), true)
+                .withNotifications(new Notifications.Settings(notifyBackoff, Notifications.GIVE_UP_AFTER, Notifications.TIMEOUT));
         KilnServer server = KilnServer.start(config, new TestEmbeddedAgent());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         Path tmp = dataDir.resolve("port.tmp");
@@ -43,15 +47,22 @@ public final class ServerProcess {
 
     public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port)
             throws IOException, InterruptedException {
-        return launch(dataDir, capacity, lostAfter, heartbeat, port, List.of());
+        return launch(dataDir, capacity, lostAfter, heartbeat, port, Notifications.Settings.DEFAULTS.backoffSeconds());
     }
 
     /** With these JVM options (e.g. {@code -Xmx96m}, to show that something does not grow with the data). */
     public static Handle launch(Path dataDir, int capacity, List<String> jvmOptions) throws IOException, InterruptedException {
-        return launch(dataDir, capacity, 3, 6, 0, jvmOptions);
+        return launch(dataDir, capacity, 3, 6, 0, Notifications.Settings.DEFAULTS.backoffSeconds(), jvmOptions);
     }
 
-    public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, List<String> jvmOptions)
+    /** {@code notifyBackoff}: the first retry's least wait for notification deliveries, in seconds. */
+    public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, int notifyBackoff)
+            throws IOException, InterruptedException {
+        return launch(dataDir, capacity, lostAfter, heartbeat, port, notifyBackoff, List.of());
+    }
+
+    public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, int notifyBackoff,
+                                List<String> jvmOptions)
             throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
         Files.deleteIfExists(dataDir.resolve("port"));
@@ -60,7 +71,8 @@ public final class ServerProcess {
         List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", cp, ServerProcess.class.getName(), dataDir.toString(),
-                Integer.toString(capacity), Integer.toString(lostAfter), Integer.toString(heartbeat), Integer.toString(port)));
+                Integer.toString(capacity), Integer.toString(lostAfter), Integer.toString(heartbeat), Integer.toString(port),
+                Integer.toString(notifyBackoff)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("server-" + System.nanoTime() + ".log").toFile()).start();
         try {

@@ -155,6 +155,23 @@ class JobSpecParserTest {
     }
 
     @Test
+    void notifyTargetsAreParsedAndEveryProblemNamedAtItsPlace() throws Exception {
+        JobSpec s = parse("""
+                {"command": "make", "notify": [{"url": "https://hooks.example.com/a", "on": ["job.failed", "job.failed", "job.succeeded"]}]}""");
+        assertThat(s.notifyTargets()).containsExactly(new dev.kiln.server.core.NotifyTarget("https://hooks.example.com/a",
+                java.util.List.of("job.failed", "job.succeeded")));
+        assertThat(parse("{\"command\": \"make\"}").notifyTargets()).isEmpty();
+        assertThatThrownBy(() -> parse("""
+                {"command": "make", "notify": [{"url": "file:///etc/passwd", "on": []}, {"url": "http://h", "on": ["job.done"], "secret": "x"}, 3]}"""))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(ValidationException.FieldError::field)
+                        .containsExactlyInAnyOrder("notify[0].url", "notify[0].on", "notify[1].on[0]", "notify[1].secret", "notify[2]"));
+        assertThatThrownBy(() -> parse("{\"command\": \"make\", \"notify\": {\"url\": \"http://h\"}}"))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(ValidationException.FieldError::field).containsExactly("notify"));
+    }
+
+    @Test
     void applyDeclaresWhatApplyingRunsWithTypeDeployByDefault() throws Exception {
         JobSpec s = parse("""
                 {"command": "terraform plan -out plan.tfplan", "type": "plan",

@@ -18,7 +18,7 @@ public interface FollowUpsContract extends StoreFixture {
     private JobSpec applying(String planId, List<FileRef> inputs) {
         JobSpec s = spec("apply");
         return new JobSpec(s.name(), "deploy", s.command(), null, null, null, null, null, s.labels(), s.env(), s.secrets(),
-                0, 60, 10, null, List.of(), false, null, planId, inputs);
+                0, 60, 10, null, List.of(), false, List.of(), null, planId, inputs);
     }
 
     private Job succeeded(Job job) {

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class StoreContractTest implements JobsContract, JobListingContract, AttemptsAndLogsContract,
         EventsContract, AgentsArtifactsTokensContract, SessionsContract, WritesContract, RetentionContract,
-        FollowUpsContract {
+        NotificationsContract, FollowUpsContract {
 
     /** Method of Store or StoreTx → the contract tests that cover it. */
     public static final Map<String, List<String>> COVERAGE = Map.ofEntries(
@@ -91,9 +91,23 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("Store.backupTo", List.of("backupToWritesASnapshotAStoreOpensWithTheSameData")),
             entry("Store.health", List.of("aFreshStoreIsReachableAndMigrated")),
             entry("StoreTx.deleteJob", List.of("deleteJobRemovesAllItHoldsAndNamesTheContentsNoRowPointsTo",
+                    "deletingAJobTakesTheDeliveriesAboutItThatAreDoneButSendsThePendingOnes",
                     "dataBytesFollowTheDataAndReclaimingSpaceKeepsWhatRemains")),
             entry("StoreTx.deleteArtifacts", List.of("deleteArtifactsRemovesTheRowsOnlyAndKeepsSharedContents")),
             entry("StoreTx.deleteLogs", List.of("deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")),
+            entry("Store.useOutbox", List.of("theOutboxWritesDeliveriesInTheTransactionOfTheirEventSeeingTheJobAsWritten")),
+            entry("Store.notificationSubscriptions", List.of("subscriptionsRoundTripWithTheirSecretAndDeletingOneTakesItsDeliveries")),
+            entry("Store.subscriptionDeliveries", List.of("subscriptionsRoundTripWithTheirSecretAndDeletingOneTakesItsDeliveries")),
+            entry("Store.jobDeliveries", List.of("theOutboxWritesDeliveriesInTheTransactionOfTheirEventSeeingTheJobAsWritten",
+                    "dueDeliveriesArePendingOnesDueSoonestFirstAndAttemptsMoveThem")),
+            entry("Store.dueDeliveries", List.of("dueDeliveriesArePendingOnesDueSoonestFirstAndAttemptsMoveThem",
+                    "subscriptionsRoundTripWithTheirSecretAndDeletingOneTakesItsDeliveries")),
+            entry("Store.nextDeliveryDue", List.of("dueDeliveriesArePendingOnesDueSoonestFirstAndAttemptsMoveThem")),
+            entry("StoreTx.insertSubscription", List.of("subscriptionsRoundTripWithTheirSecretAndDeletingOneTakesItsDeliveries")),
+            entry("StoreTx.deleteSubscription", List.of("subscriptionsRoundTripWithTheirSecretAndDeletingOneTakesItsDeliveries")),
+            entry("StoreTx.insertDelivery", List.of("theOutboxWritesDeliveriesInTheTransactionOfTheirEventSeeingTheJobAsWritten",
+                    "dueDeliveriesArePendingOnesDueSoonestFirstAndAttemptsMoveThem")),
+            entry("StoreTx.recordDeliveryAttempt", List.of("dueDeliveriesArePendingOnesDueSoonestFirstAndAttemptsMoveThem")),
             entry("Store.jobsApplying", List.of("jobsApplyingAJobAreFoundOldestFirstAndTheSpecKeepsWhatItApplies")),
             entry("Store.newestSucceeded", List.of("theNewestSucceededJobOfATypeAndNameIsFound")),
             entry("Store.releases", List.of("releasesRoundTripNewestFirstAndAreUniqueByVersionAndByJobUnderAName")),

@@ -58,6 +58,13 @@ final class GroupCommitWriter implements AutoCloseable {
         this.thread.start();
     }
 
+    /** Asked for the deliveries of every event appended (see {@link dev.kiln.server.store.Outbox}). */
+    private volatile dev.kiln.server.store.Outbox outbox = dev.kiln.server.store.Outbox.NONE;
+
+    void useOutbox(dev.kiln.server.store.Outbox newOutbox) {
+        this.outbox = newOutbox;
+    }
+
     <T> CompletableFuture<T> submit(Function<StoreTx, T> work) {
         var future = new CompletableFuture<T>();
         if (closed) {
@@ -118,7 +125,7 @@ final class GroupCommitWriter implements AutoCloseable {
         try {
             handle.begin();
             for (Task<?> task : batch) {
-                var tx = new SqlTx(writes, secrets);
+                var tx = new SqlTx(writes, secrets, outbox);
                 writes.execute("SAVEPOINT w");
                 try {
                     Object result = task.work().apply(tx);

@@ -191,4 +191,25 @@ final class Rows {
         return new dev.kiln.server.core.SessionRecord(rs.getString("id"), rs.getString("hash"), rs.getString("token_id"),
                 instant(rs, "created_at"), instant(rs, "last_seen_at"), instant(rs, "expires_at"), instant(rs, "revoked_at"));
     }
+
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+    private static final TypeReference<dev.kiln.server.store.NotificationSubscription.Filters> FILTERS = new TypeReference<>() {};
+
+    /** A subscription row; {@code secret} is the column already opened (the caller holds the cipher). */
+    static dev.kiln.server.store.NotificationSubscription subscription(ResultSet rs, String secret) throws SQLException {
+        String filters = rs.getString("filters");
+        return new dev.kiln.server.store.NotificationSubscription(rs.getString("id"), rs.getString("url"),
+                fromJson(rs.getString("events"), STRINGS), filters == null ? null : fromJson(filters, FILTERS),
+                rs.getString("format"), secret, instant(rs, "created_at"));
+    }
+
+    static dev.kiln.server.store.NotificationDelivery delivery(ResultSet rs, StatementContext ctx) throws SQLException {
+        long ms = rs.getLong("duration_ms");
+        Long duration = rs.wasNull() ? null : ms;
+        return new dev.kiln.server.store.NotificationDelivery(rs.getLong("seq"), rs.getString("id"),
+                rs.getString("subscription_id"), rs.getString("job_id"), rs.getString("url"), rs.getString("event"),
+                rs.getString("body"), rs.getString("status"), rs.getInt("attempts"), instant(rs, "next_attempt_at"),
+                instant(rs, "created_at"), instant(rs, "last_attempt_at"), integer(rs, "status_code"), duration,
+                rs.getString("error"));
+    }
 }

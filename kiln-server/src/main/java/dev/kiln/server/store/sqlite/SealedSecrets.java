@@ -44,4 +44,13 @@ final class SealedSecrets {
         sample.ifPresent(s -> fromColumn(s.getKey(), s.getValue()));
         cipher.key();
     }
+
+    /** One value (a notification subscription's signing secret), sealed and bound to what it belongs to. */
+    String sealValue(String value, String boundTo) {
+        return cipher.seal(value, boundTo);
+    }
+
+    String openValue(String column, String boundTo) {
+        return cipher.open(column, boundTo);
+    }
 }

@@ -1,6 +1,10 @@
 package dev.kiln.server.store.sqlite;
 
+import dev.kiln.server.store.NotificationDelivery;
+import dev.kiln.server.store.NotificationSubscription;
+import dev.kiln.server.store.Outbox;
 import dev.kiln.server.store.StoreTx;
+import org.slf4j.LoggerFactory;
 import dev.kiln.server.core.AgentRecord;
 import dev.kiln.protocol.LogLine;
 import dev.kiln.server.events.Clock;
@@ -19,10 +23,14 @@ final class SqlTx implements StoreTx {
     private final WriterSql w;
     private final SealedSecrets secrets;
     private final List<Event> events = new ArrayList<>();
+    private final Outbox outbox;
+    /** The jobs this transaction wrote, by id: what the outbox sees beside an event about one of them. */
+    private final Map<String, Job> jobsWritten = new HashMap<>();
 
-    SqlTx(WriterSql w, SealedSecrets secrets) {
+    SqlTx(WriterSql w, SealedSecrets secrets, Outbox outbox) {
         this.w = w;
         this.secrets = secrets;
+        this.outbox = outbox;
     }
 
     /** Named parameters, nulls allowed: {@code params("id", id, "name", name)}. */
@@ -59,7 +67,9 @@ final class SqlTx implements StoreTx {
             w.update("INSERT INTO job_labels (job_seq, key, value) VALUES (:seq, :key, :value)",
                     params("seq", seq, "key", label.getKey(), "value", label.getValue()));
         }
-        return job.withSeq(seq);
+        Job stored = job.withSeq(seq);
+        jobsWritten.put(job.id(), stored);
+        return stored;
     }
 
     @Override
@@ -72,6 +82,7 @@ final class SqlTx implements StoreTx {
                   error = :error, outputs = :outputs, not_before = :not_before
                 WHERE id = :id""", p);
         if (n != 1) throw new IllegalStateException("no job " + job.id() + " to update");
+        jobsWritten.put(job.id(), job);
     }
 
     @Override
@@ -101,7 +112,63 @@ final class SqlTx implements StoreTx {
                         "data", draft.data().isEmpty() ? null : Rows.toJson(draft.data())));
         Event e = draft.withId(id);
         events.add(e);
+        writeDeliveries(e);
         return e;
+    }
+
+    /**
+     * The outbox's deliveries for an event, in this transaction. A fault of the notification rule must not fail the
+     * state change that caused the event: it is logged and the event goes without notifications.
+     */
+    private void writeDeliveries(Event e) {
+        List<NotificationDelivery> deliveries;
+        try {
+            deliveries = outbox.deliveriesFor(e, e.jobId() == null ? null : jobsWritten.get(e.jobId()));
+        } catch (RuntimeException fault) {
+            LoggerFactory.getLogger(SqlTx.class).error("notifications for event {} ({}) failed", e.id(), e.kind(), fault);
+            return;
+        }
+        deliveries.forEach(this::insertDelivery);
+    }
+
+    @Override
+    public void insertSubscription(NotificationSubscription s) {
+        w.update("""
+                INSERT INTO notification_subscriptions (id, url, events, filters, format, secret, created_at)
+                VALUES (:id, :url, :events, :filters, :format, :secret, :created)""",
+                params("id", s.id(), "url", s.url(), "events", Rows.toJson(s.events()),
+                        "filters", Rows.toJson(s.filters()), "format", s.format(),
+                        "secret", secrets.sealValue(s.secret(), s.id()), "created", Clock.toNs(s.createdAt())));
+    }
+
+    @Override
+    public boolean deleteSubscription(String id) {
+        var p = params("id", id);
+        w.update("DELETE FROM notification_deliveries WHERE subscription_id = :id", p);
+        return w.update("DELETE FROM notification_subscriptions WHERE id = :id", p) == 1;
+    }
+
+    @Override
+    public void insertDelivery(NotificationDelivery d) {
+        w.update("""
+                INSERT INTO notification_deliveries (id, subscription_id, job_id, url, event, body, status, attempts,
+                  next_attempt_at, created_at)
+                VALUES (:id, :sub, :job, :url, :event, :body, :status, :attempts, :next, :created)""",
+                params("id", d.id(), "sub", d.subscriptionId(), "job", d.jobId(), "url", d.url(), "event", d.event(),
+                        "body", d.body(), "status", d.status(), "attempts", d.attempts(),
+                        "next", d.nextAttemptAt() == null ? null : Clock.toNs(d.nextAttemptAt()),
+                        "created", Clock.toNs(d.createdAt())));
+    }
+
+    @Override
+    public boolean recordDeliveryAttempt(NotificationDelivery.Attempt a) {
+        return w.update("""
+                UPDATE notification_deliveries SET status = :status, attempts = :attempts, last_attempt_at = :at,
+                  status_code = :code, duration_ms = :ms, error = :error, next_attempt_at = :next
+                WHERE id = :id""",
+                params("id", a.id(), "status", a.status(), "attempts", a.attempts(), "at", Clock.toNs(a.at()),
+                        "code", a.statusCode(), "ms", a.durationMs(), "error", a.error(),
+                        "next", a.nextAttemptAt() == null ? null : Clock.toNs(a.nextAttemptAt()))) == 1;
     }
 
     @Override
@@ -218,6 +285,8 @@ final class SqlTx implements StoreTx {
         w.update("DELETE FROM log_chunks WHERE job_id = :job", p);
         w.update("DELETE FROM attempts WHERE job_id = :job", p);
         w.update("DELETE FROM events WHERE job_id = :job", p);
+        // its notifications' log goes with it; what is still to be sent is sent (the receiver wants the news)
+        w.update("DELETE FROM notification_deliveries WHERE job_id = :job AND status <> 'pending'", p);
         w.update("DELETE FROM job_labels WHERE job_seq = (SELECT seq FROM jobs WHERE id = :job)", p);
         w.update("DELETE FROM jobs WHERE id = :job", p);
         return unreferenced;

@@ -236,6 +236,47 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public void useOutbox(dev.kiln.server.store.Outbox outbox) {
+        writer.useOutbox(outbox);
+    }
+
+    @Override
+    public List<dev.kiln.server.store.NotificationSubscription> notificationSubscriptions() {
+        return readers.withHandle(h -> h.createQuery("SELECT * FROM notification_subscriptions ORDER BY created_at, id")
+                .map((rs, ctx) -> Rows.subscription(rs, secrets.openValue(rs.getString("secret"), rs.getString("id"))))
+                .list());
+    }
+
+    @Override
+    public List<dev.kiln.server.store.NotificationDelivery> subscriptionDeliveries(String subscriptionId, int limit) {
+        return readers.withHandle(h -> h.createQuery(
+                        "SELECT * FROM notification_deliveries WHERE subscription_id = :sub ORDER BY seq DESC LIMIT :limit")
+                .bind("sub", subscriptionId).bind("limit", limit).map(Rows::delivery).list());
+    }
+
+    @Override
+    public List<dev.kiln.server.store.NotificationDelivery> jobDeliveries(String jobId, int limit) {
+        return readers.withHandle(h -> h.createQuery(
+                        "SELECT * FROM notification_deliveries WHERE job_id = :job ORDER BY seq DESC LIMIT :limit")
+                .bind("job", jobId).bind("limit", limit).map(Rows::delivery).list());
+    }
+
+    @Override
+    public List<dev.kiln.server.store.NotificationDelivery> dueDeliveries(java.time.Instant now, int limit) {
+        return readers.withHandle(h -> h.createQuery("""
+                        SELECT * FROM notification_deliveries WHERE status = 'pending' AND next_attempt_at <= :now
+                        ORDER BY next_attempt_at, seq LIMIT :limit""")
+                .bind("now", dev.kiln.server.events.Clock.toNs(now)).bind("limit", limit).map(Rows::delivery).list());
+    }
+
+    @Override
+    public Optional<java.time.Instant> nextDeliveryDue() {
+        return readers.withHandle(h -> h.createQuery(
+                        "SELECT min(next_attempt_at) FROM notification_deliveries WHERE status = 'pending'")
+                .mapTo(Long.class).findOne().map(dev.kiln.server.events.Clock::toInstant));
+    }
+
+    @Override
     public List<dev.kiln.server.core.Artifact> artifacts(String jobId) {
         return readers.withHandle(h -> h.createQuery("SELECT * FROM artifacts WHERE job_id = :job ORDER BY attempt, name")
                 .bind("job", jobId).map(Rows::artifact).list());

@@ -1,4 +1,4 @@
--- Twin of sqlite/V9. Follow-ups of a job (seeds 002, 004). A job made by POST /jobs/{id}/apply names the job it applies; a plan's
+-- Twin of sqlite/V19. Follow-ups of a job (seeds 002, 004). A job made by POST /jobs/{id}/apply names the job it applies; a plan's
 -- apply jobs are found through this index (its "applied_by").
 ALTER TABLE jobs ADD COLUMN applies text;
 CREATE INDEX jobs_by_applies ON jobs (applies) WHERE applies IS NOT NULL;
