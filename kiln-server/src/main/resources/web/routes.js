@@ -6,6 +6,7 @@ import './pages/not-found.js';
 import './pages/notifications.js';
 import './pages/queue.js';
 import './pages/services.js';
+import './pages/releases.js';
 import './pages/submit.js';
 
 /**
@@ -22,6 +23,8 @@ export const ROUTES = [
   { path: '/services', page: 'kiln-services-page', nav: 'Services' },
   { path: '/submit', page: 'kiln-submit-page', nav: 'Submit' },
   { path: '/notifications', page: 'kiln-notifications-page', nav: 'Notifications' },
+  { path: '/releases', page: 'kiln-releases-page', nav: 'Releases' },
+  { path: '/releases/:name/:version', page: 'kiln-release-page' },
   { path: '/login', page: 'kiln-login', public: true },
 ];
 

@@ -4,10 +4,12 @@ import { byteSize, dateTime, shortDuration } from '../lib/format.js';
 import { watchJob } from '../lib/job-watch.js';
 import { navigate } from '../lib/router.js';
 import { CANCELLABLE, TERMINAL } from '../lib/status.js';
+import '../components/apply-button.js';
 import '../components/event-stream.js';
 import '../components/job-notifications.js';
 import '../components/leaderboard.js';
 import '../components/log-viewer.js';
+import '../components/promote-form.js';
 import '../components/status-badge.js';
 import { typeIcon } from '../components/type-icon.js';
 
@@ -157,13 +159,23 @@ class JobPage extends LitElement {
     }
   }
 
-  /** What was asked for, as seed 004's two-column list, to reproduce the job; the exact JSON one click away. */
-  snapshot(config) {
+  /**
+   * What was asked for, as seed 004's two-column list, to reproduce the job: the spec, the commit actually checked
+   * out, the input files with their SHA-256 and downloads; the exact JSON of the spec one click away.
+   */
+  snapshot(j) {
+    const { input_files: inputs, ...config } = j.config;
+    const reproduce = { ...config, checked_out_commit: j.checked_out_commit };
     const toggle = html`<button class="small" data-testid="snapshot-toggle" @click=${() => (this.snapshotAsJson = !this.snapshotAsJson)}>
       ${this.snapshotAsJson ? 'Show as list' : 'Show JSON'}</button>`;
-    if (this.snapshotAsJson) return html`${toggle}<pre class="json" data-testid="snapshot-json">${JSON.stringify(config, null, 2)}</pre>`;
-    return html`${toggle}<dl class="grid2 snapshot" data-testid="snapshot-list">${Object.entries(config).map(([k, v]) => html`
-      <dt class="muted">${k}</dt><dd class="mono">${snapshotValue(v)}</dd>`)}</dl>`;
+    if (this.snapshotAsJson) {
+      return html`${toggle}<pre class="json" data-testid="snapshot-json">${JSON.stringify(j.config, null, 2)}</pre>`;
+    }
+    return html`${toggle}<dl class="grid2 snapshot" data-testid="snapshot-list">${Object.entries(reproduce).map(([k, v]) => html`
+      <dt class="muted">${k}</dt><dd class="mono">${snapshotValue(v)}</dd>`)}
+      <dt class="muted">input_files</dt><dd data-testid="input-files">${inputs?.length ? inputs.map((f) => html`<div>
+        <a href="/api/v1/jobs/${j.id}/inputs/${f.path.split('/').map(encodeURIComponent).join('/')}" download>${f.path}</a>
+        <span class="muted small mono" title="${f.size.toLocaleString()} bytes">${byteSize(f.size)} · sha256 ${f.sha256}</span></div>`) : '—'}</dd></dl>`;
   }
 
   duration(j) {
@@ -186,6 +198,7 @@ class JobPage extends LitElement {
         ${active ? html`<button class="danger" @click=${this.cancel} ?disabled=${this.acting}
           data-testid=${j.service ? 'stop' : 'cancel'}>${j.service ? 'Stop' : 'Cancel'}</button>` : ''}
         ${terminal ? html`<button @click=${this.rerun} ?disabled=${this.acting} data-testid="rerun">Re-run</button>` : ''}
+        ${j.status === 'succeeded' && j.config.apply ? html`<kiln-apply-button .job=${j}></kiln-apply-button>` : ''}
       </div>
       <div class="job-head meta">
         <span title="duration" data-testid="duration">duration ${this.duration(j) || '—'}</span>
@@ -196,7 +209,10 @@ class JobPage extends LitElement {
         <span>agent: ${j.agent_name || '—'}</span>
         <span>created ${dateTime(j.created_at)}</span>
         ${j.rerun_of ? html`<span>re-run of <a href="/jobs/${j.rerun_of}">${j.rerun_of.slice(0, 8)}</a></span>` : ''}
+        ${j.applies ? html`<span data-testid="applies">applies <a href="/jobs/${j.applies}">${j.applies.slice(0, 8)}</a></span>` : ''}
+        ${j.applied_by?.length ? html`<span data-testid="applied-by">applied by ${j.applied_by.map((id, i) => html`${i ? ', ' : ''}<a href="/jobs/${id}">${id.slice(0, 8)}</a>`)}</span>` : ''}
       </div>
+      ${j.status === 'succeeded' ? html`<div class="panel" data-testid="promote-panel"><kiln-promote-form .job=${j}></kiln-promote-form></div>` : ''}
       ${terminal && BANNERS[j.status] ? html`<div class="banner ${j.status}" data-testid="banner">${BANNERS[j.status](j)}</div>` : ''}
       ${this.error ? html`<p class="error-box">${this.error}</p>` : ''}
       ${j.status === 'queued' ? queueReason(this.queueInfo) : ''}
@@ -218,7 +234,7 @@ class JobPage extends LitElement {
                  ['Commit', j.commit_hash || '—'], ['Requirements', Object.entries(j.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '—']]
                 .map(([k, v]) => html`<span class="muted">${k}</span><span class="mono">${v}</span>`)}
             </div></details>
-            <details data-testid="snapshot"><summary>Request snapshot</summary>${this.snapshot(j.config)}</details>
+            <details data-testid="snapshot"><summary>Request snapshot</summary>${this.snapshot(j)}</details>
             <details><summary>Execution metadata</summary>
               <div class="grid2">
                 <span class="muted">Exit code</span><span class="mono">${j.exit_code ?? '—'}</span>

@@ -64,8 +64,9 @@ public final class Agent implements AutoCloseable {
                 jobs::workspaceNames);
         this.link = new ServerLink(config, this::greeting, this::handle, jobs::changed, refused::complete);
         this.heartbeats = new Heartbeats(timer, link::send, this::activeJobs, () -> draining);
+        var http = ServerHttp.of(config.serverUri(), config.token());
         this.services = new RunnerServices(agentId, config.workDir(), link::send, timer, runners,
-                new ArtifactUploader(config.serverUri(), config.token()));
+                new ArtifactUploader(http), new InputDownloader(http));
     }
 
     /**

@@ -1,9 +1,7 @@
 package dev.kiln.agent;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +9,6 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -24,14 +21,10 @@ import java.util.stream.Stream;
  * uploaded under its name with the job's secrets masked (their contents are the job's own business).
  */
 final class ArtifactUploader {
-    private final URI httpBase;
-    private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final ServerHttp http;
 
-    ArtifactUploader(URI serverWsUri, String token) {
-        String scheme = serverWsUri.getScheme().equals("wss") ? "https" : "http";
-        this.httpBase = URI.create(scheme + "://" + serverWsUri.getRawAuthority());
-        this.token = token;
+    ArtifactUploader(ServerHttp http) {
+        this.http = http;
     }
 
     /** Uploads every match; returns the problems (empty when all went well). */
@@ -58,13 +51,11 @@ final class ArtifactUploader {
             try {
                 long size = Files.size(file);
                 system.accept("uploading artifact " + name + " (" + size + " bytes)");
-                var request = HttpRequest.newBuilder(httpBase.resolve("/api/v1/agent/jobs/" + jobId + "/artifacts?attempt="
-                                + attempt + "&name=" + URLEncoder.encode(name, StandardCharsets.UTF_8)))
+                var request = http.request("/api/v1/agent/jobs/" + jobId + "/artifacts?attempt="
+                                + attempt + "&name=" + URLEncoder.encode(name, StandardCharsets.UTF_8))
                         .header("Content-Type", "application/octet-stream")
-                        .timeout(Duration.ofMinutes(30))
                         .PUT(HttpRequest.BodyPublishers.ofFile(file));
-                if (token != null) request.header("Authorization", "Bearer " + token);
-                HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = http.client().send(request.build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() != 201) {
                     problems.add("upload of " + name + " failed: HTTP " + response.statusCode() + " " + response.body());
                 } else {

@@ -75,6 +75,7 @@ final class JobRunner {
             if (!ownBuild && (job.command() == null || job.command().isBlank())) throw new StartFailure("the assignment has no command to run");
             WorkspacePreparation.prepare(paths, log);
             String commit = job.sourceRepository() != null ? new GitCheckout(job, paths.workspace(), log).run() : null;
+            placeInputs();
             // no command: the repository's own build definition, found in the checkout
             String command = ownBuild
                     ? BuildDefinition.command(paths.workspace(), job.sourceRepository() + "@" + commit, log) : job.command();
@@ -82,7 +83,7 @@ final class JobRunner {
             stop.throwIfStopped();
             log.system("starting: " + ProcessLauncher.summary(command));
             Process p = stop.start(ProcessLauncher.builder(job, command, services.agentId(), paths));
-            services.out().accept(new AgentMessage.JobStarted(job.jobId(), job.attempt(), p.pid(), Timestamps.nowNs()));
+            services.out().accept(new AgentMessage.JobStarted(job.jobId(), job.attempt(), p.pid(), Timestamps.nowNs(), commit));
             log.system("process started (pid " + p.pid() + ")");
             timeout = scheduleTimeout();
             control.start(services.timer());
@@ -127,6 +128,13 @@ final class JobRunner {
                 outcome.reason(), log.mask(outcome.error()), lastSeq, Timestamps.nowNs());
         services.out().accept(finished);
         onDone.accept(this);
+    }
+
+    /** The assignment's input files, downloaded and verified, before the command (after the checkout, which wants an empty dir). */
+    private void placeInputs() throws StartFailure, InterruptedException {
+        if (job.inputs().isEmpty()) return;
+        if (services.downloader() == null) throw new StartFailure("this agent cannot download input files");
+        services.downloader().download(job.inputs(), paths.workspace(), log);
     }
 
     private ScheduledFuture<?> scheduleTimeout() {

@@ -9,7 +9,14 @@ import java.util.function.Consumer;
 /**
  * What the job runners of one agent share. {@code out} takes every message for the server; {@code timer} runs short
  * timed tasks (log flushes, control-file polls, timeouts) and nothing that blocks; {@code runners} runs each job and
- * its output readers, so it must not bound its threads; {@code uploader} is null when nothing may be uploaded.
+ * its output readers, so it must not bound its threads; {@code uploader} is null when nothing may be uploaded,
+ * {@code downloader} null when no input may be downloaded (an assignment with inputs then fails to start).
  */
 record RunnerServices(String agentId, Path workDir, Consumer<AgentMessage> out, ScheduledExecutorService timer,
-                      Executor runners, ArtifactUploader uploader) {}
+                      Executor runners, ArtifactUploader uploader, InputDownloader downloader) {
+
+    RunnerServices(String agentId, Path workDir, Consumer<AgentMessage> out, ScheduledExecutorService timer,
+                   Executor runners, ArtifactUploader uploader) {
+        this(agentId, workDir, out, timer, runners, uploader, null);
+    }
+}

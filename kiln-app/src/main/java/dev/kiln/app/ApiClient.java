@@ -7,6 +7,7 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.util.Map;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,6 +88,41 @@ final class ApiClient {
             } catch (IOException ignored) {
                 // nothing was written, or it was moved
             }
+        }
+    }
+
+    /**
+     * POSTs {@code spec} as the JSON part {@code spec} of a multipart/form-data body, then each file as an
+     * {@code input} part named by its path in the workspace; files stream from disk.
+     */
+    JsonNode postMultipart(String path, Object spec, Map<String, Path> inputs) {
+        String boundary = "kiln-" + java.util.UUID.randomUUID();
+        var parts = new java.util.ArrayList<HttpRequest.BodyPublisher>();
+        try {
+            parts.add(HttpRequest.BodyPublishers.ofString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"spec\"\r\n"
+                    + "Content-Type: application/json\r\n\r\n" + JSON.writeValueAsString(spec) + "\r\n"));
+            for (var input : inputs.entrySet()) {
+                parts.add(HttpRequest.BodyPublishers.ofString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"input\"; "
+                        + "filename=\"" + input.getKey().replace("\"", "%22") + "\"\r\nContent-Type: application/octet-stream\r\n\r\n"));
+                parts.add(HttpRequest.BodyPublishers.ofFile(input.getValue()));
+                parts.add(HttpRequest.BodyPublishers.ofString("\r\n"));
+            }
+        } catch (java.io.FileNotFoundException e) {
+            throw new CliError("cannot read input file " + e.getMessage());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+        parts.add(HttpRequest.BodyPublishers.ofString("--" + boundary + "--\r\n"));
+        var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofHours(1))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.concat(parts.toArray(HttpRequest.BodyPublisher[]::new)));
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        HttpResponse<String> r = exchange(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() >= 400) throw new CliError(problem(r.statusCode(), r.body()));
+        try {
+            return JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new CliError("the server answered something that is not JSON: " + r.body());
         }
     }
 

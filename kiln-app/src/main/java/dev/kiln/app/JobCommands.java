@@ -36,6 +36,9 @@ final class JobCommands {
         @Option(names = "--timeout", description = "seconds") Long timeout;
         @Option(names = "--retry", description = "retries on failure, timeout or agent loss") Integer retry;
         @Option(names = "--artifact", description = "glob of files to keep (repeatable)") List<String> artifacts;
+        @Option(names = "--input", paramLabel = "[PATH=]FILE", description = "a file to upload, placed in the workspace at PATH (default: its name) before the command (repeatable)") List<String> inputs;
+        @Option(names = "--apply", paramLabel = "COMMAND", description = "what `kiln apply` runs once this job succeeded (with its artifacts)") String apply;
+        @Option(names = "--apply-label", description = "requirement key=value of the agent that applies (repeatable)") Map<String, String> applyLabels;
         @Option(names = {"-f", "--follow"}, description = "print the log as it comes and exit with the job's exit code") boolean follow;
         @Option(names = "--service", description = "a service: runs until `kiln stop`, no timeout") boolean service;
         @Option(names = "--ready-log", description = "service: ready once a line of output matches this regex") String readyLog;
@@ -65,8 +68,9 @@ final class JobCommands {
             if (readyLog != null) spec.put("ready_when", Map.of("log", readyLog));
             if (readyPort != null) spec.put("ready_when", Map.of("tcp_port", readyPort));
             if (restart != null) spec.put("restart", Map.of("policy", "on_failure", "limit", restart));
+            if (apply != null) spec.put("apply", applyLabels == null ? Map.of("command", apply) : Map.of("command", apply, "labels", applyLabels));
             var api = client.client();
-            JsonNode job = api.post("/api/v1/jobs", spec);
+            JsonNode job = inputs == null ? api.post("/api/v1/jobs", spec) : api.postMultipart("/api/v1/jobs", spec, inputFiles(inputs));
             String id = job.get("id").asText();
             if (!follow) {
                 System.out.println(id);
@@ -74,6 +78,18 @@ final class JobCommands {
             }
             System.err.println("job " + id);
             return Logs.follow(api, id, 0, true);
+        }
+
+        /** {@code PATH=FILE} or {@code FILE} (placed under its own name) → path in the workspace → local file. */
+        static Map<String, java.nio.file.Path> inputFiles(List<String> given) {
+            var files = new LinkedHashMap<String, java.nio.file.Path>();
+            for (String g : given) {
+                int eq = g.indexOf('=');
+                java.nio.file.Path file = java.nio.file.Path.of(eq > 0 ? g.substring(eq + 1) : g);
+                if (!java.nio.file.Files.isRegularFile(file)) throw new ApiClient.CliError("--input " + g + ": no such file " + file);
+                files.put(eq > 0 ? g.substring(0, eq) : file.getFileName().toString(), file);
+            }
+            return files;
         }
 
         private static void put(Map<String, Object> m, String k, Object v) {

@@ -126,6 +126,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-data-size", description = "Delete the oldest finished jobs while the data (database + artifacts) is larger than this, e.g. 20GiB (default: no limit).")
     String maxDataSize;
 
+    @Option(names = "--max-input-size", defaultValue = "1GiB", description = "The largest input file a submit may upload (default: ${DEFAULT-VALUE}); larger is a 413.")
+    String maxInputSize;
+
     @Option(names = "--retention-interval", defaultValue = "1h", description = "How often the retention pass runs (default: ${DEFAULT-VALUE}; it also runs at start).")
     String retentionInterval;
 
@@ -166,7 +169,8 @@ final class ServerCommand implements Callable<Integer> {
                 new FleetRegistry.Timing(Duration.ofSeconds(agentLostAfter), Duration.ofSeconds(heartbeatTimeout)), true)
                 .withSessionLifetime(Duration.ofDays(sessionDays))
                 .withAgentLimits(new AgentLimits(agentMaxMessages, agentMaxLogBytes))
-                .withGraphFile(graphFile()).withTls(tls()).withDatabase(database).withRetention(retention());
+                .withGraphFile(graphFile()).withTls(tls()).withDatabase(database).withRetention(retention())
+                .withMaxInputBytes(Amounts.size(maxInputSize, "--max-input-size"));
     }
 
     private TlsConfig tls() {

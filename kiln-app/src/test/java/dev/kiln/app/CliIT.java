@@ -65,6 +65,35 @@ class CliIT {
     }
 
     @Test
+    void submitWithAnInputThenApplyAndPromoteFromTheCommandLine() throws Exception {
+        Path csv = dir.resolve("rows.csv");
+        java.nio.file.Files.writeString(csv, "a,b\n1,2\n");
+        Run plan = kiln("submit", "--follow", "--name", "cli-plan", "--type", "plan", "--input", "in/rows.csv=" + csv,
+                "--artifact", "plan.txt", "--apply", "cat plan.txt", "--", "wc -l < in/rows.csv > plan.txt && cat plan.txt");
+        assertThat(plan.code()).as(plan.toString()).isZero();
+        assertThat(plan.out()).contains("[agent] input in/rows.csv verified").contains("\n2\n");
+        String planId = plan.err().lines().filter(l -> l.startsWith("job ")).findFirst().orElseThrow().substring(4).strip();
+
+        Run apply = kiln("apply", "--agent", "embedded", planId);
+        assertThat(apply.code()).as(apply.toString()).isZero();
+        Run applied = kiln("logs", "--follow", apply.out().strip());
+        assertThat(applied.code()).as(applied.toString()).isZero();
+        assertThat(applied.out()).contains("input plan.txt verified").contains("\n2\n");
+        Run twice = kiln("apply", planId);
+        assertThat(twice.code()).isNotZero();
+        assertThat(twice.err()).contains("was applied already");
+
+        Run promote = kiln("promote", "--name", "cli-release", planId);
+        assertThat(promote.code()).as(promote.toString()).isZero();
+        assertThat(promote.out()).startsWith("cli-release 1  sha256:");
+        Run releases = kiln("releases", "--name", "cli-release");
+        assertThat(releases.out()).startsWith("cli-release").contains(" 1 ").contains("1 file(s)");
+        Run missing = kiln("submit", "--input", dir.resolve("nothing.csv").toString(), "--", "true");
+        assertThat(missing.code()).isNotZero();
+        assertThat(missing.err()).contains("no such file");
+    }
+
+    @Test
     void pruneBackupAndRestoreFromTheCommandLine() throws Exception {
         Run done = kiln("submit", "--follow", "--name", "kept", "--", "echo in the backup");
         assertThat(done.code()).as(done.toString()).isZero();

@@ -47,6 +47,13 @@ class ServerCommandTest {
     }
 
     @Test
+    void maxInputSizeIsOneGibibyteUnlessGivenAndMustBeASize() {
+        assertThat(parse().maxInputBytes()).isEqualTo(1L << 30);
+        assertThat(parse("--max-input-size", "10MiB").maxInputBytes()).isEqualTo(10L << 20);
+        assertThatThrownBy(() -> parse("--max-input-size", "lots")).hasMessageContaining("--max-input-size");
+    }
+
+    @Test
     void noEmbeddedAgentTurnsItOffAndEmbeddedAgentOn() {
         assertThat(parse("--no-embedded-agent").embeddedAgent()).isFalse();
         assertThat(parse("--embedded-agent").embeddedAgent()).isTrue();

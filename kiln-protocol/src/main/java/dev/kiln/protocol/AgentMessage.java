@@ -32,7 +32,12 @@ public sealed interface AgentMessage {
     record Heartbeat(double load, long memoryUsedBytes, long memoryTotalBytes, int active, boolean draining)
             implements AgentMessage {}
 
-    record JobStarted(String jobId, int attempt, long pid, long timestampNs) implements AgentMessage {}
+    /** {@code commit}: the commit checked out for the job (its full hash), null without a repository; left out then. */
+    record JobStarted(String jobId, int attempt, long pid, long timestampNs, String commit) implements AgentMessage {
+        public JobStarted(String jobId, int attempt, long pid, long timestampNs) {
+            this(jobId, attempt, pid, timestampNs, null);
+        }
+    }
 
     /** A chunk of log lines; {@code seq} numbers the chunks of one attempt from 1 without gaps. */
     record Log(String jobId, int attempt, long seq, List<LogLine> lines) implements AgentMessage {}

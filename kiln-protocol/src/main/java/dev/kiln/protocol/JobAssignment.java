@@ -1,5 +1,6 @@
 package dev.kiln.protocol;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
@@ -15,6 +16,8 @@ import java.util.Map;
  * <p>{@code readyWhen} (left out on the wire when null): the job is a service that the agent watches until it is
  * ready, then reports {@link AgentMessage.JobReady} once. An older agent ignores the field; its services never say
  * they are ready and show as starting until stopped.
+ * <p>{@code inputs}: files to download into the workspace (after the checkout, before the command), each verified by
+ * SHA-256. Left out on the wire when there are none, so an assignment without inputs reads exactly as before.
  */
 public record JobAssignment(
         String jobId,
@@ -28,22 +31,40 @@ public record JobAssignment(
         long timeoutSeconds,
         int cancelGraceSeconds,
         List<String> artifacts,
-        ReadyWhen readyWhen) {
+        ReadyWhen readyWhen,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<InputFile> inputs) {
 
     /** When a service is ready: a line of its output matches {@code log} (a regex), or {@code tcpPort} accepts connections. */
     public record ReadyWhen(String log, Integer tcpPort) {}
 
-    /** An assignment without readiness to watch. */
+    /** A service's assignment, without input files. */
+    public JobAssignment(String jobId, int attempt, String command, String sourceRepository, String branch,
+                         String commitHash, Map<String, String> env, Map<String, String> secrets, long timeoutSeconds,
+                         int cancelGraceSeconds, List<String> artifacts, ReadyWhen readyWhen) {
+        this(jobId, attempt, command, sourceRepository, branch, commitHash, env, secrets, timeoutSeconds,
+                cancelGraceSeconds, artifacts, readyWhen, List.of());
+    }
+
+    /** An assignment with input files, not a service. */
+    public JobAssignment(String jobId, int attempt, String command, String sourceRepository, String branch,
+                         String commitHash, Map<String, String> env, Map<String, String> secrets, long timeoutSeconds,
+                         int cancelGraceSeconds, List<String> artifacts, List<InputFile> inputs) {
+        this(jobId, attempt, command, sourceRepository, branch, commitHash, env, secrets, timeoutSeconds,
+                cancelGraceSeconds, artifacts, null, inputs);
+    }
+
+    /** An assignment without readiness to watch or input files. */
     public JobAssignment(String jobId, int attempt, String command, String sourceRepository, String branch,
                          String commitHash, Map<String, String> env, Map<String, String> secrets, long timeoutSeconds,
                          int cancelGraceSeconds, List<String> artifacts) {
         this(jobId, attempt, command, sourceRepository, branch, commitHash, env, secrets, timeoutSeconds,
-                cancelGraceSeconds, artifacts, null);
+                cancelGraceSeconds, artifacts, null, List.of());
     }
 
     public JobAssignment {
         env = env == null ? Map.of() : Map.copyOf(env);
         secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+        inputs = inputs == null ? List.of() : List.copyOf(inputs);
     }
 }

@@ -49,6 +49,10 @@ class WireFormatTest {
                         AgentMessage.class, """
                         {"type":"job.started","job_id":"j-1","attempt":2,"pid":4242,\
                         "timestamp_ns":1700000000123456789}"""),
+                golden("job.started with the commit checked out", new AgentMessage.JobStarted("j-1", 2, 4242, 5,
+                                "0123456789abcdef0123456789abcdef01234567"), AgentMessage.class, """
+                        {"type":"job.started","job_id":"j-1","attempt":2,"pid":4242,"timestamp_ns":5,\
+                        "commit":"0123456789abcdef0123456789abcdef01234567"}"""),
                 golden("log", new AgentMessage.Log("j-1", 2, 3, List.of(
                                 new LogLine(1, LogStream.STDOUT, "hi"),
                                 new LogLine(2, LogStream.STDERR, "oops"),
@@ -107,6 +111,16 @@ class WireFormatTest {
                                 null, null, 0, 10, null, new JobAssignment.ReadyWhen(null, 8080)), JobAssignment.class, """
                         {"job_id":"j-5","attempt":1,"command":"./serve","env":{},"secrets":{},"timeout_seconds":0,\
                         "cancel_grace_seconds":10,"artifacts":[],"ready_when":{"tcp_port":8080}}"""),
+                golden("assign with input files (a plan's artifacts for its apply job)", new ServerMessage.Assign(
+                                new JobAssignment("j-4", 1, "terraform apply plan.tfplan", null, null, null, null, null,
+                                        600, 10, null, List.of(new InputFile("plan.tfplan",
+                                        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                                        "/api/v1/agent/jobs/j-4/inputs/plan.tfplan")))), ServerMessage.class, """
+                        {"type":"assign","job":{"job_id":"j-4","attempt":1,"command":"terraform apply plan.tfplan",\
+                        "env":{},"secrets":{},"timeout_seconds":600,"cancel_grace_seconds":10,"artifacts":[],\
+                        "inputs":[{"path":"plan.tfplan",\
+                        "sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",\
+                        "url":"/api/v1/agent/jobs/j-4/inputs/plan.tfplan"}]}}"""),
                 golden("log line", new LogLine(1700000000000000001L, LogStream.STDERR, "ünïcode \"quoted\""),
                         LogLine.class, """
                         {"timestamp_ns":1700000000000000001,"stream":"STDERR","text":"ünïcode \\"quoted\\""}"""));

@@ -15,6 +15,10 @@ import dev.kiln.server.http.AdminApi;
 import dev.kiln.server.http.AgentSocket;
 import dev.kiln.server.http.ApiServer;
 import dev.kiln.server.http.ArtifactsApi;
+import dev.kiln.server.http.FollowUpsApi;
+import dev.kiln.server.http.ReleasesApi;
+import dev.kiln.server.jobs.Applications;
+import dev.kiln.server.releases.Releases;
 import dev.kiln.server.http.AuthApi;
 import dev.kiln.server.http.Authenticator;
 import dev.kiln.server.http.FinishedJobCache;
@@ -154,7 +158,8 @@ public final class KilnServer implements AutoCloseable {
                 auth,
                 new AuthApi(tokens, sessions, signInCodes, auth, mapper),
                 new SessionsApi(sessions, signInCodes, tokens, auth),
-                new JobsApi(engine, queueReport, fleetApi, store, mapper, finishedJobs),
+                new JobsApi(engine, queueReport, fleetApi, store, mapper, finishedJobs)
+                        .withInputUploads(artifactFiles, config.dataDir().resolve("uploads"), config.maxInputBytes()),
                 new LiveApi(hub, activity, store, mapper, auth),
                 new ArtifactsApi(engine, store, artifactFiles),
                 fleetApi,
@@ -164,7 +169,10 @@ public final class KilnServer implements AutoCloseable {
                 metricsApi,
                 new AdminApi(retention, new Backups(store, config.dataDir(), retention), readiness),
                 new NotificationsApi(notifications, store, mapper),
-                new BuildsApi(builds, store, graph, mapper)), mapper,
+                new BuildsApi(builds, store, graph, mapper),
+                new FollowUpsApi(new Applications(store, engine, fleet), engine, store, artifactFiles, mapper, finishedJobs,
+                        fleetApi),
+                new ReleasesApi(new Releases(store), store, artifactFiles, mapper, finishedJobs)), mapper,
                 config.virtualThreads(), config.tls());
     }
 

@@ -36,7 +36,21 @@ public record ServerConfig(
         TlsConfig tls,
         String database,
         RetentionPolicy retention,
-        Notifications.Settings notifications) {
+        Notifications.Settings notifications,
+        long maxInputBytes) {
+
+    /** The default limit of one input file uploaded with a submit (multipart). */
+    public static final long DEFAULT_MAX_INPUT_BYTES = 1L << 30;
+
+    /** Without {@code maxInputBytes} (the default, 1 GiB). */
+    public ServerConfig(Path dataDir, String bind, int port, boolean embeddedAgent, String agentName, int agentCapacity,
+                        Map<String, List<String>> agentLabels, FleetRegistry.Timing fleetTiming, boolean virtualThreads,
+                        Duration sessionLifetime, AgentLimits agentLimits, Path graphFile, TlsConfig tls, String database,
+                        RetentionPolicy retention, Notifications.Settings notifications) {
+        this(dataDir, bind, port, embeddedAgent, agentName, agentCapacity, agentLabels, fleetTiming, virtualThreads,
+                sessionLifetime, agentLimits, graphFile, tls, database, retention, notifications, DEFAULT_MAX_INPUT_BYTES);
+    }
+
 
     public static final FleetRegistry.Timing DEFAULT_TIMING =
             new FleetRegistry.Timing(Duration.ofSeconds(15), Duration.ofSeconds(15));
@@ -98,13 +112,17 @@ public record ServerConfig(
         return with(c -> c.notifications = settings);
     }
 
+    public ServerConfig withMaxInputBytes(long bytes) {
+        return with(c -> c.maxInputBytes = bytes);
+    }
+
     /** A copy with one change: each field is named once here, so a new setting is one line, not one per method. */
     private ServerConfig with(java.util.function.Consumer<Copy> change) {
         var c = new Copy(this);
         change.accept(c);
         return new ServerConfig(c.dataDir, bind, c.port, embeddedAgent, agentName, c.agentCapacity, agentLabels,
                 c.fleetTiming, virtualThreads, c.sessionLifetime, c.agentLimits, c.graphFile, c.tls, c.database, c.retention,
-                c.notifications);
+                c.notifications, c.maxInputBytes);
     }
 
     /** The settings a {@code with…} method may change. */
@@ -120,6 +138,7 @@ public record ServerConfig(
         String database;
         RetentionPolicy retention;
         Notifications.Settings notifications;
+        long maxInputBytes;
 
         Copy(ServerConfig from) {
             dataDir = from.dataDir;
@@ -133,6 +152,7 @@ public record ServerConfig(
             database = from.database;
             retention = from.retention;
             notifications = from.notifications;
+            maxInputBytes = from.maxInputBytes;
         }
     }
 }

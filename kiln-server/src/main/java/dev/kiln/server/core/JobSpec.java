@@ -7,6 +7,11 @@ import java.util.TreeMap;
 /**
  * What was submitted: the job's configuration, immutable. A re-run copies it. {@code secrets} never leave the
  * server in clear: {@link #snapshot()} is what the API shows.
+ *
+ * <p>After {@code service} come the follow-up fields: {@code readyWhen} (when a service counts as ready),
+ * {@code notifyTargets} (the job's own webhooks), {@code apply} (what applying this job means), {@code applies} (the
+ * job this one applies, set only by the apply endpoint) and {@code inputs} (files placed in the workspace before the
+ * command). The constructor of the first seventeen fields leaves them all out.
  */
 public record JobSpec(
         String name,
@@ -27,17 +32,21 @@ public record JobSpec(
         List<String> artifacts,
         boolean service,
         ReadyWhen readyWhen,
-        List<NotifyTarget> notifyTargets) {
+        List<NotifyTarget> notifyTargets,
+        ApplySpec apply,
+        String applies,
+        List<FileRef> inputs) {
 
     public static final String AUTO = "auto";
 
-    /** The spec before services could say when they are ready and jobs could name their own webhooks. */
+    /** Without the follow-up fields. */
     public JobSpec(String name, String type, String command, String sourceRepository, String branch, String commitHash,
                    String targetArchitecture, String serverId, Map<String, String> labels, Map<String, String> env,
                    Map<String, String> secrets, int priority, long timeoutSeconds, int cancelGraceSeconds,
                    RetryPolicy retry, List<String> artifacts, boolean service) {
         this(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId, labels, env,
-                secrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, null, List.of());
+                secrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, null, List.of(), null,
+                null, null);
     }
 
     public JobSpec {
@@ -49,6 +58,7 @@ public record JobSpec(
         retry = retry == null ? RetryPolicy.NONE : retry;
         serverId = serverId == null || serverId.isBlank() ? AUTO : serverId;
         if (readyWhen != null && !service) throw new IllegalArgumentException("ready_when is for services only");
+        inputs = inputs == null ? List.of() : List.copyOf(inputs);
     }
 
     /** Label requirements an agent must satisfy: the explicit labels plus {@code arch} from target_architecture. */
@@ -69,15 +79,20 @@ public record JobSpec(
         if (secrets.isEmpty()) return this;
         var masked = new TreeMap<String, String>();
         secrets.keySet().forEach(k -> masked.put(k, "***"));
-        return new JobSpec(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId,
-                labels, env, masked, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, readyWhen,
-                notifyTargets);
+        return withSecrets(masked);
     }
 
     public JobSpec withSecrets(Map<String, String> realSecrets) {
         return new JobSpec(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId,
                 labels, env, realSecrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, readyWhen,
-                notifyTargets);
+                notifyTargets, apply, applies, inputs);
+    }
+
+    /** The same spec with these input files (uploaded with the submit). */
+    public JobSpec withInputs(List<FileRef> files) {
+        return new JobSpec(name, type, command, sourceRepository, branch, commitHash, targetArchitecture, serverId,
+                labels, env, secrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, readyWhen,
+                notifyTargets, apply, applies, files);
     }
 
     /**
@@ -87,6 +102,6 @@ public record JobSpec(
     public JobSpec running(String newName, String newCommand, Map<String, String> newEnv) {
         return new JobSpec(newName, type, newCommand, sourceRepository, branch, commitHash, targetArchitecture, serverId,
                 labels, newEnv, secrets, priority, timeoutSeconds, cancelGraceSeconds, retry, artifacts, service, readyWhen,
-                notifyTargets);
+                notifyTargets, apply, applies, inputs);
     }
 }

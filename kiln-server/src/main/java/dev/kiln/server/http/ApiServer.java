@@ -29,8 +29,8 @@ public final class ApiServer implements AutoCloseable {
     public record Handlers(Authenticator auth, AuthApi sessions, SessionsApi sessionList, JobsApi jobs, LiveApi live,
                            ArtifactsApi artifacts, FleetApi fleet, AgentSocket agents,
                            InfrastructureApi infrastructure, GraphApi graph, MetricsApi metrics, AdminApi admin,
-                           NotificationsApi notifications,
-                           BuildsApi builds) {}
+                           NotificationsApi notifications, BuildsApi builds, FollowUpsApi followUps,
+                           ReleasesApi releases) {}
 
     private final Javalin app;
     private final LiveApi live;
@@ -105,6 +105,14 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.POST, "/api/v1/jobs/{id}/rerun", Role.OPERATOR, h.jobs()::rerun);
         route(HandlerType.POST, "/api/v1/jobs/{id}/stop", Role.OPERATOR, h.jobs()::stop);
         route(HandlerType.GET, "/api/v1/services", Role.VIEWER, h.jobs()::services);
+        route(HandlerType.POST, "/api/v1/jobs/{id}/apply", Role.OPERATOR, h.followUps()::apply);
+        route(HandlerType.GET, "/api/v1/jobs/{id}/inputs/<path>", Role.VIEWER, h.followUps()::download);
+        route(HandlerType.GET, "/api/v1/agent/jobs/{id}/inputs/<path>", Role.AGENT, h.followUps()::download);
+        route(HandlerType.POST, "/api/v1/jobs/{id}/promote", Role.OPERATOR, h.releases()::promote);
+        route(HandlerType.GET, "/api/v1/releases", Role.VIEWER, h.releases()::list);
+        route(HandlerType.GET, "/api/v1/releases/{name}/{version}", Role.VIEWER, h.releases()::get);
+        route(HandlerType.GET, "/api/v1/releases/{name}/{version}/manifest", Role.VIEWER, h.releases()::manifest);
+        route(HandlerType.GET, "/api/v1/releases/{name}/{version}/files/<path>", Role.VIEWER, h.releases()::file);
 
         route(HandlerType.GET, "/api/v1/stream", Role.VIEWER, h.live()::stream);
         route(HandlerType.GET, "/api/v1/jobs/{id}/logs/stream", Role.VIEWER, h.live()::logStream);

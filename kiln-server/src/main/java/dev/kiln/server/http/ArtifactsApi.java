@@ -35,7 +35,8 @@ public final class ArtifactsApi {
     /** {@code PUT /api/v1/agent/jobs/{id}/attempts/{attempt}/artifacts?name=dist/app.jar}, body = the file. */
     void upload(Context ctx) {
         // the engine's view, not the store's: the agent may upload before its assignment has committed
-        Job job = engine.current(JobRefs.job(store, ctx).id()).orElseThrow();
+        // (the job's own row may not have committed yet either: a job that ends within a group commit uploads first)
+        Job job = engine.current(JobRefs.id(store, ctx)).orElseThrow(() -> JobRefs.notFound(ctx.pathParam("id")));
         long attemptParam = Requests.longParam(ctx, "attempt", -1, 1, Integer.MAX_VALUE);
         if (attemptParam < 1) throw ApiException.badRequest("query parameter 'attempt' is required");
         int attempt = (int) attemptParam;
@@ -72,15 +73,25 @@ public final class ArtifactsApi {
             if (a.name().equals(name) && (attempt == 0 || a.attempt() == attempt)) found = a;
         }
         if (found == null) throw new NotFoundException("job " + job.shortId() + " has no artifact '" + Requests.abbreviate(name) + "'");
-        var path = files.path(found.sha256());
+        sendFile(ctx, files, name, found.size(), found.sha256());
+    }
+
+    /**
+     * Streams a content file as a download named after the last part of {@code name}, with its SHA-256 in
+     * {@code ETag} and {@code X-Checksum-Sha256}: artifacts, job inputs and release files alike.
+     */
+    static void sendFile(Context ctx, ArtifactFiles files, String name, long size, String sha256) {
+        var path = files.path(sha256);
         String file = name.substring(name.lastIndexOf('/') + 1).replace("\"", "");
         ctx.contentType("application/octet-stream");
         ctx.header("Content-Disposition", "attachment; filename=\"" + file + "\"");
-        ctx.header("Content-Length", Long.toString(found.size()));
-        ctx.header("ETag", "\"" + found.sha256() + "\"");
-        ctx.header("X-Checksum-Sha256", found.sha256());
+        ctx.header("Content-Length", Long.toString(size));
+        ctx.header("ETag", "\"" + sha256 + "\"");
+        ctx.header("X-Checksum-Sha256", sha256);
         try (InputStream in = Files.newInputStream(path)) {
             in.transferTo(ctx.res().getOutputStream());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new NotFoundException("the content of '" + Requests.abbreviate(name) + "' is missing from the server's files");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -98,10 +109,15 @@ public final class ArtifactsApi {
     }
 
     static String validName(String name) {
-        if (name == null || !NAME.matcher(name).matches() || name.startsWith("/")
-                || java.util.Arrays.asList(name.split("/")).contains("..")) {
+        if (!isWorkspacePath(name)) {
             throw ApiException.badRequest("artifact name must be a relative path inside the workspace, e.g. dist/app.jar");
         }
         return name;
+    }
+
+    /** A relative path that stays inside a workspace: the rule for artifact names and input files alike. */
+    static boolean isWorkspacePath(String name) {
+        return name != null && NAME.matcher(name).matches() && !name.startsWith("/")
+                && !java.util.Arrays.asList(name.split("/")).contains("..");
     }
 }

@@ -3,6 +3,7 @@ package dev.kiln.server.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.server.core.Attempt;
 import dev.kiln.server.core.Job;
+import dev.kiln.server.core.JobSpec;
 import dev.kiln.server.events.Event;
 import dev.kiln.server.jobs.JobEngine;
 import dev.kiln.server.scheduler.QueueReport;
@@ -29,6 +30,7 @@ import java.util.Set;
 public final class JobsApi {
     static final int MAX_PAGE = 500;
     static final int MAX_LOG_PAGE = 10_000;
+    static final int MAX_RELEASES_SHOWN = 50;
 
     private final JobEngine engine;
     private final QueueReport queue;
@@ -36,6 +38,7 @@ public final class JobsApi {
     private final Store store;
     private final ObjectMapper mapper;
     private final FinishedJobCache finished;
+    private InputUploads uploads;
 
     /** {@code finished}: rendered views of finished jobs, which never change again. */
     public JobsApi(JobEngine engine, QueueReport queue, FleetApi fleet, Store store, ObjectMapper mapper,
@@ -49,9 +52,23 @@ public final class JobsApi {
     }
 
     void submit(Context ctx) {
-        var spec = JobSpecParser.parse(Requests.jsonBody(ctx, mapper));
+        JobSpec spec;
+        if (uploads != null && InputUploads.isMultipart(ctx)) {
+            spec = uploads.read(ctx);
+        } else {
+            spec = JobSpecParser.parse(Requests.jsonBody(ctx, mapper));
+        }
         Job job = engine.submit(spec, null).join();
         ctx.status(201).header("Location", "/api/v1/jobs/" + job.id()).json(Views.job(job, agentNames()));
+    }
+
+    /**
+     * Accepts submits as multipart/form-data too: input files stored in {@code files} (staged under {@code tmp}),
+     * each at most {@code maxBytes}.
+     */
+    public JobsApi withInputUploads(dev.kiln.server.artifacts.ArtifactFiles files, java.nio.file.Path tmp, long maxBytes) {
+        this.uploads = new InputUploads(files, tmp, maxBytes, mapper);
+        return this;
     }
 
     void list(Context ctx) {
@@ -100,7 +117,9 @@ public final class JobsApi {
             return;
         }
         Job job = store.job(id).orElseThrow(() -> JobRefs.notFound(ctx.pathParam("id")));
-        var view = Views.jobDetail(job, store.attempts(job.id()), agentNames());
+        var view = Views.jobDetail(job, store.attempts(job.id()), agentNames(),
+                new Views.FollowUps(store.jobsApplying(job.id()), store.releases(null, job.id(), MAX_RELEASES_SHOWN),
+                        dev.kiln.server.jobs.JobEvents.checkedOutCommit(store, job.id())));
         if (!job.status().isTerminal()) {
             ctx.json(view);
             return;

@@ -6,6 +6,7 @@ import dev.kiln.server.fleet.AgentSession;
 import dev.kiln.server.core.Attempt;
 import dev.kiln.server.core.Job;
 import dev.kiln.server.core.JobSpec;
+import dev.kiln.server.core.Release;
 import dev.kiln.server.scheduler.QueueInfo;
 import dev.kiln.server.logs.NumberedLine;
 import dev.kiln.server.scheduler.WaitingReason;
@@ -41,6 +42,7 @@ final class Views {
         m.put("exit_code", j.exitCode());
         m.put("error_message", j.error());
         m.put("rerun_of", j.rerunOf());
+        m.put("applies", s.applies());
         m.put("created_at", j.createdAt());
         m.put("updated_at", j.updatedAt());
         m.put("queued_at", j.queuedAt());
@@ -54,10 +56,21 @@ final class Views {
         return m;
     }
 
-    static Map<String, Object> jobDetail(Job j, List<Attempt> attempts, Function<String, String> agentName) {
+    /**
+     * What followed a job: the jobs applying it, the releases made of it; and for its request snapshot the commit its
+     * latest attempt checked out (null without a repository, or before it started).
+     */
+    record FollowUps(List<String> appliedBy, List<Release> releases, String checkedOutCommit) {}
+
+    static Map<String, Object> jobDetail(Job j, List<Attempt> attempts, Function<String, String> agentName,
+                                         FollowUps followUps) {
         var m = job(j, agentName);
         m.put("config", spec(j.spec().snapshot()));
         m.put("attempts", attempts.stream().map(a -> attempt(a, agentName)).toList());
+        m.put("checked_out_commit", followUps.checkedOutCommit());
+        m.put("applied_by", followUps.appliedBy());
+        m.put("releases", followUps.releases().stream().map(r -> Map.of("name", r.name(), "version", r.version(),
+                "manifest_sha256", r.manifestSha256())).toList());
         return m;
     }
 
@@ -128,6 +141,10 @@ final class Views {
             m.put("ready_when", s.readyWhen().log() != null ? Map.of("log", s.readyWhen().log())
                     : Map.of("tcp_port", s.readyWhen().tcpPort()));
         }
+        m.put("apply", s.apply() == null ? null : Map.of("command", s.apply().command(), "type", s.apply().type(),
+                "labels", s.apply().labels()));
+        // the files placed in the workspace before the command (uploads, or the applied plan's artifacts)
+        m.put("input_files", s.inputs().stream().map(f -> Map.of("path", f.path(), "sha256", f.sha256(), "size", f.size())).toList());
         return m;
     }
 

@@ -55,7 +55,7 @@ public final class AgentReports {
             fleet.touch(agentId);
             ActiveJob aj = current(agentId, m.jobId(), m.attempt());
             if (aj == null || aj.attempt.startedAt() != null) return;
-            ledger.apply(aj, JobTransitions.started(aj.job, aj.attempt, m.pid(), m.timestampNs(), Instant.now()));
+            ledger.apply(aj, JobTransitions.started(aj.job, aj.attempt, m.pid(), m.timestampNs(), m.commit(), Instant.now()));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.kiln.server.jobs;
 
+import dev.kiln.protocol.InputFile;
 import dev.kiln.protocol.JobAssignment;
 import dev.kiln.protocol.ServerMessage;
 import dev.kiln.server.core.EngineLock;
@@ -65,6 +66,14 @@ public final class JobDispatch implements Dispatcher.Pass {
         JobSpec s = job.spec();
         return new JobAssignment(job.id(), attempt, s.command(), s.sourceRepository(), s.branch(), s.commitHash(),
                 s.env(), secrets, s.timeoutSeconds(), s.cancelGraceSeconds(), s.artifacts(),
-                s.readyWhen() == null ? null : new JobAssignment.ReadyWhen(s.readyWhen().log(), s.readyWhen().tcpPort()));
+                s.readyWhen() == null ? null : new JobAssignment.ReadyWhen(s.readyWhen().log(), s.readyWhen().tcpPort()),
+s.inputs().stream().map(f -> new InputFile(f.path(), f.sha256(), inputUrl(job.id(), f.path()))).toList());
+    }
+
+    /** Where the agent fetches an input, with its token: {@code GET /api/v1/agent/jobs/{id}/inputs/<path>}. */
+    static String inputUrl(String jobId, String path) {
+        var segments = java.util.Arrays.stream(path.split("/"))
+                .map(seg -> java.net.URLEncoder.encode(seg, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
+        return "/api/v1/agent/jobs/" + jobId + "/inputs/" + String.join("/", segments.toList());
     }
 }

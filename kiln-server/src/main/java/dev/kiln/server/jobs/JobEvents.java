@@ -26,9 +26,15 @@ public final class JobEvents {
                 "agent_id", attempt.agentId(), "agent_name", agentName));
     }
 
-    public static Event started(Attempt attempt, long pid, long processStartedNs) {
+    public static Event started(Attempt attempt, long pid, long processStartedNs, String commit) {
         return Event.draft(attempt.jobId(), "job.started", data("attempt", attempt.number(),
-                "agent_id", attempt.agentId(), "pid", pid, "process_started_ns", processStartedNs));
+                "agent_id", attempt.agentId(), "pid", pid, "process_started_ns", processStartedNs, "commit", commit));
+    }
+
+    /** The commit the job's newest attempt checked out, as its agent reported in {@code job.started}; null if none. */
+    public static String checkedOutCommit(dev.kiln.server.store.Store store, String jobId) {
+        var started = store.jobEventsTail(jobId, "job.started", 1).events();
+        return started.isEmpty() ? null : (String) started.getFirst().data().get("commit");
     }
 
     public static Event cancelledWhileQueued(Job job, String by) {

@@ -3,6 +3,7 @@ package dev.kiln.server.jobs;
 import dev.kiln.server.core.ValidationException;
 import dev.kiln.server.core.RetryPolicy;
 import dev.kiln.server.core.JobSpec;
+import dev.kiln.server.core.ApplySpec;
 import dev.kiln.server.core.NotifyTarget;
 import dev.kiln.server.core.ReadyWhen;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,8 +53,10 @@ public final class JobSpecParser {
     private static final Set<String> FIELDS = Set.of("name", "type", "command", "source_repository", "branch",
             "commit_hash", "target_architecture", "server_id", "labels", "env", "secrets", "priority",
             "timeout_seconds", "cancel_grace_seconds", "retry", "artifacts", "service", "restart", "ready_when",
-            "notify");
+            "notify", "apply");
     public static final int MAX_NOTIFY_TARGETS = 10;
+
+    private static final Set<String> APPLY_FIELDS = Set.of("command", "type", "labels");
 
     private static final Set<String> RETRY_FIELDS = Set.of("limit", "on", "backoff_seconds");
     private static final Set<String> RESTART_FIELDS = Set.of("policy", "limit", "backoff_seconds");
@@ -122,6 +125,7 @@ public final class JobSpecParser {
         long grace = integer(obj, "cancel_grace_seconds", 0, MAX_GRACE_SECONDS, DEFAULT_GRACE_SECONDS);
         RetryPolicy retry = retry(obj.get("retry"));
         List<String> artifacts = stringList(obj, "artifacts", 100, 1024);
+        ApplySpec apply = apply(obj.get("apply"));
         List<NotifyTarget> notify = notify(obj.get("notify"));
         ReadyWhen readyWhen = null;
         if (service) {
@@ -138,7 +142,41 @@ public final class JobSpecParser {
         String kind = type != null ? type : service ? "service" : "build";
         return new JobSpec(name != null ? name : defaultName(command, repo), kind, command, repo,
                 branch, commit, arch, serverId, labels, env, secrets, (int) priority, timeout, (int) grace, retry,
-                artifacts, service, readyWhen, notify);
+                artifacts, service, readyWhen, notify, apply, null, null);
+    }
+
+    /** {@code apply}: what applying this job once it succeeded runs (POST /api/v1/jobs/{id}/apply). */
+    private ApplySpec apply(JsonNode n) {
+        if (n == null || n.isNull()) return null;
+        if (!n.isObject()) {
+            error("apply", "must be an object like {\"command\": \"terraform apply plan.tfplan\", \"type\": \"deploy\", \"labels\": {}}");
+            return null;
+        }
+        var obj = (ObjectNode) n;
+        obj.fieldNames().forEachRemaining(f -> {
+            if (!APPLY_FIELDS.contains(f)) error("apply." + f, "unknown field; use command, type and labels");
+        });
+        JsonNode commandNode = obj.get("command");
+        String command = null;
+        if (commandNode == null || commandNode.isNull()) error("apply.command", "is required: the shell script applying runs");
+        else if (!commandNode.isTextual() || commandNode.textValue().isBlank() || commandNode.textValue().indexOf('\0') >= 0
+                || commandNode.textValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_COMMAND_BYTES) {
+            error("apply.command", "must be a non-blank string of at most " + MAX_COMMAND_BYTES + " bytes without NUL");
+        } else command = commandNode.textValue();
+        String type = nested(() -> string(obj, "type", 64, LABEL_KEY), "apply.");
+        Map<String, String> labels = nested(() -> map(obj, "labels", LABEL_KEY, 256), "apply.");
+        return command == null ? null : new ApplySpec(command, type, labels);
+    }
+
+    /** Runs a field check of a nested object, its errors' fields prefixed (e.g. {@code apply.type}). */
+    private <T> T nested(java.util.function.Supplier<T> check, String prefix) {
+        int before = errors.size();
+        T value = check.get();
+        for (int i = before; i < errors.size(); i++) {
+            var e = errors.get(i);
+            errors.set(i, new ValidationException.FieldError(prefix + e.field(), e.message()));
+        }
+        return value;
     }
 
     /** {@code notify: [{"url": …, "on": ["job.failed", …]}]}: where this job's own notifications go. */

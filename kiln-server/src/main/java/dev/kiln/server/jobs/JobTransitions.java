@@ -45,10 +45,15 @@ public final class JobTransitions {
 
     /** The agent started the process. A job cancelled meanwhile stays cancelling. */
     public static Decision started(Job job, Attempt attempt, long pid, long processStartedNs, Instant now) {
+        return started(job, attempt, pid, processStartedNs, null, now);
+    }
+
+    /** {@code commit}: what the agent checked out (null without a repository), kept in the event for the snapshot. */
+    public static Decision started(Job job, Attempt attempt, long pid, long processStartedNs, String commit, Instant now) {
         Job running = job.started(now);
         Attempt started = attempt.started(pid, now);
         return new Decision(running, started, false,
-                List.of(JobEvents.started(started, pid, processStartedNs)), List.of());
+                List.of(JobEvents.started(started, pid, processStartedNs, commit)), List.of());
     }
 
     /**

@@ -100,7 +100,18 @@ public interface Store extends AutoCloseable {
     /** When a job's log was pruned by retention; empty when it was not (or there is no such job). */
     Optional<java.time.Instant> logsPrunedAt(String jobId);
 
-    /** Whether any artifact row still points to the content {@code sha256}. */
+    /** Ids of the jobs made to apply {@code jobId} (their spec's {@code applies}), oldest first: its "applied by". */
+    List<String> jobsApplying(String jobId);
+
+    /** The newest succeeded job of this type and name: a plan older than it is stale. */
+    Optional<Job> newestSucceeded(String type, String name);
+
+    /** Releases, newest first, at most {@code limit}: of one name and/or one job when those are not null. */
+    List<dev.kiln.server.core.Release> releases(String name, String jobId, int limit);
+
+    Optional<dev.kiln.server.core.Release> release(String name, String version);
+
+    /** Whether any artifact, job input or release file row still points to the content {@code sha256}. */
     boolean artifactContentInUse(String sha256);
 
     /** Bytes the store's data takes (not counting space freed but not yet given back). */

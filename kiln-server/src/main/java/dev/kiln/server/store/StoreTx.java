@@ -10,7 +10,10 @@ import java.util.List;
 /** The writes of one transaction. Everything done through one StoreTx commits, or none of it. */
 public interface StoreTx {
 
-    /** Stores a new job (and its secrets, kept apart from the spec); returns it with its {@code seq}. */
+    /**
+     * Stores a new job (and its secrets, kept apart from the spec; its input files, which keep their content; the job
+     * it applies); returns it with its {@code seq}.
+     */
     Job insertJob(Job job);
 
     void updateJob(Job job);
@@ -45,6 +48,9 @@ public interface StoreTx {
     /** Records an uploaded artifact (a re-upload of the same name replaces it). */
     void upsertArtifact(dev.kiln.server.core.Artifact artifact);
 
+    /** Stores a release and its files; fails when its (name, version), or its job under that name, exists already. */
+    void insertRelease(dev.kiln.server.core.Release release);
+
     void insertToken(dev.kiln.server.core.TokenRecord token);
 
     /** Marks a token revoked; false when there is no such token. */
@@ -54,9 +60,9 @@ public interface StoreTx {
     boolean bindTokenToAgent(String tokenId, String agentId);
 
     /**
-     * Deletes a job and all it holds: attempts, log, events, labels, artifact rows, the notifications about it that
-     * were sent or given up (pending ones are still sent). Returns the artifact contents
-     * (SHA-256) no artifact row points to any more, whose files may now go.
+     * Deletes a job and all it holds: attempts, log, events, labels, artifact and input rows, the notifications about
+     * it that were sent or given up (pending ones are still sent). Returns the contents (SHA-256) no artifact, input or
+     * release row points to any more, whose files may now go.
      */
     List<String> deleteJob(String jobId);
 

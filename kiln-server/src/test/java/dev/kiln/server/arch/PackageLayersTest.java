@@ -27,7 +27,7 @@ class PackageLayersTest {
             Map.entry("scheduler", 4),
             Map.entry("jobs", 5), Map.entry("live", 5), Map.entry("auth", 5), Map.entry("artifacts", 5),
             Map.entry("graph", 5),
-            Map.entry("ops", 5),
+            Map.entry("ops", 5), Map.entry("releases", 5),
             Map.entry("notify", 5),
             Map.entry("builds", 6),
             Map.entry("http", 7),

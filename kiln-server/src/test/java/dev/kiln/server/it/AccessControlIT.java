@@ -36,7 +36,8 @@ class AccessControlIT {
 
     static String concrete(String path) {
         return path.replace("{id}", "0193f6c2-8a41-7c3e-9d2b-5e8f1a2b3c4d").replace("<name>", "x.txt")
-                .replace("{name}", "daily_report").replace("<ref>", "raw%2Fd%3D1");
+                .replace("<ref>", "raw%2Fd%3D1").replace("<path>", "x.txt").replace("{version}", "1")
+                .replace("{name}", "daily_report");
     }
 
     static Role weaker(Role r) {

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 class OpenApiIT {
     /** Routes this test does not call, and why. */
     static final Map<String, String> NOT_CALLED = Map.of(
-            "PUT /api/v1/agent/jobs/{id}/artifacts", "only an agent running the job may upload; ArtifactsIT covers it");
+            "PUT /api/v1/agent/jobs/{id}/artifacts", "only an agent running the job may upload; ArtifactsIT covers it",
+            "GET /api/v1/agent/jobs/{id}/inputs/<path>", "only an agent fetches it (with an agent token); ApplyIT covers it");
 
     @TempDir
     static Path dir;
@@ -127,7 +128,8 @@ class OpenApiIT {
         Api anonymous = admin.withToken(null);
         // a finished job with log lines, an output and an artifact
         String done = admin.submit(Map.of("name", "docs", "type", "test", "command",
-                "echo hello; echo version=1 >> \"$KILN_OUTPUT\"; echo x > out.txt", "artifacts", List.of("out.txt"))).get("id").asText();
+                "echo hello; echo version=1 >> \"$KILN_OUTPUT\"; echo x > out.txt", "artifacts", List.of("out.txt"),
+                "apply", Map.of("command", "cat out.txt"))).get("id").asText();
         admin.awaitStatus(done, Duration.ofSeconds(30), "succeeded");
         // jobs no agent can take (arm64): they stay queued, with a position and a waiting reason
         String queued = id(check("POST", "/api/v1/jobs", admin.post("/api/v1/jobs",
@@ -161,6 +163,7 @@ class OpenApiIT {
         check("GET", "/api/v1/queue", admin.get("/api/v1/queue"));
         check("GET", "/api/v1/workers", admin.get("/api/v1/workers"));
         check("GET", "/api/v1/workers/{id}", admin.get("/api/v1/workers/embedded"));
+        followUps(admin, done); // before the re-run, which makes a newer job of the same name (done would be stale)
         check("POST", "/api/v1/jobs/{id}/rerun", admin.post(jobs + done + "/rerun", ""));
         // a service: its config (restart, ready_when) and readiness, the services list, stop (202; a job's is a 409)
         String service = id(check("POST", "/api/v1/jobs", admin.post("/api/v1/jobs", Map.of("name", "docs-web",
@@ -244,6 +247,24 @@ class OpenApiIT {
         kiln.server.api().routes().forEach(r -> everyRoute.add(r.method() + " " + r.path()));
         everyRoute.removeAll(NOT_CALLED.keySet());
         assertThat(called).as("routes called and checked").containsAll(everyRoute);
+    }
+
+    /** Apply (made, refused as applied already), the apply job's input, a release (made, made before) and its files. */
+    static void followUps(Api admin, String done) {
+        String jobs = "/api/v1/jobs/";
+        String applyJob = id(check("POST", "/api/v1/jobs/{id}/apply", admin.post(jobs + done + "/apply", Map.of("agent", "auto"))));
+        assertThat(check("POST", "/api/v1/jobs/{id}/apply", admin.post(jobs + done + "/apply", "")).status()).isEqualTo(409);
+        check("GET", "/api/v1/jobs/{id}", admin.get(jobs + done));
+        check("GET", "/api/v1/jobs/{id}/inputs/<path>", admin.get(jobs + applyJob + "/inputs/out.txt"));
+        check("GET", "/api/v1/jobs/{id}/inputs/<path>", admin.get(jobs + applyJob + "/inputs/nothing.txt"));
+        assertThat(check("POST", "/api/v1/jobs/{id}/promote", admin.post(jobs + done + "/promote", Map.of("name", "docs"))).status()).isEqualTo(201);
+        assertThat(check("POST", "/api/v1/jobs/{id}/promote", admin.post(jobs + done + "/promote", Map.of("name", "docs"))).status()).isEqualTo(200);
+        check("POST", "/api/v1/jobs/{id}/promote", admin.post(jobs + done + "/promote", Map.of("name", "-bad")));
+        check("GET", "/api/v1/releases", admin.get("/api/v1/releases"));
+        check("GET", "/api/v1/releases/{name}/{version}", admin.get("/api/v1/releases/docs/1"));
+        check("GET", "/api/v1/releases/{name}/{version}", admin.get("/api/v1/releases/docs/2"));
+        check("GET", "/api/v1/releases/{name}/{version}/manifest", admin.get("/api/v1/releases/docs/1/manifest"));
+        check("GET", "/api/v1/releases/{name}/{version}/files/<path>", admin.get("/api/v1/releases/docs/1/files/out.txt"));
     }
 
     /**

@@ -55,6 +55,11 @@ public final class ServerProcess {
         return launch(dataDir, capacity, lostAfter, heartbeat, port, Map.of());
     }
 
+    /** With these JVM options (e.g. {@code -Xmx96m}, to show that something does not grow with the data). */
+    public static Handle launch(Path dataDir, int capacity, List<String> jvmOptions) throws IOException, InterruptedException {
+        return launch(dataDir, capacity, 3, 6, 0, Notifications.Settings.DEFAULTS.backoffSeconds(), jvmOptions);
+    }
+
     /** {@code notifyBackoff}: the first retry's least wait for notification deliveries, in seconds. */
     public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, int notifyBackoff)
             throws IOException, InterruptedException {
@@ -70,13 +75,28 @@ public final class ServerProcess {
     /** {@code options}: name → value, as the class comment lists them. */
     public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, Map<String, String> options)
             throws IOException, InterruptedException {
+        return launch(dataDir, capacity, lostAfter, heartbeat, port, options, List.of());
+    }
+
+    /** {@code jvmOptions}: for the server's JVM, e.g. {@code -Xmx96m}. */
+    public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, int notifyBackoff,
+                                List<String> jvmOptions) throws IOException, InterruptedException {
+        return launch(dataDir, capacity, lostAfter, heartbeat, port, Map.of("notify-backoff", Integer.toString(notifyBackoff)),
+                jvmOptions);
+    }
+
+    public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, Map<String, String> options,
+                                List<String> jvmOptions)
+            throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
         Files.deleteIfExists(dataDir.resolve("port"));
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-cp", cp, ServerProcess.class.getName(), dataDir.toString(),
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", cp, ServerProcess.class.getName(), dataDir.toString(),
                 Integer.toString(capacity), Integer.toString(lostAfter), Integer.toString(heartbeat), Integer.toString(port)));
-        options.forEach((k, v) -> cmd.add(k + "=" + v));
+        options.forEach((key, v) -> cmd.add(key + "=" + v));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("server-" + System.nanoTime() + ".log").toFile()).start();
         try {

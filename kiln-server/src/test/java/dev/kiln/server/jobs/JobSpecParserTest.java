@@ -218,4 +218,33 @@ class JobSpecParserTest {
                 .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
                         .extracting(ValidationException.FieldError::field).containsExactly("notify"));
     }
+
+    @Test
+    void applyDeclaresWhatApplyingRunsWithTypeDeployByDefault() throws Exception {
+        JobSpec s = parse("""
+                {"command": "terraform plan -out plan.tfplan", "type": "plan",
+                 "apply": {"command": "terraform apply plan.tfplan", "labels": {"role": "deploy"}}}""");
+        assertThat(s.apply()).isEqualTo(new dev.kiln.server.core.ApplySpec("terraform apply plan.tfplan", "deploy",
+                java.util.Map.of("role", "deploy")));
+        assertThat(s.applies()).isNull();
+        assertThat(s.inputs()).isEmpty();
+        assertThat(parse("{\"command\": \"true\"}").apply()).isNull();
+    }
+
+    @Test
+    void aBadApplyNamesEachFieldToFixAndAClientCannotSayWhatAJobApplies() {
+        assertThatThrownBy(() -> parse("""
+                {"command": "true", "apply": {"type": "bad type!", "labels": {"-x": "1"}, "colour": "red"}}"""))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(ValidationException.FieldError::field)
+                        .containsExactlyInAnyOrder("apply.colour", "apply.command", "apply.type", "apply.labels.-x"));
+        assertThatThrownBy(() -> parse("{\"command\": \"true\", \"apply\": \"terraform apply\"}"))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(ValidationException.FieldError::field).containsExactly("apply"));
+        for (String field : java.util.List.of("applies", "inputs", "input_files")) {
+            assertThatThrownBy(() -> parse("{\"command\": \"true\", \"" + field + "\": []}")).as(field)
+                    .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                            .extracting(ValidationException.FieldError::field).containsExactly(field));
+        }
+    }
 }

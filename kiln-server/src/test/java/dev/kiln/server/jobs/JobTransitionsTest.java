@@ -243,7 +243,7 @@ class JobTransitionsTest {
     static Job asService(Job j, ReadyWhen ready) {
         JobSpec s = j.spec();
         var spec = new JobSpec(s.name(), s.type(), s.command(), null, null, null, null, null, Map.of(), Map.of(), Map.of(),
-                0, 0, 10, s.retry(), List.of(), true, ready, List.of());
+                0, 0, 10, s.retry(), List.of(), true, ready, List.of(), null, null, null);
         return new Job(j.id(), j.seq(), spec, j.status(), j.attempt(), j.agentId(), j.createdAt(), j.updatedAt(),
                 j.queuedAt(), j.startedAt(), j.finishedAt(), null, null, null, Map.of(), null, null);
     }

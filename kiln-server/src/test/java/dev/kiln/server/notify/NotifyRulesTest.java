@@ -23,7 +23,7 @@ class NotifyRulesTest {
 
     private static JobSpec spec(String name, boolean service, List<NotifyTarget> notify) {
         return new JobSpec(name, "build", "make", null, null, null, "x86_64", null, Map.of("os", "linux"), Map.of(),
-                Map.of(), 0, 60, 10, RetryPolicy.NONE, List.of(), service, null, notify);
+                Map.of(), 0, 60, 10, RetryPolicy.NONE, List.of(), service, null, notify, null, null, null);
     }
 
     private static Job job(JobSpec spec, JobStatus status) {

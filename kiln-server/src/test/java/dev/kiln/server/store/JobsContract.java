@@ -117,7 +117,7 @@ public interface JobsContract extends StoreFixture {
         var s = spec("web");
         var service = new dev.kiln.server.core.JobSpec(s.name(), s.type(), "./serve", null, null, null, null, null,
                 Map.of(), Map.of(), Map.of(), 0, 0, 10, dev.kiln.server.core.RetryPolicy.restartOnFailure(2, 1), List.of(),
-                true, dev.kiln.server.core.ReadyWhen.tcpPort(8080), List.of());
+                true, dev.kiln.server.core.ReadyWhen.tcpPort(8080), List.of(), null, null, null);
         Job job = write(tx -> tx.insertJob(newJob(service)));
         assertThat(store().job(job.id()).orElseThrow().spec()).isEqualTo(service);
         Instant readyAt = at(3);

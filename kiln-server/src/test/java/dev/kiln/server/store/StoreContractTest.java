@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class StoreContractTest implements JobsContract, JobListingContract, AttemptsAndLogsContract,
         EventsContract, AgentsArtifactsTokensContract, SessionsContract, WritesContract, RetentionContract,
-        NotificationsContract, BuildsContract {
+        NotificationsContract, BuildsContract, FollowUpsContract {
 
     /** Method of Store or StoreTx → the contract tests that cover it. */
     public static final Map<String, List<String>> COVERAGE = Map.ofEntries(
@@ -59,7 +59,7 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("Store.tokens", List.of("tokensListNewestFirstAndRevokeOnce")),
             entry("Store.close", List.of("committedWritesSurviveReopeningAndIdsKeepIncreasing", "aWriteAfterCloseFailsInsteadOfHanging")),
             entry("StoreTx.insertJob", List.of("insertedJobGetsItsSeqAndRoundTripsWithSecretsKeptApart", "seqIncreasesWithEachInsertedJob",
-                    "rerunOfIsKept")),
+                    "rerunOfIsKept", "jobsApplyingAJobAreFoundOldestFirstAndTheSpecKeepsWhatItApplies")),
             entry("StoreTx.updateJob", List.of("updateJobStoresEveryFieldThatChanges",
                     "aRetryWaitingOutItsBackoffKeepsItsNotBeforeTimeUntilAssigned", "updatingAJobThatDoesNotExistFailsTheWrite",
                     "jobsWithManyStatusesRoundTripTheirStatus")),
@@ -85,7 +85,7 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
                     "deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")),
             entry("Store.logsPrunedAt", List.of("deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")),
             entry("Store.artifactContentInUse", List.of("deleteJobRemovesAllItHoldsAndNamesTheContentsNoRowPointsTo",
-                    "deleteArtifactsRemovesTheRowsOnlyAndKeepsSharedContents")),
+                    "deleteArtifactsRemovesTheRowsOnlyAndKeepsSharedContents", "inputsAndReleaseFilesKeepTheirContentWhenTheJobsArtifactsOrTheJobGo")),
             entry("Store.dataBytes", List.of("dataBytesFollowTheDataAndReclaimingSpaceKeepsWhatRemains")),
             entry("Store.reclaimSpace", List.of("dataBytesFollowTheDataAndReclaimingSpaceKeepsWhatRemains")),
             entry("Store.backupTo", List.of("backupToWritesASnapshotAStoreOpensWithTheSameData")),
@@ -128,7 +128,13 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("StoreTx.upsertBuildJob", List.of("aBuildsJobsListInPlanOrderAndAreFoundByTheirKilnJobAndDefinition")),
             entry("StoreTx.upsertPartition", List.of("partitionsKeepTheirLatestStateAndCountsByStatusFollowEveryChange",
                     "partitionsPageInRefOrderWithinAPrefixAndAStatus")),
-            entry("StoreTx.deletePartition", List.of("partitionsKeepTheirLatestStateAndCountsByStatusFollowEveryChange")));
+            entry("StoreTx.deletePartition", List.of("partitionsKeepTheirLatestStateAndCountsByStatusFollowEveryChange")),
+            entry("Store.jobsApplying", List.of("jobsApplyingAJobAreFoundOldestFirstAndTheSpecKeepsWhatItApplies")),
+            entry("Store.newestSucceeded", List.of("theNewestSucceededJobOfATypeAndNameIsFound")),
+            entry("Store.releases", List.of("releasesRoundTripNewestFirstAndAreUniqueByVersionAndByJobUnderAName")),
+            entry("Store.release", List.of("releasesRoundTripNewestFirstAndAreUniqueByVersionAndByJobUnderAName")),
+            entry("StoreTx.insertRelease", List.of("releasesRoundTripNewestFirstAndAreUniqueByVersionAndByJobUnderAName",
+                    "inputsAndReleaseFilesKeepTheirContentWhenTheJobsArtifactsOrTheJobGo")));
 
     private final EventBus bus = new EventBus();
     private final List<Event> published = new CopyOnWriteArrayList<>();

@@ -160,6 +160,29 @@ final class Rows {
                 rs.getLong("size"), rs.getString("sha256"), instant(rs, "created_at"));
     }
 
+    /** A content file may go only when none of these rows names it (one query for the store and its writer). */
+    static final String CONTENT_IN_USE = """
+            SELECT sha256 FROM artifacts WHERE sha256 = :sha
+            UNION ALL SELECT sha256 FROM job_inputs WHERE sha256 = :sha
+            UNION ALL SELECT sha256 FROM release_files WHERE sha256 = :sha LIMIT 1""";
+
+    /** A release without its files (read apart). */
+    static ReleaseHead releaseHead(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new ReleaseHead(rs.getString("name"), rs.getString("version"), rs.getString("job_id"),
+                rs.getString("manifest_sha256"), rs.getString("promoted_by"), instant(rs, "promoted_at"));
+    }
+
+    record ReleaseHead(String name, String version, String jobId, String manifestSha256, String promotedBy,
+                       java.time.Instant promotedAt) {
+        dev.kiln.server.core.Release withFiles(java.util.List<dev.kiln.server.core.FileRef> files) {
+            return new dev.kiln.server.core.Release(name, version, jobId, files, manifestSha256, promotedBy, promotedAt);
+        }
+    }
+
+    static dev.kiln.server.core.FileRef fileRef(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new dev.kiln.server.core.FileRef(rs.getString("path"), rs.getString("sha256"), rs.getLong("size"));
+    }
+
     static dev.kiln.server.core.TokenRecord token(ResultSet rs, StatementContext ctx) throws SQLException {
         return new dev.kiln.server.core.TokenRecord(rs.getString("id"), rs.getString("name"),
                 dev.kiln.server.core.Role.valueOf(rs.getString("role").toUpperCase()), rs.getString("hash"),

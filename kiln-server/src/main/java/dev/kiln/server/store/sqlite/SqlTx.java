@@ -53,14 +53,18 @@ final class SqlTx implements StoreTx {
                 "priority", job.spec().priority(), "spec", Rows.toJson(job.spec().snapshot()),
                 "secrets", secrets.toColumn(job.id(), job.spec().secrets()),
                 "created", Clock.toNs(job.createdAt()),
-                "rerun", job.rerunOf()));
+                "rerun", job.rerunOf(), "applies", job.spec().applies()));
         long seq = w.insertGeneratingKey("""
                 INSERT INTO jobs (id, name, type, status, priority, spec, secrets, attempt, agent_id,
                   created_at, updated_at, queued_at, started_at, finished_at, exit_code, error, rerun_of, outputs, not_before,
-                  ready_at)
+                  ready_at, applies)
                 VALUES (:id, :name, :type, :status, :priority, :spec, :secrets, :attempt, :agent,
                   :created, :updated, :queued, :started, :finished, :exit, :error, :rerun, :outputs, :not_before,
-                  :ready_at)""", p);
+                  :ready_at, :applies)""", p);
+        for (var input : job.spec().inputs()) {
+            w.update("INSERT INTO job_inputs (job_id, path, sha256, size) VALUES (:job, :path, :sha, :size)",
+                    params("job", job.id(), "path", input.path(), "sha", input.sha256(), "size", input.size()));
+        }
         for (var label : job.spec().requirements().entrySet()) {
             w.update("INSERT INTO job_labels (job_seq, key, value) VALUES (:seq, :key, :value)",
                     params("seq", seq, "key", label.getKey(), "value", label.getValue()));
@@ -204,6 +208,19 @@ final class SqlTx implements StoreTx {
     }
 
     @Override
+    public void insertRelease(dev.kiln.server.core.Release r) {
+        w.update("""
+                INSERT INTO releases (name, version, job_id, manifest_sha256, promoted_by, promoted_at)
+                VALUES (:name, :version, :job, :manifest, :by, :at)""",
+                params("name", r.name(), "version", r.version(), "job", r.jobId(), "manifest", r.manifestSha256(),
+                        "by", r.promotedBy(), "at", Clock.toNs(r.promotedAt())));
+        for (var f : r.files()) {
+            w.update("INSERT INTO release_files (name, version, path, size, sha256) VALUES (:name, :version, :path, :size, :sha)",
+                    params("name", r.name(), "version", r.version(), "path", f.path(), "size", f.size(), "sha", f.sha256()));
+        }
+    }
+
+    @Override
     public void insertSession(dev.kiln.server.core.SessionRecord s) {
         w.update("""
                 INSERT INTO sessions (id, hash, token_id, created_at, last_seen_at, expires_at)
@@ -265,7 +282,12 @@ final class SqlTx implements StoreTx {
     @Override
     public List<String> deleteJob(String jobId) {
         var p = params("job", jobId);
-        List<String> unreferenced = deleteArtifacts(jobId);
+        List<String> inputs = w.queryStrings("SELECT DISTINCT sha256 FROM job_inputs WHERE job_id = :job", p);
+        w.update("DELETE FROM job_inputs WHERE job_id = :job", p);
+        var unreferenced = new ArrayList<>(deleteArtifacts(jobId));
+        for (String sha : inputs) {
+            if (!unreferenced.contains(sha) && unused(sha)) unreferenced.add(sha);
+        }
         w.update("DELETE FROM log_chunks WHERE job_id = :job", p);
         w.update("DELETE FROM attempts WHERE job_id = :job", p);
         w.update("DELETE FROM events WHERE job_id = :job", p);
@@ -283,11 +305,13 @@ final class SqlTx implements StoreTx {
         w.update("DELETE FROM artifacts WHERE job_id = :job", p);
         var unreferenced = new ArrayList<String>();
         for (String sha : contents) {
-            if (w.queryStrings("SELECT sha256 FROM artifacts WHERE sha256 = :sha LIMIT 1", params("sha", sha)).isEmpty()) {
-                unreferenced.add(sha);
-            }
+            if (unused(sha)) unreferenced.add(sha);
         }
         return unreferenced;
+    }
+
+    private boolean unused(String sha) {
+        return w.queryStrings(Rows.CONTENT_IN_USE, params("sha", sha)).isEmpty();
     }
 
     @Override

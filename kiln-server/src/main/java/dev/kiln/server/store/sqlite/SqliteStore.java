@@ -332,8 +332,45 @@ public final class SqliteStore implements Store {
 
     @Override
     public boolean artifactContentInUse(String sha256) {
-        return readers.withHandle(h -> h.createQuery("SELECT 1 FROM artifacts WHERE sha256 = :sha LIMIT 1")
-                .bind("sha", sha256).mapTo(Integer.class).findOne().isPresent());
+        return readers.withHandle(h -> h.createQuery(Rows.CONTENT_IN_USE)
+                .bind("sha", sha256).mapTo(String.class).findOne().isPresent());
+    }
+
+    @Override
+    public List<String> jobsApplying(String jobId) {
+        return readers.withHandle(h -> h.createQuery("SELECT id FROM jobs WHERE applies = :job ORDER BY seq")
+                .bind("job", jobId).mapTo(String.class).list());
+    }
+
+    @Override
+    public Optional<Job> newestSucceeded(String type, String name) {
+        // the (type, name, seq) index, newest first
+        return readers.withHandle(h -> h.createQuery("""
+                SELECT * FROM jobs WHERE type = :type AND name = :name AND status = 'succeeded'
+                ORDER BY seq DESC LIMIT 1""").bind("type", type).bind("name", name).map(Rows::job).findOne());
+    }
+
+    @Override
+    public List<dev.kiln.server.core.Release> releases(String name, String jobId, int limit) {
+        return readers.withHandle(h -> {
+            var releases = h.createQuery("""
+                    SELECT * FROM releases WHERE (:name IS NULL OR name = :name) AND (:job IS NULL OR job_id = :job)
+                    ORDER BY promoted_at DESC, name, version LIMIT :limit""")
+                    .bind("name", name).bind("job", jobId).bind("limit", limit).map(Rows::releaseHead).list();
+            return releases.stream().map(r -> r.withFiles(releaseFiles(h, r.name(), r.version()))).toList();
+        });
+    }
+
+    @Override
+    public Optional<dev.kiln.server.core.Release> release(String name, String version) {
+        return readers.withHandle(h -> h.createQuery("SELECT * FROM releases WHERE name = :name AND version = :version")
+                .bind("name", name).bind("version", version).map(Rows::releaseHead).findOne()
+                .map(r -> r.withFiles(releaseFiles(h, name, version))));
+    }
+
+    private static List<dev.kiln.server.core.FileRef> releaseFiles(Handle h, String name, String version) {
+        return h.createQuery("SELECT * FROM release_files WHERE name = :name AND version = :version ORDER BY path")
+                .bind("name", name).bind("version", version).map(Rows::fileRef).list();
     }
 
     @Override
