@@ -1,4 +1,5 @@
 import { routeMatcher } from './lib/router.js';
+import './pages/graph.js';
 import './pages/home.js';
 import './pages/job.js';
 import './pages/login.js';
@@ -18,6 +19,7 @@ export const ROUTES = [
   { path: '/jobs/:jobId', page: 'kiln-job-page' },
   { path: '/queue', page: 'kiln-queue-page', nav: 'Queue & workers' },
   { path: '/submit', page: 'kiln-submit-page', nav: 'Submit' },
+  { path: '/graph', page: 'kiln-graph-page', nav: 'Graph' },
   { path: '/login', page: 'kiln-login', public: true },
 ];
 
