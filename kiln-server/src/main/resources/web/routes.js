@@ -1,9 +1,12 @@
 import { routeMatcher } from './lib/router.js';
+import './pages/build.js';
 import './pages/graph.js';
 import './pages/home.js';
 import './pages/job.js';
 import './pages/login.js';
 import './pages/not-found.js';
+import './pages/partition.js';
+import './pages/partitions.js';
 import './pages/queue.js';
 import './pages/submit.js';
 
@@ -20,6 +23,9 @@ export const ROUTES = [
   { path: '/queue', page: 'kiln-queue-page', nav: 'Queue & workers' },
   { path: '/submit', page: 'kiln-submit-page', nav: 'Submit' },
   { path: '/graph', page: 'kiln-graph-page', nav: 'Graph' },
+  { path: '/builds/:buildId', page: 'kiln-build-page' },
+  { path: '/partitions', page: 'kiln-partitions-page', nav: 'Partitions' },
+  { path: '/partitions/:ref', page: 'kiln-partition-page' },
   { path: '/login', page: 'kiln-login', public: true },
 ];
 

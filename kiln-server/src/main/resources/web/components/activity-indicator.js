@@ -39,8 +39,11 @@ class ActivityIndicator extends LitElement {
     if (!a) return html``;
     if (!a.busy) return html`<span class="indicator idle" data-testid="indicator" title="Nothing running"><span class="dot"></span>Idle</span>`;
     const p = a.primary;
-    return html`<a href="/jobs/${p.job_id}" class="indicator busy" data-testid="indicator" title="${a.count} active">
+    return html`<a href=${hrefOf(p)} class="indicator busy" data-testid="indicator" title="${a.count} active">
       <span class="dot"></span><span class="label">${p.label}</span>${a.count > 1 ? html`<span class="more">+${a.count - 1}</span>` : ''}</a>`;
   }
 }
 customElements.define('kiln-activity', ActivityIndicator);
+
+/** An executing build request's item ("Building 37/120 partitions…") opens its build page; a job's, the job page. */
+const hrefOf = (item) => (item.kind === 'build' ? `/builds/${item.build_id || item.id}` : `/jobs/${item.job_id}`);
