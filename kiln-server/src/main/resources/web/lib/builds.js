@@ -23,7 +23,7 @@ export async function requestBuild(partitions, force = false) {
 
 /** "37/120": partitions available (or delegated and done elsewhere) out of those requested. */
 export function progress(b) {
-  return `${b.counts?.available ?? 0}/${b.requested_count ?? 0}`;
+  return `${(b.counts?.available ?? 0).toLocaleString()}/${(b.requested_count ?? 0).toLocaleString()}`;
 }
 
 /** How long it ran: to its end, or to now while it runs; empty before it started. */
@@ -44,3 +44,6 @@ export const shortId = (id) => String(id ?? '').slice(0, 8);
 
 /** /partitions/<ref>: a ref's slashes encoded, so it is one path segment. */
 export const partitionHref = (ref) => '/partitions/' + encodeURIComponent(ref);
+
+/** "1 job", "16 jobs". */
+export const plural = (n, word) => `${Number(n ?? 0).toLocaleString()} ${word}${n === 1 ? '' : 's'}`;

@@ -1,6 +1,6 @@
 import { LitElement, html } from 'lit';
 import { api, withQuery } from '../lib/api-client.js';
-import { BUILD_ACTIVE, buildDuration, eventTime, partitionHref, progress, requestBuild, shortId } from '../lib/builds.js';
+import { BUILD_ACTIVE, buildDuration, eventTime, partitionHref, plural, progress, requestBuild, shortId } from '../lib/builds.js';
 import { dateTime, shortDuration } from '../lib/format.js';
 import { subscribe } from '../lib/live.js';
 import { coalesce, poll } from '../lib/schedule.js';
@@ -24,7 +24,7 @@ const POLL_ENDED_MS = 10000;
 class BuildPage extends LitElement {
   static properties = { buildId: {}, build: { state: true }, partitions: { state: true }, events: { state: true },
     error: { state: true }, notFound: { state: true }, now: { state: true }, acting: { state: true },
-    expanded: { state: true }, showPartitionEvents: { state: true }, copied: { state: true } };
+    allLoaded: { state: true }, eventsLoaded: { state: true }, expanded: { state: true }, showPartitionEvents: { state: true }, copied: { state: true } };
   createRenderRoot() { return this; }
 
   constructor() {
@@ -51,7 +51,9 @@ class BuildPage extends LitElement {
     if (changed.has('buildId')) {
       this.build = null;
       this.partitions = null;
+      this.allLoaded = false;
       this.events = [];
+      this.eventsLoaded = false;
       this.eventsAfter = null;
       this.earlierDropped = 0;
       this.error = null;
@@ -100,15 +102,21 @@ class BuildPage extends LitElement {
     if (this.loading) { this.again = true; return; } // one load at a time; the news that came meanwhile gets one more
     this.loading = true;
     try {
+      // each part is shown as it comes: the header and the first 1,000 partitions first, then the rest, then events
       const build = await api(`/api/v1/builds/${encodeURIComponent(asked)}`);
       if (asked !== this.buildId) return;
-      const partitions = build.partitions_truncated ? await this.allPartitions(asked) : build.partitions;
-      await this.loadEvents(asked);
-      if (asked !== this.buildId) return;
       this.build = build;
-      this.partitions = partitions;
       this.error = null;
+      if (!build.partitions_truncated || !this.partitions) this.partitions = build.partitions || [];
+      if (!build.partitions_truncated) this.allLoaded = true;
       this.pollEvery(BUILD_ACTIVE.has(build.status) ? POLL_ACTIVE_MS : POLL_ENDED_MS);
+      if (build.partitions_truncated) {
+        const all = await this.allPartitions(asked);
+        if (asked !== this.buildId) return;
+        this.partitions = all;
+        this.allLoaded = true;
+      }
+      await this.loadEvents(asked);
     } catch (e) {
       if (asked !== this.buildId) return;
       this.notFound = e.status === 404;
@@ -141,6 +149,7 @@ class BuildPage extends LitElement {
       if (page.items.length) this.eventsAfter = page.items[page.items.length - 1].id;
       if (!page.next_cursor || !page.items.length) break;
     }
+    this.eventsLoaded = true;
     if (!fresh.length) return;
     let events = this.events.concat(fresh);
     if (events.length > KEPT_EVENTS) {
@@ -221,13 +230,13 @@ class BuildPage extends LitElement {
           : html`<button class="small" @click=${this.copyId} title="Copy the full id ${b.id}" data-testid="copy">${this.copied || 'copy id'}</button>`}
         <span class="spacer" style="flex:1"></span>
         ${active ? html`<button class="danger" @click=${this.cancel} ?disabled=${this.acting} data-testid="cancel">Cancel</button>`
-          : html`<button @click=${this.buildAgain} ?disabled=${this.acting || !this.partitions} data-testid="build-again">Build again</button>`}
+          : html`<button @click=${this.buildAgain} ?disabled=${this.acting || !this.allLoaded} data-testid="build-again">Build again</button>`}
       </div>
       <div class="job-head meta">
         <span>created ${dateTime(b.created_at)}</span>
-        <span data-testid="partition-count">${b.requested_count.toLocaleString()} partition${b.requested_count === 1 ? '' : 's'}</span>
+        <span data-testid="partition-count">${plural(b.requested_count, 'partition')}</span>
         <span data-testid="progress">${progress(b)} available</span>
-        <span>${b.jobs_done ?? 0}/${b.jobs_total ?? 0} jobs</span>
+        <span>${b.jobs_done ?? 0}/${plural(b.jobs_total, 'job')} done</span>
         <span data-testid="duration">duration ${shortDuration(buildDuration(b, this.now || Date.now())) || '—'}</span>
         ${b.force ? html`<span>force</span>` : ''}
         ${b.created_by ? html`<span>by ${b.created_by}</span>` : ''}
@@ -247,8 +256,8 @@ class BuildPage extends LitElement {
   }
 
   jobsPanel(b) {
-    if (!b.jobs?.length) return html`<div class="panel"><h2>Jobs</h2><p class="muted">${BUILD_ACTIVE.has(b.status) ? 'Planning…' : 'No jobs: nothing needed building.'}</p></div>`;
-    return html`<div class="panel table-panel"><table data-testid="build-jobs">
+    if (!b.jobs?.length) return html`<h2 class="section">Jobs</h2><div class="panel"><p class="muted">${BUILD_ACTIVE.has(b.status) ? 'Planning…' : 'No jobs: nothing needed building.'}</p></div>`;
+    return html`<h2 class="section">Jobs</h2><div class="panel table-panel"><table data-testid="build-jobs">
       <thead><tr><th>Job</th><th>Status</th><th>Definition</th><th class="num">Partitions</th><th>After</th></tr></thead>
       <tbody>${b.jobs.map((j) => html`<tr data-key=${j.key}>
         <td class="mono">${j.job_id ? html`<a href="/jobs/${j.job_id}">${j.key}</a>` : j.key}${j.config_step ? html` <span class="muted small">config step</span>` : ''}</td>
@@ -265,7 +274,7 @@ class BuildPage extends LitElement {
       <div class="events-head"><h2>Execution timeline</h2>
         <label class="small"><input type="checkbox" .checked=${!!this.showPartitionEvents} @change=${(e) => (this.showPartitionEvents = e.target.checked)}> partition changes</label></div>
       ${this.earlierDropped ? html`<p class="muted small">${this.earlierDropped.toLocaleString()} earlier events not shown.</p>` : ''}
-      ${events.length ? events.map((e) => this.eventRow(e)) : html`<p class="muted">No events yet.</p>`}
+      ${events.length ? events.map((e) => this.eventRow(e)) : html`<p class="muted">${this.eventsLoaded ? 'No events yet.' : 'Loading events…'}</p>`}
     </div>`;
   }
 
@@ -296,13 +305,15 @@ function describe(e) {
   const jobLink = job ? html` <a class="mono" href="/jobs/${job}">job ${shortId(job)}</a>` : '';
   const ref = d.ref ? html`<a class="mono" href=${partitionHref(d.ref)}>${d.ref}</a>` : '';
   switch (e.kind) {
-    case 'build.planned': return `${d.jobs ?? 0} jobs planned; ${d.skipped ?? 0} already available, ${d.delegated ?? 0} delegated`;
+    case 'build.planned': return `${plural(d.jobs, 'job')} planned; ${d.skipped ?? 0} already available, ${d.delegated ?? 0} delegated`;
     case 'build.failed': case 'build.cancelled': return d.reason || '';
-    case 'build.job_scheduled': return html`<span class="mono">${d.key}</span> submitted as${jobLink}${d.partitions ? ` (${[].concat(d.partitions).length} partitions)` : ''}`;
+    case 'build.job_scheduled': return html`<span class="mono">${d.key}</span> submitted as${jobLink}${d.partitions ? ` (${plural([].concat(d.partitions).length, 'partition')})` : ''}`;
     case 'build.job_started': return html`<span class="mono">${d.key}</span> started${jobLink}`;
     case 'build.job_finished': return html`<span class="mono">${d.key}</span> ${d.status}${jobLink}`;
     case 'build.job_skipped': return html`<span class="mono">${d.key}</span> skipped${d.reason ? `: ${d.reason}` : ''}`;
-    case 'build.delegated': return html`${ref} delegated to <a class="mono" href="/builds/${d.to_build}">build ${shortId(d.to_build)}</a> (${d.kind})`;
+    case 'build.delegated': return d.from_build // in the maker's timeline: who waits on it
+      ? html`<a class="mono" href="/builds/${d.from_build}">build ${shortId(d.from_build)}</a> waits on ${ref} (${d.kind})`
+      : html`${ref} delegated to <a class="mono" href="/builds/${d.to_build}">build ${shortId(d.to_build)}</a> (${d.kind})`;
     case 'partition.status': return html`${ref} → ${d.status}${jobLink}`;
     default: return d.message || '';
   }

@@ -78,7 +78,7 @@ class HomePage extends LitElement {
       <kiln-paged-list data-testid="builds-list" .source=${'/api/v1/builds'} .columns=${BUILD_COLUMNS} .row=${buildRow} .limit=${5}
         .empty=${html`No build requests yet. <a href="/graph">Ask for partitions</a>.`} .pageLabels=${['← Newer', 'Older →']}
         .tableTestId=${'builds-table'}></kiln-paged-list>
-      <h2>Jobs</h2>
+      <h2 class="section">Jobs</h2>
       <kiln-paged-list .source=${'/api/v1/jobs'} .itemsKey=${'jobs'} .filters=${FILTERS} .columns=${COLUMNS} .row=${jobRow}
         .empty=${html`No jobs match. <a href="/submit">Submit one</a>.`} .pageLabels=${['← Newer', 'Older →']}
         .tableTestId=${'jobs-table'}></kiln-paged-list>`;

@@ -137,7 +137,7 @@ class BuildPageIT extends BuildGraphBrowserTest {
         String id = build(IntStream.range(0, 10_000).mapToObj(i -> "many/" + i).toList());
         awaitBuild(id, "completed");
         page.navigate(kiln.server.baseUrl() + "/builds/" + id);
-        assertThat(page.getByTestId("partition-count")).hasText("10,000 partitions");
+        assertThat(page.getByTestId("partition-count")).hasText("10,000 partitions", within(30));
         var filter = page.getByTestId("partition-filter");
         assertThat(filter.locator("button[data-status='available'] b")).hasText("10,000", within(30));
         var grid = page.getByTestId("partition-grid");
