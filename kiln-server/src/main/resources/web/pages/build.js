@@ -10,7 +10,7 @@ import '../components/partition-grid.js';
 import '../components/status-badge.js';
 
 const PAGE = 1000;         // partitions and events per request
-const KEPT_EVENTS = 2000;  // the timeline keeps the newest this many
+const KEPT_EVENTS = 2000;  // the timeline keeps the newest this many of the build's own events, and of partition changes
 /** Polling, the fallback to the live stream (seed 000): often while the build moves, rarely once it ended. */
 const POLL_ACTIVE_MS = 2000;
 const POLL_ENDED_MS = 10000;
@@ -53,9 +53,11 @@ class BuildPage extends LitElement {
       this.partitions = null;
       this.allLoaded = false;
       this.events = [];
+      this.partitionEvents = [];
       this.eventsLoaded = false;
       this.eventsAfter = null;
       this.earlierDropped = 0;
+      this.earlierPartitionEvents = 0;
       this.error = null;
       this.notFound = false;
       this.expanded = new Map();
@@ -151,11 +153,12 @@ class BuildPage extends LitElement {
     }
     this.eventsLoaded = true;
     if (!fresh.length) return;
-    let events = this.events.concat(fresh);
-    if (events.length > KEPT_EVENTS) {
-      this.earlierDropped += events.length - KEPT_EVENTS;
-      events = events.slice(-KEPT_EVENTS);
-    }
+    // a big build's thousands of partition changes must not push its few job events out of the timeline
+    const [events, droppedEvents] = keepNewest(this.events, fresh.filter((e) => e.kind !== 'partition.status'));
+    const [changes, droppedChanges] = keepNewest(this.partitionEvents, fresh.filter((e) => e.kind === 'partition.status'));
+    this.earlierDropped += droppedEvents;
+    this.earlierPartitionEvents += droppedChanges;
+    this.partitionEvents = changes;
     this.events = events;
   }
 
@@ -269,11 +272,12 @@ class BuildPage extends LitElement {
   }
 
   timeline() {
-    const events = this.showPartitionEvents ? this.events : this.events.filter((e) => e.kind !== 'partition.status');
+    const events = this.showPartitionEvents ? [...this.events, ...this.partitionEvents].sort((a, b) => a.id - b.id) : this.events;
+    const dropped = this.earlierDropped + (this.showPartitionEvents ? this.earlierPartitionEvents : 0);
     return html`<div class="panel timeline" data-testid="timeline">
       <div class="events-head"><h2>Execution timeline</h2>
         <label class="small"><input type="checkbox" .checked=${!!this.showPartitionEvents} @change=${(e) => (this.showPartitionEvents = e.target.checked)}> partition changes</label></div>
-      ${this.earlierDropped ? html`<p class="muted small">${this.earlierDropped.toLocaleString()} earlier events not shown.</p>` : ''}
+      ${dropped ? html`<p class="muted small">${dropped.toLocaleString()} earlier events not shown.</p>` : ''}
       ${events.length ? events.map((e) => this.eventRow(e)) : html`<p class="muted">${this.eventsLoaded ? 'No events yet.' : 'Loading events…'}</p>`}
     </div>`;
   }
@@ -297,6 +301,12 @@ class BuildPage extends LitElement {
   }
 }
 customElements.define('kiln-build-page', BuildPage);
+
+/** kept + fresh, at most KEPT_EVENTS of the newest, and how many were let go. */
+function keepNewest(kept, fresh) {
+  const all = fresh.length ? kept.concat(fresh) : kept;
+  return all.length > KEPT_EVENTS ? [all.slice(-KEPT_EVENTS), all.length - KEPT_EVENTS] : [all, 0];
+}
 
 /** One line for an event from its data, with links to what it names. */
 function describe(e) {

@@ -76,7 +76,7 @@ class HomePage extends LitElement {
       ${this.error ? html`<p class="error-box">${this.error}</p>` : ''}
       <h2>Builds</h2>
       <kiln-paged-list data-testid="builds-list" .source=${'/api/v1/builds'} .columns=${BUILD_COLUMNS} .row=${buildRow} .limit=${5}
-        .empty=${html`No build requests yet. <a href="/graph">Ask for partitions</a>.`} .pageLabels=${['← Newer', 'Older →']}
+        .empty=${html`No build requests yet. <a href="/graph">Ask for partitions</a>.`} .paging=${'more'}
         .tableTestId=${'builds-table'}></kiln-paged-list>
       <h2 class="section">Jobs</h2>
       <kiln-paged-list .source=${'/api/v1/jobs'} .itemsKey=${'jobs'} .filters=${FILTERS} .columns=${COLUMNS} .row=${jobRow}
