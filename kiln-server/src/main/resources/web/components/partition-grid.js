@@ -75,7 +75,8 @@ class PartitionGrid extends LitElement {
       <span><kiln-status-badge .status=${p.status}></kiln-status-badge></span>
       <span class="small">${p.job_id ? html`<a class="mono" href="/jobs/${p.job_id}">${shortId(p.job_id)}</a>` : ''} <span class="muted">${p.definition || ''}</span></span>
       <span class="small muted" title=${p.updated_at || ''}>${timeAgo(p.updated_at)}</span>
-      <span class="small">${d ? html`<a class="mono" href="/builds/${d.build_id}" data-testid="delegation">${shortId(d.build_id)}</a>
+      <span class="small">${d ? html`${d.build_id ? html`<a class="mono" href="/builds/${d.build_id}" data-testid="delegation">${shortId(d.build_id)}</a>`
+        : html`<span class="muted" title="made before, by a build Kiln no longer knows">earlier build</span>`}
         <span class="delegation ${d.kind}">${d.kind}</span>` : ''}</span>
     </div>`;
   }

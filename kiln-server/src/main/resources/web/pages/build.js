@@ -264,7 +264,7 @@ class BuildPage extends LitElement {
       <thead><tr><th>Job</th><th>Status</th><th>Definition</th><th class="num">Partitions</th><th>After</th></tr></thead>
       <tbody>${b.jobs.map((j) => html`<tr data-key=${j.key}>
         <td class="mono">${j.job_id ? html`<a href="/jobs/${j.job_id}">${j.key}</a>` : j.key}${j.config_step ? html` <span class="muted small">config step</span>` : ''}</td>
-        <td><kiln-status-badge .status=${j.status}></kiln-status-badge></td>
+        <td><kiln-status-badge .status=${j.status}></kiln-status-badge>${j.reason ? html` <span class="muted small">${j.reason}</span>` : ''}</td>
         <td>${j.definition}</td>
         <td class="num" title=${(j.partitions || []).join('\n')}>${(j.partitions || []).length}</td>
         <td class="mono small">${(j.depends_on || []).join(', ') || '—'}</td></tr>`)}
