@@ -59,8 +59,10 @@ class PartitionsAtScaleIT extends BrowserTest {
         page.evaluate("() => { window.__t0 = performance.now(); }");
         page.locator("header nav a[href='/partitions']").click();
         var rows = page.getByTestId("partitions-table").locator("tbody tr[data-ref]");
-        assertThat(rows).hasCount(50);
-        double ms = ((Number) page.evaluate("() => performance.now() - window.__t0")).doubleValue();
+        // checked on every animation frame in the page, so the figure is the page's, not an assertion's polling interval
+        page.waitForFunction("() => document.querySelectorAll('[data-testid=partitions-table] tbody tr[data-ref]').length === 50"
+                + " && (window.__t1 = performance.now())");
+        double ms = ((Number) page.evaluate("() => window.__t1 - window.__t0")).doubleValue();
         Object api = page.evaluate("() => performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/partitions?'))"
                 + ".map(e => Math.round(e.responseEnd - e.startTime))");
         System.out.printf("partitions page, 1,000,000 partitions: first page shown %.0f ms after the click (API answer: %s ms)%n", ms, api);
