@@ -3,7 +3,7 @@ import { layeredLayout } from '../lib/graph-layout.js';
 
 const W = 240;   // node width
 const H = 54;    // node height
-const GAP_X = 90;
+const GAP_X = 70;
 const GAP_Y = 22;
 const PAD = 16;
 

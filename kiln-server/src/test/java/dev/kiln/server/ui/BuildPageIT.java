@@ -61,6 +61,14 @@ class BuildPageIT extends BuildGraphBrowserTest {
         assertThat(listed.locator(".badge")).hasText("completed");
         assertThat(listed.getByTestId("build-progress")).hasText("1/1");
         shots("activity-with-builds");
+
+        // and the graph page counts the runs per definition
+        page.locator("header nav a[href='/graph']").click();
+        var metrics = page.getByTestId("metrics-weekly_summary");
+        assertThat(metrics).containsText("100%");
+        assertThat(metrics.locator("a[href='/builds/" + id + "']")).isVisible();
+        assertThat(page.getByTestId("metrics-ingest")).containsText("7");
+        shots("graph-metrics");
     }
 
     @Test

@@ -56,7 +56,8 @@ class PartitionsAtScaleIT extends BrowserTest {
     @Test
     void theFirstPageOfAMillionPartitionsOpensWithinASecond() {
         signIn();
-        page.evaluate("() => { window.__t0 = performance.now(); }");
+        // from the click as the page receives it (Playwright's own work before the click is not the page's)
+        page.evaluate("() => document.addEventListener('click', () => { window.__t0 = performance.now(); }, { capture: true, once: true })");
         page.locator("header nav a[href='/partitions']").click();
         var rows = page.getByTestId("partitions-table").locator("tbody tr[data-ref]");
         // checked on every animation frame in the page, so the figure is the page's, not an assertion's polling interval
@@ -64,8 +65,8 @@ class PartitionsAtScaleIT extends BrowserTest {
                 + " && (window.__t1 = performance.now())");
         double ms = ((Number) page.evaluate("() => window.__t1 - window.__t0")).doubleValue();
         Object api = page.evaluate("() => performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/partitions?'))"
-                + ".map(e => Math.round(e.responseEnd - e.startTime))");
-        System.out.printf("partitions page, 1,000,000 partitions: first page shown %.0f ms after the click (API answer: %s ms)%n", ms, api);
+                + ".map(e => `asked at +${Math.round(e.startTime - window.__t0)}, answered in ${Math.round(e.responseEnd - e.startTime)}`)");
+        System.out.printf("partitions page, 1,000,000 partitions: first page shown %.0f ms after the click (API request %s ms)%n", ms, api);
         assertThat(rows.first()).hasAttribute("data-ref", "scale/n=0000000");
         assertThat(page.getByTestId("count-available")).containsText("999,000");
         assertThat(page.getByTestId("count-failed")).containsText("1,000");
