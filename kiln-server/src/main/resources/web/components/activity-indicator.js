@@ -38,9 +38,10 @@ class ActivityIndicator extends LitElement {
     const a = this.activity;
     if (!a) return html``;
     if (!a.busy) return html`<span class="indicator idle" data-testid="indicator" title="Nothing running"><span class="dot"></span>Idle</span>`;
-    const p = a.primary;
-    return html`<a href=${hrefOf(p)} class="indicator busy" data-testid="indicator" title="${a.count} active">
-      <span class="dot"></span><span class="label">${p.label}</span>${a.count > 1 ? html`<span class="more">+${a.count - 1}</span>` : ''}</a>`;
+    const p = a.builds?.[0] || a.primary; // an executing build names itself first: "Building 37/120 partitions…"
+    const count = a.count + (a.builds?.length || 0);
+    return html`<a href=${hrefOf(p)} class="indicator busy" data-testid="indicator" title="${count} active">
+      <span class="dot"></span><span class="label">${p.label}</span>${count > 1 ? html`<span class="more">+${count - 1}</span>` : ''}</a>`;
   }
 }
 customElements.define('kiln-activity', ActivityIndicator);

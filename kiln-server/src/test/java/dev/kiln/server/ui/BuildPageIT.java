@@ -124,6 +124,10 @@ class BuildPageIT extends BuildGraphBrowserTest {
         try {
             page.navigate(kiln.server.baseUrl() + "/builds/" + id);
             assertThat(page.getByTestId("build-status")).hasText("executing", within(20));
+            // the header names the executing build and leads to it
+            var indicator = page.getByTestId("indicator");
+            assertThat(indicator.locator(".label")).hasText("Building 0/1 partitions…", within(10));
+            assertThat(indicator).hasAttribute("href", "/builds/" + id);
             List<String> requests = new CopyOnWriteArrayList<>();
             page.onRequest(r -> { if (r.url().contains("/api/v1/builds/" + id)) requests.add(r.url()); });
             page.waitForCondition(() -> !requests.isEmpty()); // polled every 2 s while it runs
