@@ -35,13 +35,16 @@ class BuildPage extends LitElement {
   connectedCallback() {
     super.connectedCallback();
     this.ticker = setInterval(() => { if (this.build && BUILD_ACTIVE.has(this.build.status)) this.now = Date.now(); }, 1000);
-    this.soon = coalesce(() => { if (!document.hidden) this.refresh(); }, 300);
+    // live news reloads the summary and events; every page of a large build's partitions waits for the next poll
+    this.soon = coalesce(() => { if (!document.hidden) this.refresh({ allPartitions: false }); }, 300);
     this.unsubscribe = subscribe({ kinds: ['build.', 'partition.status'] }, (e) => this.onLive(e));
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
     clearInterval(this.ticker);
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
     this.stopPolling?.();
     this.unsubscribe();
     this.soon.cancel();
@@ -84,13 +87,28 @@ class BuildPage extends LitElement {
     if (id === this.build.id || this.related().has(id)) this.soon();
   }
 
-  /** A partition's new status straight from the stream: the grid changes before the reload answers. */
+  /**
+   * A partition's new status straight from the stream: the grid changes before the reload answers. A 10,000-partition
+   * build sends tens of thousands of these: they are gathered and applied once per animation frame.
+   */
   applyPartition(e) {
-    const i = this.partitions.findIndex((p) => p.ref === e.data.ref);
-    if (i < 0) return;
-    const next = [...this.partitions];
-    next[i] = { ...next[i], status: e.data.status, job_id: e.data.job_id ?? next[i].job_id, updated_at: e.timestamp };
-    this.partitions = next;
+    (this.pending ??= new Map()).set(e.data.ref, e);
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.flushPartitions());
+  }
+
+  flushPartitions() {
+    this.frame = 0;
+    const pending = this.pending;
+    this.pending = null;
+    if (!pending || !this.partitions) return;
+    let next = null;
+    this.partitions.forEach((p, i) => {
+      const e = pending.get(p.ref);
+      if (!e) return;
+      next ??= [...this.partitions];
+      next[i] = { ...p, status: e.data.status, job_id: e.data.job_id ?? p.job_id, updated_at: e.timestamp };
+    });
+    if (next) this.partitions = next;
   }
 
   related() {
@@ -99,7 +117,7 @@ class BuildPage extends LitElement {
     return ids;
   }
 
-  async refresh() {
+  async refresh({ allPartitions = true } = {}) {
     const asked = this.buildId;
     if (this.loading) { this.again = true; return; } // one load at a time; the news that came meanwhile gets one more
     this.loading = true;
@@ -112,7 +130,7 @@ class BuildPage extends LitElement {
       if (!build.partitions_truncated || !this.partitions) this.partitions = build.partitions || [];
       if (!build.partitions_truncated) this.allLoaded = true;
       this.pollEvery(BUILD_ACTIVE.has(build.status) ? POLL_ACTIVE_MS : POLL_ENDED_MS);
-      if (build.partitions_truncated) {
+      if (build.partitions_truncated && (allPartitions || !this.allLoaded)) {
         const all = await this.allPartitions(asked);
         if (asked !== this.buildId) return;
         this.partitions = all;

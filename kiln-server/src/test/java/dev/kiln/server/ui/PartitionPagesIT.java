@@ -78,6 +78,19 @@ class PartitionPagesIT extends BuildGraphBrowserTest {
         assertThat(page.getByTestId("build-jobs")).containsText("clean#1");
     }
 
+    /** The partition page does not poll: what it shows after the build starts came over the live stream. */
+    @Test
+    void aPartitionsPageFollowsItsBuildLive() {
+        signIn();
+        page.navigate(kiln.server.baseUrl() + href("slow/live"));
+        assertThat(page.getByTestId("partition-status")).hasText("never built");
+        assertThat(page.getByTestId("partition-definition")).hasText("slow");
+        String id = build(List.of("slow/live"));
+        assertThat(page.getByTestId("partition-status")).hasText("building", within(15));
+        assertThat(page.getByTestId("partition-history").locator("a[href='/builds/" + id + "']").first()).isVisible();
+        assertThat(page.getByTestId("partition-status")).hasText("available", within(30));
+    }
+
     @Test
     void aRefNoDefinitionMakesSaysSo() {
         expectedErrors.add("status of 404");
