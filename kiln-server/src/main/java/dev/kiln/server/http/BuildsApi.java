@@ -212,7 +212,7 @@ public final class BuildsApi {
         m.put("status", b.status());
         m.put("force", b.force());
         m.put("graph_version", b.graphVersion());
-        m.put("requested_count", b.requested().size());
+        m.put("requested_count", b.requestedCount());
         var counts = new LinkedHashMap<String, Object>();
         for (String s : List.of("requested", "scheduled", "building", "available", "failed", "delegated")) {
             counts.put(s, b.counts().getOrDefault(s, 0));
