@@ -55,6 +55,7 @@ class BuildPage extends LitElement {
       this.build = null;
       this.partitions = null;
       this.allLoaded = false;
+      this.partitionsAsOf = null;
       this.events = [];
       this.partitionEvents = [];
       this.eventsLoaded = false;
@@ -130,11 +131,14 @@ class BuildPage extends LitElement {
       if (!build.partitions_truncated || !this.partitions) this.partitions = build.partitions || [];
       if (!build.partitions_truncated) this.allLoaded = true;
       this.pollEvery(BUILD_ACTIVE.has(build.status) ? POLL_ACTIVE_MS : POLL_ENDED_MS);
-      if (build.partitions_truncated && (allPartitions || !this.allLoaded)) {
+      // an ended build's partitions, once read after its end, no longer change: the 10 s poll does not read them again
+      const settled = this.allLoaded && !BUILD_ACTIVE.has(this.partitionsAsOf);
+      if (build.partitions_truncated && ((allPartitions && !settled) || !this.allLoaded)) {
         const all = await this.allPartitions(asked);
         if (asked !== this.buildId) return;
         this.partitions = all;
         this.allLoaded = true;
+        this.partitionsAsOf = build.status;
       }
       await this.loadEvents(asked);
     } catch (e) {
