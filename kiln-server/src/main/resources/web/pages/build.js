@@ -261,7 +261,7 @@ class BuildPage extends LitElement {
         <span>created ${dateTime(b.created_at)}</span>
         <span data-testid="partition-count">${plural(b.requested_count, 'partition')}</span>
         <span data-testid="progress">${progress(b)} available</span>
-        <span>${b.jobs_done ?? 0}/${plural(b.jobs_total, 'job')} done</span>
+        <span>${b.jobs_done ?? 0}/${b.jobs_total ?? 0} jobs done</span>
         <span data-testid="duration">duration ${shortDuration(buildDuration(b, this.now || Date.now())) || '—'}</span>
         ${b.force ? html`<span>force</span>` : ''}
         ${b.created_by ? html`<span>by ${b.created_by}</span>` : ''}
