@@ -56,15 +56,19 @@ class ActivityIndicator extends LitElement {
     if (!a.busy) {
       return html`<span class="indicator idle" data-testid="indicator" title="Nothing running"><span class="dot"></span>Idle</span>`;
     }
-    const p = a.primary;
+    // an executing build names itself first ("Building 37/120 partitions…"), then the jobs, the most recent first
+    const items = [...(a.builds || []), ...a.items];
+    const count = (a.builds?.length || 0) + a.count;
+    const p = items[0] || a.primary;
     return html`<span class="activity">
       <button class="indicator busy" data-testid="indicator" aria-haspopup="true" aria-expanded=${this.open ? 'true' : 'false'}
-          title="${a.count} active: click for the list" @click=${() => { this.open = !this.open; }}>
-        <span class="dot"></span><span class="label" data-testid="indicator-label">${p.label}</span>${a.count > 1
-          ? html`<span class="more" data-testid="indicator-more">+${a.count - 1}</span>` : ''}</button>
+          title="${count} active: click for the list" @click=${() => { this.open = !this.open; }}>
+        <span class="dot"></span><span class="label" data-testid="indicator-label">${p.label}</span>${count > 1
+          ? html`<span class="more" data-testid="indicator-more">+${count - 1}</span>` : ''}</button>
       ${this.open ? html`<div class="activity-list panel" role="menu" data-testid="activity-list">
-        ${a.items.map((i) => html`<a role="menuitem" href="/jobs/${i.job_id}" data-status=${i.status}
-            @click=${() => { this.open = false; }}><span>${i.label}</span><span class="muted small">${i.name} · since ${timeAgo(i.since)}</span></a>`)}
+        ${items.map((i) => html`<a role="menuitem" href=${hrefOf(i)} data-status=${i.status}
+            @click=${() => { this.open = false; }}><span>${i.label}</span><span class="muted small">${i.kind === 'build'
+              ? `build ${(i.build_id || i.id).slice(0, 8)}` : `${i.name} · since ${timeAgo(i.since)}`}</span></a>`)}
         ${a.items.some((i) => i.service) ? html`<a role="menuitem" href="/services" class="small"
             @click=${() => { this.open = false; }}>All services →</a>` : ''}
       </div>` : ''}
@@ -72,3 +76,6 @@ class ActivityIndicator extends LitElement {
   }
 }
 customElements.define('kiln-activity', ActivityIndicator);
+
+/** An executing build request's item ("Building 37/120 partitions…") opens its build page; a job's, the job page. */
+const hrefOf = (item) => (item.kind === 'build' ? `/builds/${item.build_id || item.id}` : `/jobs/${item.job_id}`);

@@ -23,6 +23,10 @@ export const KINDS = {
     'job.cancelled', 'job.lost', 'job.output', 'job.artifact', 'job.stopping'],
   'service.': ['service.ready'],
   'agent.': ['agent.connected', 'agent.disconnected', 'agent.online', 'agent.draining', 'agent.leaving', 'agent.offline', 'agent.disabled'],
+  // build requests and partitions (the build, partition and graph pages, recent activity)
+  'build.': ['build.received', 'build.planning', 'build.planned', 'build.executing', 'build.completed', 'build.failed',
+    'build.cancelled', 'build.job_scheduled', 'build.job_started', 'build.job_finished', 'build.job_skipped', 'build.delegated'],
+  'partition.': ['partition.status'],
 };
 
 /** Sent as they come but not stored: the newest of each is kept for tabs that join after it. */

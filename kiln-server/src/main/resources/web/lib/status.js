@@ -24,6 +24,20 @@ const STATUSES = {
   // notification deliveries (failed: given up, as a job's)
   pending: { color: '--st-queued', moving: true },
   delivered: { color: '--st-succeeded' },
+  // build requests and partitions (seed 000: completed/available = success, executing/building = warning,
+  // failed = error, every other one neutral; failed and cancelled are the jobs' own above)
+  received: { color: '--st-neutral', moving: true },
+  planning: { color: '--st-neutral', moving: true },
+  executing: { color: '--st-warning', moving: true },
+  completed: { color: '--st-succeeded' },
+  requested: { color: '--st-neutral' },
+  scheduled: { color: '--st-neutral' },
+  building: { color: '--st-warning', moving: true },
+  available: { color: '--st-succeeded' },
+  delegated: { color: '--st-neutral' },
+  waiting: { color: '--st-neutral' },
+  skipped: { color: '--st-neutral' },
+  missing: { color: '--st-neutral', label: 'never built' },
 };
 
 /** { label, color (a CSS variable name), moving }; a status not listed here gets the neutral colour and its own name. */

@@ -9,6 +9,7 @@ import '../components/counts.js';
 import '../components/paged-list.js';
 import '../components/status-badge.js';
 import { typeIcon } from '../components/type-icon.js';
+import { buildRow, BUILD_COLUMNS } from './build-rows.js';
 
 const FILTERS = [
   { name: 'status', label: 'Status', options: [['', 'any status'], [ACTIVE.join(','), 'active'], ...JOB_STATUSES.map((s) => [s, s])] },
@@ -39,15 +40,19 @@ class HomePage extends LitElement {
     // Any job's news: the counts and the newest page change (bursts folded into one reload).
     this.refresh = coalesce(() => {
       this.loadCounts();
-      this.querySelector('kiln-paged-list')?.refreshIfAtStart();
+      this.querySelector('kiln-paged-list:not([data-testid])')?.refreshIfAtStart();
     }, 500);
     this.unsubscribe = subscribe({ kinds: ['job.'] }, this.refresh);
+    this.refreshBuilds = coalesce(() => this.querySelector('[data-testid=builds-list]')?.refreshIfAtStart(), 500);
+    this.unsubscribeBuilds = subscribe({ kinds: ['build.'] }, this.refreshBuilds);
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
     this.unsubscribe();
     this.refresh.cancel();
+    this.unsubscribeBuilds();
+    this.refreshBuilds.cancel();
   }
 
   async loadCounts() {
@@ -69,6 +74,11 @@ class HomePage extends LitElement {
         { key: 'slots', value: `${q.capacity.in_use}/${q.capacity.online_slots}`, label: 'agent slots in use' },
       ]}></kiln-counts>` : ''}
       ${this.error ? html`<p class="error-box">${this.error}</p>` : ''}
+      <h2>Builds</h2>
+      <kiln-paged-list data-testid="builds-list" .source=${'/api/v1/builds'} .columns=${BUILD_COLUMNS} .row=${buildRow} .limit=${5}
+        .empty=${html`No build requests yet. <a href="/graph">Ask for partitions</a>.`} .paging=${'more'}
+        .tableTestId=${'builds-table'}></kiln-paged-list>
+      <h2 class="section">Jobs</h2>
       <kiln-paged-list .source=${'/api/v1/jobs'} .itemsKey=${'jobs'} .filters=${FILTERS} .columns=${COLUMNS} .row=${jobRow}
         .empty=${html`No jobs match. <a href="/submit">Submit one</a>.`} .pageLabels=${['← Newer', 'Older →']}
         .tableTestId=${'jobs-table'}></kiln-paged-list>`;

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,23 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
  * its plan run as ordinary Kiln jobs; a graph put, refused with line and column, and planned into errors.
  */
 class GraphApiIT {
-    static final Path EXAMPLE = Path.of("../examples/daily-reports");
     static final String WEEK = "reports/weekly/week=2026-W45";
 
     @TempDir Path dir;
 
     /** The example, copied with PIPELINE_HOME pointing at the copy. */
     Path example() throws IOException {
-        Path home = Files.createDirectories(dir.resolve("daily-reports"));
-        try (Stream<Path> files = Files.list(EXAMPLE)) {
-            for (Path f : files.toList()) {
-                Path copy = Files.copy(f, home.resolve(f.getFileName()));
-                copy.toFile().setExecutable(f.toFile().canExecute());
-            }
-        }
-        Path yaml = home.resolve("kiln.yaml");
-        Files.writeString(yaml, Files.readString(yaml).replace("/srv/daily-reports", home.toString()));
-        return yaml;
+        return ExampleGraph.copyInto(dir);
     }
 
     @Test
