@@ -65,7 +65,7 @@ public final class Agent implements AutoCloseable {
         this.link = new ServerLink(config, this::greeting, this::handle, jobs::changed, refused::complete);
         this.heartbeats = new Heartbeats(timer, link::send, this::activeJobs, () -> draining);
         this.services = new RunnerServices(agentId, config.workDir(), link::send, timer, runners,
-                new ArtifactUploader(config.serverUri(), config.token()));
+                new ArtifactUploader(link::server, config.token()));
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -24,14 +25,19 @@ import java.util.stream.Stream;
  * uploaded under its name with the job's secrets masked (their contents are the job's own business).
  */
 final class ArtifactUploader {
-    private final URI httpBase;
+    private final Supplier<URI> serverWsUri;
     private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    ArtifactUploader(URI serverWsUri, String token) {
-        String scheme = serverWsUri.getScheme().equals("wss") ? "https" : "http";
-        this.httpBase = URI.create(scheme + "://" + serverWsUri.getRawAuthority());
+    /** {@code serverWsUri}: the agent socket's address of the server the agent is connected to now. */
+    ArtifactUploader(Supplier<URI> serverWsUri, String token) {
+        this.serverWsUri = serverWsUri;
         this.token = token;
+    }
+
+    private URI httpBase() {
+        URI ws = serverWsUri.get();
+        return URI.create((ws.getScheme().equals("wss") ? "https" : "http") + "://" + ws.getRawAuthority());
     }
 
     /** Uploads every match; returns the problems (empty when all went well). */
@@ -58,7 +64,7 @@ final class ArtifactUploader {
             try {
                 long size = Files.size(file);
                 system.accept("uploading artifact " + name + " (" + size + " bytes)");
-                var request = HttpRequest.newBuilder(httpBase.resolve("/api/v1/agent/jobs/" + jobId + "/artifacts?attempt="
+                var request = HttpRequest.newBuilder(httpBase().resolve("/api/v1/agent/jobs/" + jobId + "/artifacts?attempt="
                                 + attempt + "&name=" + URLEncoder.encode(name, StandardCharsets.UTF_8)))
                         .header("Content-Type", "application/octet-stream")
                         .timeout(Duration.ofMinutes(30))

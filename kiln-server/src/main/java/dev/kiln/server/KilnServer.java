@@ -115,7 +115,7 @@ public final class KilnServer implements AutoCloseable {
         var ledger = new JobLedger(active, store, hub, metrics);
         var dispatcher = new Dispatcher(new JobDispatch(lock, active, agents, ledger, metrics));
         this.fleet = new FleetRegistry(lock, agents, store, config.fleetTiming(),
-                new JobsOnAgents(active, agents, ledger), dispatcher::wake, fleetTimers);
+                new JobsOnAgents(active, agents, ledger, store), dispatcher::wake, fleetTimers);
         var durations = new DurationStats(store);
         var reports = new AgentReports(lock, active, fleet, ledger, store, durations, hub, dispatcher::wake, metrics);
         this.engine = new JobEngine(lock, store, active, ledger, fleet, reports, dispatcher, metrics);

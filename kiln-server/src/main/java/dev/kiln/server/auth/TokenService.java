@@ -79,7 +79,25 @@ public final class TokenService {
 
     public Optional<Principal> verify(String token) {
         if (token == null || !token.startsWith(PREFIX) || token.length() > 200) return Optional.empty();
-        return Optional.ofNullable(byHash.get(hash(token)));
+        String hash = hash(token);
+        Principal known = byHash.get(hash);
+        return known != null ? Optional.of(known) : issuedElsewhere(hash);
+    }
+
+    /**
+     * A token this server did not issue nor load at start: another server on the same database may have issued it
+     * since. Looked up in the store and, when valid, held from then on (with its agent binding). A revocation on
+     * another server is not seen until this one restarts (docs/architecture.md, several servers).
+     */
+    private Optional<Principal> issuedElsewhere(String hash) {
+        for (TokenRecord t : store.tokens()) {
+            if (t.revoked() || !t.hash().equals(hash)) continue;
+            if (t.agentId() != null) agentBindings.learn(t.id(), t.agentId());
+            Principal p = principal(t);
+            byHash.put(hash, p);
+            return Optional.of(p);
+        }
+        return Optional.empty();
     }
 
     public boolean revoke(String id) {

@@ -66,9 +66,8 @@ public final class JobEngine implements AutoCloseable {
         fleet.recover(store.agents());
         synchronized (lock) {
             for (Job job : jobs) {
-                Map<String, String> secrets = job.spec().secrets().isEmpty() ? Map.of() : store.secrets(job.id());
-                Attempt attempt = job.attempt() > 0 ? store.attempt(job.id(), job.attempt()).orElse(null) : null;
-                var aj = new ActiveJob(job, attempt, secrets);
+                var aj = ActiveJob.fromStore(job, store);
+                Attempt attempt = aj.attempt;
                 active.add(aj);
                 if (job.status() == JobStatus.QUEUED) {
                     active.enqueue(job);
