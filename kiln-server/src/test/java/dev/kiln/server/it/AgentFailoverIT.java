@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.server.store.postgres.TestPostgres;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,9 +29,7 @@ class AgentFailoverIT {
         String database = TestPostgres.newDatabase();
         Path dataA = dir.resolve("a"), dataB = dir.resolve("b");
         try (var a = ServerProcess.launch(dataA, 0, 3, 6, 0, database)) {
-            // servers of one database share the key that seals job secrets
-            Files.createDirectories(dataB);
-            Files.copy(dataA.resolve("secrets.key"), dataB.resolve("secrets.key"));
+            KilnTestServer.shareSecretsKey(dataA, dataB);
             try (var b = ServerProcess.launch(dataB, 0, 3, 6, 0, database)) {
                 // a token made on server a is valid on b too: one database
                 String token = a.api().createToken("failover", "agent");

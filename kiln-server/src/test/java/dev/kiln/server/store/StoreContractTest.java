@@ -59,6 +59,7 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("Store.close", List.of("committedWritesSurviveReopeningAndIdsKeepIncreasing", "aWriteAfterCloseFailsInsteadOfHanging")),
             entry("StoreTx.insertJob", List.of("insertedJobGetsItsSeqAndRoundTripsWithSecretsKeptApart", "seqIncreasesWithEachInsertedJob",
                     "rerunOfIsKept")),
+            entry("StoreTx.claimQueuedJob", List.of("aQueuedJobIsClaimedOnceAndNeverWhenNoLongerQueued")),
             entry("StoreTx.updateJob", List.of("updateJobStoresEveryFieldThatChanges",
                     "aRetryWaitingOutItsBackoffKeepsItsNotBeforeTimeUntilAssigned", "updatingAJobThatDoesNotExistFailsTheWrite",
                     "jobsWithManyStatusesRoundTripTheirStatus")),

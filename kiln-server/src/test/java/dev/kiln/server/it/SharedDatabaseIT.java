@@ -1,0 +1,81 @@
+package dev.kiln.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.server.store.postgres.PostgresUrl;
+import dev.kiln.server.store.postgres.TestPostgres;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two servers on one PostgreSQL: a job submitted to either runs on an agent of either (each takes in the jobs queued
+ * on the other), and every job is dispatched exactly once (the claim in the database), though both servers hold the
+ * same queued jobs and dispatch at once.
+ */
+class SharedDatabaseIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoServersOnOneDatabaseRunEveryJobOnce() throws Exception {
+        String database = TestPostgres.newDatabase();
+        Path dataA = dir.resolve("a"), dataB = dir.resolve("b");
+        try (var a = KilnTestServer.start(dataA, 2, c -> c.withDatabase(database))) {
+            KilnTestServer.shareSecretsKey(dataA, dataB);
+            // b has no agent: what is submitted to it can only run on a's
+            try (var b = KilnTestServer.startWithoutAgent(dataB, c -> c.withDatabase(database))) {
+                var ids = new ArrayList<String>();
+                for (int i = 0; i < 6; i++) ids.add(b.api.submit(Map.of("name", "via-b-" + i, "command", "echo " + i)).get("id").asText());
+                for (String id : ids) {
+                    assertThat(b.api.awaitStatus(id, Duration.ofSeconds(60), "succeeded", "failed").get("status").asText())
+                            .isEqualTo("succeeded");
+                }
+            }
+            // now b with an agent too: both dispatch from the same queue
+            try (var b = KilnTestServer.start(dataB, 2, c -> c.withDatabase(database))) {
+                var ids = new ArrayList<String>();
+                for (int i = 0; i < 40; i++) {
+                    Api via = i % 2 == 0 ? a.api : b.api;
+                    ids.add(via.submit(Map.of("name", "both-" + i, "command", "echo job-" + i + "; sleep 0.2")).get("id").asText());
+                }
+                var agents = new java.util.HashSet<String>();
+                for (String id : ids) {
+                    JsonNode job = a.api.awaitStatus(id, Duration.ofSeconds(120), "succeeded", "failed", "lost", "cancelled");
+                    assertThat(job.get("status").asText()).as(id).isEqualTo("succeeded");
+                    assertThat(job.get("attempts")).as("attempts of " + id).hasSize(1);
+                    agents.add(job.get("attempts").get(0).get("agent_id").asText());
+                }
+                assertThat(agents).as("both servers' agents ran jobs").hasSize(2);
+                // in the database too: one attempt per job, each log written once
+                assertThat(attemptsPerJob(database, ids)).containsOnly(1);
+                for (int i = 0; i < ids.size(); i++) {
+                    assertThat(b.api.allLogLines(ids.get(i), 1).stream().map(l -> l.get("text").asText())
+                            .filter(("job-" + i)::equals)).hasSize(1);
+                }
+            }
+        }
+    }
+
+    private static List<Integer> attemptsPerJob(String database, List<String> ids) throws Exception {
+        var url = PostgresUrl.parse(database);
+        var counts = new ArrayList<Integer>();
+        try (var c = DriverManager.getConnection(url.jdbcUrl(), url.properties());
+             var q = c.prepareStatement("SELECT count(*) FROM attempts WHERE job_id = ?")) {
+            for (String id : ids) {
+                q.setString(1, id);
+                try (var rs = q.executeQuery()) {
+                    rs.next();
+                    counts.add(rs.getInt(1));
+                }
+            }
+        }
+        return counts;
+    }
+}
