@@ -126,8 +126,11 @@ public final class KilnServer implements AutoCloseable {
         this.engine = new JobEngine(lock, store, active, ledger, fleet, reports, dispatcher, metrics);
         if (sharedDatabase) { // take in the jobs submitted to the other servers (docs/architecture.md, several servers)
             var shared = new SharedQueue(lock, active, store, dispatcher::wake);
-            fleetTimers.scheduleWithFixedDelay(() -> syncQuietly(shared), SHARED_QUEUE_SYNC.toMillis(),
+            fleetTimers.scheduleWithFixedDelay(() -> quietly(shared::sync), SHARED_QUEUE_SYNC.toMillis(),
                     SHARED_QUEUE_SYNC.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            // and the tokens revoked on the other servers
+            fleetTimers.scheduleWithFixedDelay(() -> quietly(tokens::forgetRevokedElsewhere), SESSION_SWEEP.toMillis(),
+                    SESSION_SWEEP.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         }
         var queueReport = new QueueReport(lock, queue, agents, durations, active::job, active::jobs);
 
@@ -255,12 +258,12 @@ public final class KilnServer implements AutoCloseable {
         }
     }
 
-    /** A failed look (the database restarting) must not end the timer: the next one tries again. */
-    private static void syncQuietly(SharedQueue shared) {
+    /** A failed look at the shared database (restarting) must not end its timer: the next one tries again. */
+    private static void quietly(Runnable look) {
         try {
-            shared.sync();
+            look.run();
         } catch (RuntimeException e) {
-            log.warn("cannot read the shared queue: {}", e.getMessage());
+            log.warn("cannot read the shared database: {}", e.getMessage());
         }
     }
 

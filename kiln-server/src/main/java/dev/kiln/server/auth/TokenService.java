@@ -109,7 +109,19 @@ public final class TokenService {
         return found;
     }
 
-    /** Called with a token's id when it is revoked, so sessions and connections opened with it end too. */
+    /**
+     * Several servers on one database: tokens another server revoked stop working here too, and what was opened
+     * with them ends, as after a revocation here. Run on a timer; one read of the tokens table.
+     */
+    public void forgetRevokedElsewhere() {
+        for (TokenRecord t : store.tokens()) {
+            if (!t.revoked() || byHash.remove(t.hash()) == null) continue;
+            revokeListeners.forEach(l -> l.accept(t.id()));
+            agentBindings.release(t.id());
+        }
+    }
+
+        /** Called with a token's id when it is revoked, so sessions and connections opened with it end too. */
     public void onRevoke(Consumer<String> listener) {
         revokeListeners.add(listener);
     }

@@ -1,6 +1,7 @@
 package dev.kiln.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.server.store.postgres.PostgresUrl;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two servers on one PostgreSQL: a job submitted to either runs on an agent of either (each takes in the jobs queued
  * on the other), and every job is dispatched exactly once (the claim in the database), though both servers hold the
- * same queued jobs and dispatch at once.
+ * same queued jobs and dispatch at once. Tokens are shared: made on one, valid on the other; revoked on one, refused
+ * by the other within seconds.
  */
 class SharedDatabaseIT {
     @TempDir
@@ -55,6 +57,12 @@ class SharedDatabaseIT {
                 assertThat(agents).as("both servers' agents ran jobs").hasSize(2);
                 // in the database too: one attempt per job, each log written once
                 assertThat(attemptsPerJob(database, ids)).containsOnly(1);
+                // a token made on one server works on the other at once, and its revocation reaches it
+                var made = a.api.post("/api/v1/tokens", Map.of("name", "shared-ci", "role", "operator")).json();
+                Api viaB = b.api.withToken(made.get("token").asText());
+                assertThat(viaB.get("/api/v1/jobs?limit=1").status()).isEqualTo(200);
+                assertThat(a.api.send("DELETE", "/api/v1/tokens/" + made.get("id").asText(), null, null).status()).isEqualTo(204);
+                await().atMost(Duration.ofSeconds(30)).until(() -> viaB.get("/api/v1/jobs?limit=1").status() == 401);
                 for (int i = 0; i < ids.size(); i++) {
                     assertThat(b.api.allLogLines(ids.get(i), 1).stream().map(l -> l.get("text").asText())
                             .filter(("job-" + i)::equals)).hasSize(1);
