@@ -43,6 +43,12 @@ public final class SharedQueue {
         for (Job job : stored.values()) {
             if (job.status() == JobStatus.QUEUED && !held.contains(job.id())) newcomers.add(ActiveJob.fromStore(job, store));
         }
+        // held here but no longer active there: finished (cancelled) on another server, or just submitted here and
+        // not yet committed; only a stored job that is finished tells them apart
+        Map<String, Job> finished = new HashMap<>();
+        for (String id : held) {
+            if (!stored.containsKey(id)) store.job(id).filter(j -> j.status().isTerminal()).ifPresent(j -> finished.put(id, j));
+        }
         synchronized (lock) {
             for (ActiveJob aj : newcomers) {
                 if (active.get(aj.id()) != null) continue; // taken in meanwhile (submitted here, or an agent brought it)
@@ -52,7 +58,8 @@ public final class SharedQueue {
             for (String id : held) {
                 ActiveJob aj = active.get(id);
                 Job there = stored.get(id);
-                // queued here, but in the database on an agent of another server (or finished there): not ours
+                if (there == null) there = finished.get(id);
+                // queued here, but in the database on an agent of another server, or finished there: not ours
                 if (aj != null && aj.job.status() == JobStatus.QUEUED && there != null && there.status() != JobStatus.QUEUED) {
                     active.forget(id);
                 }

@@ -39,6 +39,13 @@ class SharedDatabaseIT {
                     assertThat(b.api.awaitStatus(id, Duration.ofSeconds(60), "succeeded", "failed").get("status").asText())
                             .isEqualTo("succeeded");
                 }
+                // a job no agent can take waits in both servers' queues; cancelled on one, it leaves the other's too
+                String stuck = b.api.submit(Map.of("name", "no-agent-for-it", "command", "true",
+                        "labels", Map.of("arch", "none"))).get("id").asText();
+                await().atMost(Duration.ofSeconds(30)).until(() -> queued(a.api) == 1 && queued(b.api) == 1);
+                assertThat(a.api.post("/api/v1/jobs/" + stuck + "/cancel", "").status()).isEqualTo(200);
+                await().atMost(Duration.ofSeconds(30)).until(() -> queued(b.api) == 0);
+                assertThat(b.api.job(stuck).get("status").asText()).isEqualTo("cancelled");
             }
             // now b with an agent too: both dispatch from the same queue
             try (var b = KilnTestServer.start(dataB, 2, c -> c.withDatabase(database))) {
@@ -69,6 +76,10 @@ class SharedDatabaseIT {
                 }
             }
         }
+    }
+
+    private static int queued(Api api) {
+        return api.get("/api/v1/queue").json().get("total_queued").asInt();
     }
 
     private static List<Integer> attemptsPerJob(String database, List<String> ids) throws Exception {
