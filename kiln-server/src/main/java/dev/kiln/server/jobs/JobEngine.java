@@ -125,11 +125,7 @@ public final class JobEngine implements AutoCloseable {
     public CompletableFuture<Job> cancel(String jobId, String by) {
         synchronized (lock) {
             ActiveJob aj = active.get(jobId);
-            if (aj == null) {
-                Job stored = store.job(jobId).orElseThrow(() -> notFound(jobId));
-                throw new IllegalTransitionException("job " + jobId + " is " + stored.status().wireName()
-                        + "; only queued or running jobs can be cancelled");
-            }
+            if (aj == null) aj = heldElsewhere(jobId);
             var decision = JobTransitions.cancel(aj.job, aj.attempt, by, Instant.now());
             if (decision == null) return CompletableFuture.completedFuture(aj.job);
             if (decision.job().status() != JobStatus.CANCELLING) return ledger.apply(aj, decision);
@@ -142,7 +138,28 @@ public final class JobEngine implements AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- the agent socket's entry points
+    /**
+     * A job this server does not hold. Several servers on one database: one queued in the database (submitted to
+     * another server, not yet seen here) is taken in and can be cancelled here; one on an agent of another server
+     * can only be cancelled there, which is said. Otherwise it is finished.
+     */
+    private ActiveJob heldElsewhere(String jobId) {
+        Job stored = store.job(jobId).orElseThrow(() -> notFound(jobId));
+        if (stored.status() == JobStatus.QUEUED) {
+            var aj = ActiveJob.fromStore(stored, store);
+            active.add(aj);
+            active.enqueue(stored);
+            return aj;
+        }
+        if (!stored.status().isTerminal()) {
+            throw new IllegalTransitionException("job " + jobId + " is " + stored.status().wireName()
+                    + " on an agent connected to another server of this database; cancel it through that server");
+        }
+        throw new IllegalTransitionException("job " + jobId + " is " + stored.status().wireName()
+                + "; only queued or running jobs can be cancelled");
+    }
+
+        // ---------------------------------------------------------------- the agent socket's entry points
 
     /** False when the agent is already connected elsewhere (the connection was refused and closed). */
     public boolean agentConnected(AgentMessage.Hello hello, AgentConnection connection) {
