@@ -64,7 +64,7 @@ public final class Agent implements AutoCloseable {
                 jobs::workspaceNames);
         this.link = new ServerLink(config, this::greeting, this::handle, jobs::changed, refused::complete);
         this.heartbeats = new Heartbeats(timer, link::send, this::activeJobs, () -> draining);
-        var http = ServerHttp.of(config.serverUri(), config.token());
+        var http = ServerHttp.of(link::server, config.token());
         this.services = new RunnerServices(agentId, config.workDir(), link::send, timer, runners,
                 new ArtifactUploader(http), new InputDownloader(http));
     }

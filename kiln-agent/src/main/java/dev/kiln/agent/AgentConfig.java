@@ -13,10 +13,12 @@ import java.util.regex.Pattern;
 /**
  * How an agent runs: where the server is, who it is, what it offers. {@code labels} are merged over the detected
  * ones ({@code arch}, {@code os}, {@code cpus}); {@code reconnectDelay} is the first back-off after a lost connection;
- * {@code keepWorkspaces} is how many finished attempts' workspaces stay on disk.
+ * {@code keepWorkspaces} is how many finished attempts' workspaces stay on disk; {@code fallbackServers} are the
+ * other servers of the same system (one database), tried in order after {@code serverUri} when it cannot be reached.
  */
 public record AgentConfig(URI serverUri, String token, String name, Map<String, List<String>> labels, int capacity,
-                          Path workDir, String version, Duration reconnectDelay, int keepWorkspaces) {
+                          Path workDir, String version, Duration reconnectDelay, int keepWorkspaces,
+                          List<URI> fallbackServers) {
     public static final int DEFAULT_KEEP_WORKSPACES = 20;
 
     private static final Pattern KEY = HelloRules.LABEL_KEY;
@@ -29,6 +31,20 @@ public record AgentConfig(URI serverUri, String token, String name, Map<String, 
         }
         reconnectDelay = reconnectDelay == null ? Duration.ofMillis(200) : reconnectDelay;
         if (keepWorkspaces < 0) throw new IllegalArgumentException("keep-workspaces must be 0 or more");
+        fallbackServers = fallbackServers == null ? List.of() : List.copyOf(fallbackServers);
+    }
+
+    public AgentConfig(URI serverUri, String token, String name, Map<String, List<String>> labels, int capacity,
+                       Path workDir, String version, Duration reconnectDelay, int keepWorkspaces) {
+        this(serverUri, token, name, labels, capacity, workDir, version, reconnectDelay, keepWorkspaces, List.of());
+    }
+
+    /** Every server the agent may connect to, in the order it tries them: {@code serverUri} first. */
+    public List<URI> servers() {
+        var all = new ArrayList<URI>(1 + fallbackServers.size());
+        all.add(serverUri);
+        all.addAll(fallbackServers);
+        return all;
     }
 
     public AgentConfig(URI serverUri, String token, String name, Map<String, List<String>> labels, int capacity,

@@ -2,9 +2,11 @@ package dev.kiln.agent;
 
 import dev.kiln.protocol.AgentMessage;
 import dev.kiln.protocol.ServerMessage;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -14,7 +16,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent's link to the server: one WebSocket at a time, reconnected with back-off for as long as the link is
  * open, and an outbox sent in order whenever there is a connection. Every new connection first carries the
- * greeting (the hello, then whatever the server may have missed), before anything from the outbox.
+ * greeting (the hello, then whatever the server may have missed), before anything from the outbox. With several
+ * servers ({@link AgentConfig#servers()}, one system on one database) it stays on the one it reached and moves to
+ * the next, round the list, when a connection to it fails or is lost: the greeting then tells the new server what
+ * runs here and resends what the old one had not acknowledged.
  */
 final class ServerLink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ServerLink.class);
@@ -33,6 +38,8 @@ final class ServerLink implements AutoCloseable {
     private volatile boolean closed;
     private Thread connector;
     private Thread sender;
+    private final List<URI> servers;
+    private volatile int current; // index into servers of the one connected to or tried next
 
     /**
      * {@code greeting} gives the messages every new connection starts with; {@code handler} takes what the server
@@ -46,6 +53,12 @@ final class ServerLink implements AutoCloseable {
         this.handler = handler;
         this.onDisconnect = onDisconnect;
         this.onRefused = onRefused;
+        this.servers = config.servers();
+    }
+
+    /** The server connected to now (or tried next): artifacts go to the same one as the log. */
+    URI server() {
+        return servers.get(current);
     }
 
     void start() {
@@ -68,14 +81,15 @@ final class ServerLink implements AutoCloseable {
         long delay = config.reconnectDelay().toMillis();
         while (!closed) {
             ServerConnection c = null;
+            URI server = server();
             try {
-                c = ServerConnection.open(http, config.serverUri(), config.token(), handler);
+                c = ServerConnection.open(http, server, config.token(), handler);
                 synchronized (lock) {
                     for (Iterator<AgentMessage> it = greeting.get(); it.hasNext(); ) c.send(it.next());
                     connection = c;
                     lock.notifyAll();
                 }
-                log.info("agent {} connected to {}", config.name(), config.serverUri());
+                log.info("agent {} connected to {}", config.name(), server);
                 delay = config.reconnectDelay().toMillis();
                 ServerConnection.Ended ended = c.awaitEnd();
                 if (ended.refused() && !closed) {
@@ -86,13 +100,17 @@ final class ServerLink implements AutoCloseable {
                     onRefused.accept(why);
                     return;
                 }
-                log.info("agent {} lost its connection; reconnecting", config.name());
+                log.info("agent {} lost its connection to {}; reconnecting", config.name(), server);
             } catch (Exception e) {
-                if (!closed) log.debug("connecting to {} failed: {}", config.serverUri(), e.toString());
+                if (!closed) log.debug("connecting to {} failed: {}", server, e.toString());
             } finally {
                 if (c != null) disconnect(c); // e.g. the greeting could not be sent: start over cleanly
             }
             if (closed) return;
+            if (servers.size() > 1) {
+                current = (current + 1) % servers.size(); // that server failed or went away: the next one carries on
+                if (current != 0) continue; // try each server once before backing off
+            }
             try {
                 Thread.sleep(delay); // back-off between attempts, not a wait for a state change
             } catch (InterruptedException e) {

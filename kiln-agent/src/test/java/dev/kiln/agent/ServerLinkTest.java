@@ -138,4 +138,29 @@ class ServerLinkTest {
         assertThat(next().connection()).isEqualTo(3);
         assertThat(refusals).isEmpty();
     }
+
+    @Test
+    void withSeveralServersItMovesToTheNextWhenItsServerDies() throws Exception {
+        link.close();
+        try (var other = new TinyWebSocketServer()) {
+            var config = new AgentConfig(server.uri(), "t0ken", "link-test", Map.of(), 1, dir, "test", Duration.ofMillis(20),
+                    AgentConfig.DEFAULT_KEEP_WORKSPACES, List.of(other.uri()));
+            link = new ServerLink(config, () -> List.<AgentMessage>of(heartbeat(-greetings.incrementAndGet())).iterator(),
+                    handled::add, disconnects::incrementAndGet, refusals::add);
+            link.start();
+            assertThat(active(next())).as("the first server listed is used while it answers").isEqualTo(-1);
+            assertThat(link.server()).isEqualTo(server.uri());
+
+            server.close(); // the first server dies: its connection drops and it takes no new one
+            Received greeted = other.received.poll(30, TimeUnit.SECONDS);
+            assertThat(greeted).as("the next server is greeted").isNotNull();
+            assertThat(active(greeted)).isEqualTo(-2);
+            assertThat(link.server()).isEqualTo(other.uri());
+            link.send(heartbeat(5));
+            Received after = other.received.poll(30, TimeUnit.SECONDS);
+            assertThat(after).isNotNull();
+            assertThat(active(after)).isEqualTo(5);
+            assertThat(server.received).isEmpty();
+        }
+    }
 }

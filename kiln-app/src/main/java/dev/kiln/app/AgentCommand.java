@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "agent", mixinStandardHelpOptions = true, description = "Run a Kiln agent that connects to a server.")
 final class AgentCommand implements Callable<Integer> {
-    @Option(names = "--server", description = "Server URL, e.g. http://build-master:8080 (or $KILN_SERVER).")
+    @Option(names = "--server", description = "Server URL, e.g. http://build-master:8080 (or $KILN_SERVER); several servers of one database, comma-separated, to fail over between.")
     String server;
 
     @Option(names = "--token", description = "Agent token (default: $KILN_AGENT_TOKEN).")
@@ -61,20 +61,30 @@ final class AgentCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--keep-workspaces must be 0 or more");
         }
         if (server == null) throw new IllegalArgumentException("--server is needed (or KILN_SERVER, or server = … in kiln.conf)");
-        URI base = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
-        String scheme = switch (base.getScheme() == null ? "" : base.getScheme()) {
-            case "http", "ws" -> "ws";
-            case "https", "wss" -> "wss";
-            default -> throw new IllegalArgumentException("--server must be an http:// or https:// URL, e.g. http://127.0.0.1:8080");
-        };
-        URI ws = URI.create(scheme + "://" + base.getRawAuthority() + "/api/v1/agent/ws");
+        var sockets = new java.util.ArrayList<URI>();
+        for (String url : server.split(",")) {
+            if (!url.isBlank()) sockets.add(agentSocket(url.strip()));
+        }
+        if (sockets.isEmpty()) throw new IllegalArgumentException("--server needs at least one URL, e.g. http://127.0.0.1:8080");
         String agentName = name != null ? name : java.net.InetAddress.getLocalHost().getHostName();
         String tok = token; // the flag, else $KILN_AGENT_TOKEN (ConfigSources)
         if (capacity < 0) throw new IllegalArgumentException("--capacity must be 0 (one per core) or more");
         if (shutdownTimeout < 0) throw new IllegalArgumentException("--shutdown-timeout must be 0 or more seconds");
-        return new AgentConfig(ws, tok, agentName, AgentConfig.parseLabels(labels),
+        return new AgentConfig(sockets.getFirst(), tok, agentName, AgentConfig.parseLabels(labels),
                 capacity > 0 ? capacity : Runtime.getRuntime().availableProcessors(), workDir, "0.1.0", Duration.ofMillis(200),
-                keepWorkspaces);
+                keepWorkspaces, sockets.subList(1, sockets.size()));
+    }
+
+    /** The agent socket of the server at {@code url} (http → ws, https → wss). */
+    private static URI agentSocket(String url) {
+        URI base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+        String scheme = switch (base.getScheme() == null ? "" : base.getScheme()) {
+            case "http", "ws" -> "ws";
+            case "https", "wss" -> "wss";
+            default -> throw new IllegalArgumentException("--server must be an http:// or https:// URL, e.g. http://127.0.0.1:8080"
+                    + " (several: comma-separated), not '" + url + "'");
+        };
+        return URI.create(scheme + "://" + base.getRawAuthority() + "/api/v1/agent/ws");
     }
 
     /** What SIGTERM does: wait for running jobs (true) or cancel them. */
@@ -91,7 +101,7 @@ final class AgentCommand implements Callable<Integer> {
         }
         LogFormat.apply(logFormat);
         String agentName = config.name();
-        URI ws = config.serverUri();
+        String ws = config.servers().stream().map(URI::toString).collect(java.util.stream.Collectors.joining(", "));
         var agent = new Agent(config);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

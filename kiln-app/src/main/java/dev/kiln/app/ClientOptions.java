@@ -15,6 +15,11 @@ final class ClientOptions {
     Path dataDir;
 
     ApiClient client() {
-        return new ApiClient(server, ApiClient.resolveToken(token, dataDir));
+        return new ApiClient(firstServer(), ApiClient.resolveToken(token, dataDir));
+    }
+
+    /** The server to ask: the first of a list, as agents take in {@code KILN_SERVER} (servers of one database). */
+    String firstServer() {
+        return server.split(",")[0].strip();
     }
 }

@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
         subcommands = {ServerCommand.class, AgentCommand.class, JobCommands.Submit.class, JobCommands.Status.class,
                 JobCommands.Logs.class, JobCommands.Cancel.class, JobCommands.Stop.class, JobCommands.Rerun.class, JobCommands.Jobs.class, TokenCommands.class,
                 LoginUrlCommand.class, GraphCommand.class, OpsCommands.Prune.class, OpsCommands.Backup.class,
-                OpsCommands.RestoreCommand.class, FollowUpCommands.Apply.class, FollowUpCommands.Promote.class,
-                FollowUpCommands.Releases.class, CommandLine.HelpCommand.class})
+                OpsCommands.RestoreCommand.class, OpsCommands.MigrateCommand.class, FollowUpCommands.Apply.class,
+                FollowUpCommands.Promote.class, FollowUpCommands.Releases.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -1,6 +1,7 @@
 package dev.kiln.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.server.Migrate;
 import dev.kiln.server.Restore;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** Operating a server: {@code kiln prune}, {@code kiln backup}, {@code kiln restore}. */
+/** Operating a server: {@code kiln prune}, {@code kiln backup}, {@code kiln restore}, {@code kiln migrate}. */
 final class OpsCommands {
     private OpsCommands() {}
 
@@ -73,5 +74,32 @@ final class OpsCommands {
             }
         }
 
+    }
+
+    @Command(name = "migrate", mixinStandardHelpOptions = true,
+            description = "Copy a stopped SQLite server's database into a new, empty PostgreSQL database and check the row counts.")
+    static final class MigrateCommand implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--from", required = true, description = "sqlite:DATA_DIR, e.g. sqlite:./kiln-data (stop that server first).") String from;
+        @Option(names = "--to", required = true, description = "postgresql://user:pass@host:5432/kiln, a new, empty database.") String to;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!from.startsWith("sqlite:") || from.length() == "sqlite:".length()) {
+                spec.commandLine().getErr().println("kiln: --from must be sqlite:DATA_DIR, e.g. sqlite:./kiln-data");
+                return 2;
+            }
+            Path dataDir = Path.of(from.substring("sqlite:".length()));
+            try {
+                var result = Migrate.sqliteToPostgres(dataDir, to);
+                var out = spec.commandLine().getOut();
+                result.rows().forEach((table, n) -> out.printf("%-14s %d row(s), counts match%n", table, n));
+                out.printf("migrated; start the server with: kiln server --data-dir %s --database '%s'%n", dataDir, to);
+                return 0;
+            } catch (IllegalArgumentException | IllegalStateException | java.sql.SQLException e) {
+                spec.commandLine().getErr().println("kiln: " + e.getMessage());
+                return 1;
+            }
+        }
     }
 }

@@ -50,6 +50,17 @@ class AgentCommandTest {
     }
 
     @Test
+    void severalServersAreTriedInTheOrderGiven() throws Exception {
+        AgentConfig c = parsed("--server", "http://kiln-a:8080, https://kiln-b/,http://kiln-c:9000").config();
+        assertThat(c.servers()).containsExactly(URI.create("ws://kiln-a:8080/api/v1/agent/ws"),
+                URI.create("wss://kiln-b/api/v1/agent/ws"), URI.create("ws://kiln-c:9000/api/v1/agent/ws"));
+        assertThat(c.serverUri()).isEqualTo(c.servers().getFirst());
+        assertThat(parsed("--server", "http://solo:8080").config().servers()).hasSize(1);
+        assertThatThrownBy(() -> parsed("--server", "http://a:8080,ftp://b").config()).hasMessageContaining("ftp://b");
+        assertThatThrownBy(() -> parsed("--server", " , ").config()).hasMessageContaining("--server needs at least one URL");
+    }
+
+    @Test
     void serverIsRequiredAndBadValuesNameTheFlag() {
         // not a required flag any more (KILN_SERVER or kiln.conf may give it), but still needed
         assertThatThrownBy(() -> parsed().config()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--server is needed");

@@ -39,6 +39,7 @@ import dev.kiln.server.jobs.JobDispatch;
 import dev.kiln.server.jobs.JobEngine;
 import dev.kiln.server.jobs.JobLedger;
 import dev.kiln.server.jobs.JobsOnAgents;
+import dev.kiln.server.jobs.SharedQueue;
 import dev.kiln.server.live.ActivityTracker;
 import dev.kiln.server.live.LiveHub;
 import dev.kiln.server.ops.Backups;
@@ -77,6 +78,8 @@ public final class KilnServer implements AutoCloseable {
     private final EventBus bus = new EventBus();
     /** How often expired sessions are ended (and the streams they opened closed). */
     private static final java.time.Duration SESSION_SWEEP = java.time.Duration.ofSeconds(2);
+    /** How often a server on a shared database looks for jobs submitted to the others. */
+    private static final java.time.Duration SHARED_QUEUE_SYNC = java.time.Duration.ofSeconds(1);
     /** The fleet's loss timers, and the session sweep: light, periodic work on one thread. */
     private final ScheduledExecutorService fleetTimers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-fleet-timers"));
     private final Store store;
@@ -127,12 +130,22 @@ public final class KilnServer implements AutoCloseable {
         var agents = new Fleet();
         var active = new ActiveJobs(queue);
         var ledger = new JobLedger(active, store, hub, metrics);
-        var dispatcher = new Dispatcher(new JobDispatch(lock, active, agents, ledger, metrics));
+        // PostgreSQL may be shared by several servers: each job is claimed in the database before it is sent
+        boolean sharedDatabase = config.database() != null && !config.database().isBlank();
+        var dispatcher = new Dispatcher(new JobDispatch(lock, active, agents, ledger, metrics, sharedDatabase));
         this.fleet = new FleetRegistry(lock, agents, store, config.fleetTiming(),
-                new JobsOnAgents(active, agents, ledger), dispatcher::wake, fleetTimers);
+                new JobsOnAgents(active, agents, ledger, store), dispatcher::wake, fleetTimers);
         var durations = new DurationStats(store);
         var reports = new AgentReports(lock, active, fleet, ledger, store, durations, hub, dispatcher::wake, metrics);
         this.engine = new JobEngine(lock, store, active, ledger, fleet, reports, dispatcher, metrics);
+        if (sharedDatabase) { // take in the jobs submitted to the other servers (docs/architecture.md, several servers)
+            var shared = new SharedQueue(lock, active, store, dispatcher::wake);
+            fleetTimers.scheduleWithFixedDelay(() -> quietly(shared::sync), SHARED_QUEUE_SYNC.toMillis(),
+                    SHARED_QUEUE_SYNC.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            // and the tokens revoked on the other servers
+            fleetTimers.scheduleWithFixedDelay(() -> quietly(tokens::forgetRevokedElsewhere), SESSION_SWEEP.toMillis(),
+                    SESSION_SWEEP.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         var queueReport = new QueueReport(lock, queue, agents, durations, active::job, active::jobs);
 
         // kiln.yaml: its job fields follow the job rules (graph sits beside jobs, so it is handed the parser)
@@ -266,6 +279,15 @@ public final class KilnServer implements AutoCloseable {
                     config.agentCapacity() > 0 ? config.agentCapacity() : Runtime.getRuntime().availableProcessors(),
                     agentDir,
                     VERSION));
+        }
+    }
+
+    /** A failed look at the shared database (restarting) must not end its timer: the next one tries again. */
+    private static void quietly(Runnable look) {
+        try {
+            look.run();
+        } catch (RuntimeException e) {
+            log.warn("cannot read the shared database: {}", e.getMessage());
         }
     }
 

@@ -46,6 +46,10 @@ public final class AgentBindings {
                     + "' cannot speak for it");
         }
         if (!store.write(tx -> tx.bindTokenToAgent(token.tokenId(), agentId)).join()) {
+            if (boundInStore(token.tokenId(), agentId)) { // by another server on the same database
+                agentByToken.put(token.tokenId(), agentId);
+                return Claim.accepted(false);
+            }
             return Claim.refused("token '" + token.name() + "' is unknown or already bound to another agent");
         }
         agentByToken.put(token.tokenId(), agentId);
@@ -73,9 +77,18 @@ public final class AgentBindings {
         agentByToken.put(tokenId, agentId);
     }
 
-    /** A revoked token holds no identity any more: a new token may take it. */
+    /** A binding made by another server on the same database (the token was bound there). */
+    synchronized void learn(String tokenId, String agentId) {
+        agentByToken.put(tokenId, agentId);
+    }
+
+        /** A revoked token holds no identity any more: a new token may take it. */
     synchronized void release(String tokenId) {
         agentByToken.remove(tokenId);
+    }
+
+    private boolean boundInStore(String tokenId, String agentId) {
+        return store.tokens().stream().anyMatch(t -> t.id().equals(tokenId) && !t.revoked() && agentId.equals(t.agentId()));
     }
 
     private String holderOf(String agentId) {

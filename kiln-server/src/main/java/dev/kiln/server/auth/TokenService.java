@@ -79,7 +79,25 @@ public final class TokenService {
 
     public Optional<Principal> verify(String token) {
         if (token == null || !token.startsWith(PREFIX) || token.length() > 200) return Optional.empty();
-        return Optional.ofNullable(byHash.get(hash(token)));
+        String hash = hash(token);
+        Principal known = byHash.get(hash);
+        return known != null ? Optional.of(known) : issuedElsewhere(hash);
+    }
+
+    /**
+     * A token this server did not issue nor load at start: another server on the same database may have issued it
+     * since. Looked up in the store and, when valid, held from then on (with its agent binding). A revocation on
+     * another server is not seen until this one restarts (docs/architecture.md, several servers).
+     */
+    private Optional<Principal> issuedElsewhere(String hash) {
+        for (TokenRecord t : store.tokens()) {
+            if (t.revoked() || !t.hash().equals(hash)) continue;
+            if (t.agentId() != null) agentBindings.learn(t.id(), t.agentId());
+            Principal p = principal(t);
+            byHash.put(hash, p);
+            return Optional.of(p);
+        }
+        return Optional.empty();
     }
 
     public boolean revoke(String id) {
@@ -91,7 +109,19 @@ public final class TokenService {
         return found;
     }
 
-    /** Called with a token's id when it is revoked, so sessions and connections opened with it end too. */
+    /**
+     * Several servers on one database: tokens another server revoked stop working here too, and what was opened
+     * with them ends, as after a revocation here. Run on a timer; one read of the tokens table.
+     */
+    public void forgetRevokedElsewhere() {
+        for (TokenRecord t : store.tokens()) {
+            if (!t.revoked() || byHash.remove(t.hash()) == null) continue;
+            revokeListeners.forEach(l -> l.accept(t.id()));
+            agentBindings.release(t.id());
+        }
+    }
+
+        /** Called with a token's id when it is revoked, so sessions and connections opened with it end too. */
     public void onRevoke(Consumer<String> listener) {
         revokeListeners.add(listener);
     }

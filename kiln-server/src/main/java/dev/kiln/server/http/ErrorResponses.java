@@ -10,6 +10,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.websocket.WsContext;
+import dev.kiln.server.store.StoreUnavailableException;
 import java.util.concurrent.CompletionException;
 import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
@@ -47,6 +48,8 @@ final class ErrorResponses {
             body.put("candidates", e.candidates());
             ctx.status(409).json(body).contentType(Problem.CONTENT_TYPE);
         });
+        // the database is down or reconnecting: the request may succeed when tried again
+        app.exception(StoreUnavailableException.class, (e, ctx) -> problem(ctx, Problem.of(503, "Service unavailable", e.getMessage())));
         app.exception(IllegalTransitionException.class, (e, ctx) -> problem(ctx, Problem.of(409, "Conflict", e.getMessage())));
         app.exception(ApiException.class, (e, ctx) -> {
             if (e.status() == 401) ctx.header("WWW-Authenticate", "Bearer");
@@ -74,6 +77,7 @@ final class ErrorResponses {
             Throwable cause = e.getCause();
             if (cause instanceof IllegalTransitionException ite) problem(ctx, Problem.of(409, "Conflict", ite.getMessage()));
             else if (cause instanceof NotFoundException nfe) problem(ctx, Problem.of(404, "Not found", nfe.getMessage()));
+            else if (cause instanceof StoreUnavailableException sue) problem(ctx, Problem.of(503, "Service unavailable", sue.getMessage()));
             else internal(ctx, cause);
         });
         app.exception(Exception.class, (e, ctx) -> internal(ctx, e));

@@ -4,6 +4,7 @@ import dev.kiln.server.core.Job;
 import dev.kiln.server.core.Attempt;
 import dev.kiln.protocol.AgentMessage;
 import dev.kiln.protocol.SecretMasker;
+import dev.kiln.server.store.Store;
 import java.util.Map;
 
 /**
@@ -23,6 +24,13 @@ final class ActiveJob {
         this.attempt = attempt;
         this.secrets = secrets;
         this.masker = secrets.isEmpty() ? SecretMasker.NONE : new SecretMasker(secrets.values());
+    }
+
+    /** A stored job taken into memory (at start, or when its agent brings it from another server): with its attempt and secrets. */
+    static ActiveJob fromStore(Job job, Store store) {
+        Map<String, String> secrets = job.spec().secrets().isEmpty() ? Map.of() : store.secrets(job.id());
+        Attempt attempt = job.attempt() > 0 ? store.attempt(job.id(), job.attempt()).orElse(null) : null;
+        return new ActiveJob(job, attempt, secrets);
     }
 
     String id() {

@@ -27,8 +27,16 @@ public final class JobDispatch implements Dispatcher.Pass {
     private final Fleet fleet;
     private final JobLedger ledger;
     private final KilnMetrics metrics;
+    /** Several servers may share the database: claim each job there and send it only once the claim commits. */
+    private final boolean claimFirst;
 
     public JobDispatch(EngineLock lock, ActiveJobs active, Fleet fleet, JobLedger ledger, KilnMetrics metrics) {
+        this(lock, active, fleet, ledger, metrics, false);
+    }
+
+    public JobDispatch(EngineLock lock, ActiveJobs active, Fleet fleet, JobLedger ledger, KilnMetrics metrics,
+                       boolean claimFirst) {
+        this.claimFirst = claimFirst;
         this.metrics = metrics;
         this.lock = lock;
         this.active = active;
@@ -52,6 +60,10 @@ public final class JobDispatch implements Dispatcher.Pass {
                 if (aj.job.spec().service()) agent.services().add(aj.id());
                 Instant now = Instant.now();
                 metrics.dispatched(Duration.between(aj.job.queuedAt(), now));
+                if (claimFirst) {
+                    claimThenSend(aj, agent, JobTransitions.assign(aj.job, agent.id(), agent.name(), now));
+                    continue;
+                }
                 ledger.apply(aj, JobTransitions.assign(aj.job, agent.id(), agent.name(), now));
                 // Sent without waiting for the commit (send-before-commit): the single writer is FIFO, so whatever
                 // the agent reports next is stored after this assignment. If the server dies before the commit, the
@@ -60,6 +72,29 @@ public final class JobDispatch implements Dispatcher.Pass {
             }
             return active.queue().nextRelease();
         }
+    }
+
+    /**
+     * Several servers: the assignment goes to the agent only once this server's claim on the job has committed (the
+     * writer stays FIFO, so the agent's reports still follow it). A lost claim drops the job from this server: the
+     * server that won runs it. Any other failure drops it too; the shared queue's next look at the database brings
+     * it back while it is still queued.
+     */
+    private void claimThenSend(ActiveJob aj, AgentSession agent, JobTransitions.Decision assign) {
+        ledger.claim(aj, assign).whenComplete((job, failure) -> {
+            synchronized (lock) {
+                boolean stillOurs = active.get(aj.id()) == aj && aj.job.status() == JobStatus.ASSIGNED
+                        && aj.attempt != null && aj.attempt.number() == assign.job().attempt();
+                if (failure == null && stillOurs && agent.connection() != null) {
+                    agent.connection().send(new ServerMessage.Assign(toAssignment(aj.job, aj.attempt.number(), aj.secrets)));
+                    return;
+                }
+                if (failure != null) {
+                    agent.activeJobs().remove(aj.id());
+                    if (active.get(aj.id()) == aj) active.forget(aj.id());
+                }
+            }
+        });
     }
 
     private static JobAssignment toAssignment(Job job, int attempt, Map<String, String> secrets) {

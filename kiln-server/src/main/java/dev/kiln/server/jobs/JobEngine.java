@@ -66,9 +66,8 @@ public final class JobEngine implements AutoCloseable {
         fleet.recover(store.agents());
         synchronized (lock) {
             for (Job job : jobs) {
-                Map<String, String> secrets = job.spec().secrets().isEmpty() ? Map.of() : store.secrets(job.id());
-                Attempt attempt = job.attempt() > 0 ? store.attempt(job.id(), job.attempt()).orElse(null) : null;
-                var aj = new ActiveJob(job, attempt, secrets);
+                var aj = ActiveJob.fromStore(job, store);
+                Attempt attempt = aj.attempt;
                 active.add(aj);
                 if (job.status() == JobStatus.QUEUED) {
                     active.enqueue(job);
@@ -131,11 +130,7 @@ public final class JobEngine implements AutoCloseable {
     public CompletableFuture<Job> cancel(String jobId, String by) {
         synchronized (lock) {
             ActiveJob aj = active.get(jobId);
-            if (aj == null) {
-                Job stored = store.job(jobId).orElseThrow(() -> notFound(jobId));
-                throw new IllegalTransitionException("job " + jobId + " is " + stored.status().wireName()
-                        + "; only queued or running jobs can be cancelled");
-            }
+            if (aj == null) aj = heldElsewhere(jobId);
             return leave(aj, JobTransitions.cancel(aj.job, aj.attempt, by, Instant.now()));
         }
     }
@@ -167,6 +162,27 @@ public final class JobEngine implements AutoCloseable {
             if (agent != null) agent.send(cancel);
             return j;
         });
+    }
+
+    /**
+     * A job this server does not hold. Several servers on one database: one queued in the database (submitted to
+     * another server, not yet seen here) is taken in and can be cancelled here; one on an agent of another server
+     * can only be cancelled there, which is said. Otherwise it is finished.
+     */
+    private ActiveJob heldElsewhere(String jobId) {
+        Job stored = store.job(jobId).orElseThrow(() -> notFound(jobId));
+        if (stored.status() == JobStatus.QUEUED) {
+            var aj = ActiveJob.fromStore(stored, store);
+            active.add(aj);
+            active.enqueue(stored);
+            return aj;
+        }
+        if (!stored.status().isTerminal()) {
+            throw new IllegalTransitionException("job " + jobId + " is " + stored.status().wireName()
+                    + " on an agent connected to another server of this database; cancel it through that server");
+        }
+        throw new IllegalTransitionException("job " + jobId + " is " + stored.status().wireName()
+                + "; only queued or running jobs can be cancelled");
     }
 
     // ---------------------------------------------------------------- the agent socket's entry points

@@ -31,6 +31,26 @@ public final class JobLedger {
     }
 
     CompletableFuture<Job> apply(ActiveJob aj, JobTransitions.Decision d) {
+        return apply(aj, d, false);
+    }
+
+    /**
+     * Applies an assignment only if the stored job is still queued ({@code StoreTx.claimQueuedJob}): with several
+     * servers on one database, the one whose claim commits dispatches it. Fails with {@link ClaimLost}, storing
+     * nothing of the decision, when another server (or a cancel) got there first.
+     */
+    CompletableFuture<Job> claim(ActiveJob aj, JobTransitions.Decision d) {
+        return apply(aj, d, true);
+    }
+
+    /** Another server claimed the job first (or it was cancelled there): this server lets it go. */
+    static final class ClaimLost extends IllegalStateException {
+        ClaimLost(String jobId) {
+            super("job " + jobId + " was no longer queued in the database: another server has it");
+        }
+    }
+
+    private CompletableFuture<Job> apply(ActiveJob aj, JobTransitions.Decision d, boolean claim) {
         Job job = d.job();
         aj.job = job;
         Attempt attempt = d.attempt();
@@ -58,7 +78,8 @@ public final class JobLedger {
         long first = firstLine;
         int number = logAttempt;
         return store.write(tx -> {
-            tx.updateJob(job);
+            if (!claim) tx.updateJob(job);
+            else if (!tx.claimQueuedJob(job)) throw new ClaimLost(job.id());
             if (storedAttempt != null) {
                 if (d.newAttempt()) tx.insertAttempt(storedAttempt);
                 else tx.updateAttempt(storedAttempt);

@@ -2,10 +2,12 @@ package dev.kiln.server.jobs;
 
 import dev.kiln.protocol.AgentMessage;
 import dev.kiln.protocol.ServerMessage;
+import dev.kiln.server.core.Job;
 import dev.kiln.server.core.JobStatus;
 import dev.kiln.server.fleet.AgentJobs;
 import dev.kiln.server.fleet.AgentSession;
 import dev.kiln.server.fleet.Fleet;
+import dev.kiln.server.store.Store;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -15,11 +17,13 @@ public final class JobsOnAgents implements AgentJobs {
     private final ActiveJobs active;
     private final Fleet fleet;
     private final JobLedger ledger;
+    private final Store store;
 
-    public JobsOnAgents(ActiveJobs active, Fleet fleet, JobLedger ledger) {
+    public JobsOnAgents(ActiveJobs active, Fleet fleet, JobLedger ledger, Store store) {
         this.active = active;
         this.fleet = fleet;
         this.ledger = ledger;
+        this.store = store;
     }
 
     @Override
@@ -40,6 +44,7 @@ public final class JobsOnAgents implements AgentJobs {
         var connection = agent.connection();
         for (var r : reported.values()) {
             ActiveJob aj = active.get(r.jobId());
+            if (aj == null) aj = adopt(agent, r);
             if (aj == null || aj.job.attempt() != r.attempt() || !agent.id().equals(aj.job.agentId())) {
                 connection.send(new ServerMessage.Cancel(r.jobId(), r.attempt(), 0));
                 continue;
@@ -53,6 +58,22 @@ public final class JobsOnAgents implements AgentJobs {
                 connection.send(new ServerMessage.Cancel(r.jobId(), r.attempt(), aj.job.spec().cancelGraceSeconds()));
             }
         }
+    }
+
+    /**
+     * A job this server does not hold, which the store says runs on this agent at this attempt: another server of
+     * the same database assigned it and the agent has failed over to this one (one database, several servers).
+     * This server takes it over from the store; the agent's greeting resends what the other had not acknowledged.
+     */
+    private ActiveJob adopt(AgentSession agent, AgentMessage.RunningJob r) {
+        Job stored = store.job(r.jobId()).orElse(null);
+        if (stored == null || !stored.status().isOnAgent() || stored.attempt() != r.attempt()
+                || !agent.id().equals(stored.agentId())) {
+            return null;
+        }
+        ActiveJob aj = ActiveJob.fromStore(stored, store);
+        active.add(aj);
+        return aj;
     }
 
     @Override

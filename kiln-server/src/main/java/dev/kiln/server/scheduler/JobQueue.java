@@ -35,8 +35,10 @@ public final class JobQueue {
     private static final Comparator<Held> BY_TIME = Comparator.comparing(Held::notBefore)
             .thenComparing(Held::entry, Comparator.comparingLong(Entry::order));
 
+    // The job id breaks ties: the groups are sorted sets, and an entry equal to another by order alone would be
+    // dropped. Orders can tie when jobs come from several servers (their database seq beside a local counter).
     public static final Comparator<Entry> ORDER = Comparator.comparingInt((Entry e) -> -e.priority())
-            .thenComparingLong(Entry::order);
+            .thenComparingLong(Entry::order).thenComparing(Entry::jobId);
 
     private final Map<Needs, NavigableSet<Entry>> groups = new HashMap<>();
     private final Map<String, Entry> byId = new HashMap<>();

@@ -18,6 +18,13 @@ public interface StoreTx {
 
     void updateJob(Job job);
 
+    /**
+     * Stores {@code assigned} (a job taken off the queue) only if the stored job is still queued: the claim that lets
+     * several servers on one database dispatch each job once. False, changing nothing, when another server took it,
+     * or it was cancelled, meanwhile.
+     */
+    boolean claimQueuedJob(Job assigned);
+
     void insertAttempt(Attempt attempt);
 
     void updateAttempt(Attempt attempt);

@@ -10,12 +10,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A remote agent in a JVM of its own. Arguments: server base URL, name, labels, capacity, work dir. */
+/** A remote agent in a JVM of its own. Arguments: server base URL (several: comma-separated), name, labels, capacity, work dir. */
 public final class AgentProcess {
     public static void main(String[] args) throws Exception {
-        URI ws = URI.create(args[0].replaceFirst("^http", "ws") + "/api/v1/agent/ws");
-        var config = new AgentConfig(ws, System.getenv("KILN_AGENT_TOKEN"), args[1], AgentConfig.parseLabels(args[2]),
-                Integer.parseInt(args[3]), Path.of(args[4]), "test", Duration.ofMillis(100));
+        List<URI> ws = java.util.Arrays.stream(args[0].split(","))
+                .map(url -> URI.create(url.replaceFirst("^http", "ws") + "/api/v1/agent/ws")).toList();
+        var config = new AgentConfig(ws.getFirst(), System.getenv("KILN_AGENT_TOKEN"), args[1], AgentConfig.parseLabels(args[2]),
+                Integer.parseInt(args[3]), Path.of(args[4]), "test", Duration.ofMillis(100), AgentConfig.DEFAULT_KEEP_WORKSPACES,
+                ws.subList(1, ws.size()));
         var agent = new Agent(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> agent.shutdown(true, Duration.ofSeconds(60))));
         agent.start();

@@ -34,11 +34,25 @@ public final class KilnTestServer implements AutoCloseable {
         return new KilnTestServer(KilnServer.start(adjust.apply(config), new TestEmbeddedAgent()));
     }
 
+    /**
+     * Gives the server of data dir {@code to} the secrets key of {@code from}: servers of one database share the key
+     * that seals job secrets (README, Scaling out).
+     */
+    public static void shareSecretsKey(Path from, Path to) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(to);
+        java.nio.file.Files.copy(from.resolve("secrets.key"), to.resolve("secrets.key"));
+    }
+
     /** A server with no agent at all: jobs queue and stay queued until an agent connects. */
     public static KilnTestServer startWithoutAgent(Path dataDir) {
+        return startWithoutAgent(dataDir, c -> c);
+    }
+
+    /** A server with no agent, its test defaults changed by {@code adjust}. */
+    public static KilnTestServer startWithoutAgent(Path dataDir, java.util.function.UnaryOperator<ServerConfig> adjust) {
         var config = new ServerConfig(dataDir, "127.0.0.1", 0, false, "embedded", 0, Map.of(),
                 new FleetRegistry.Timing(Duration.ofSeconds(3), Duration.ofSeconds(6)), true);
-        return new KilnTestServer(KilnServer.start(config, null));
+        return new KilnTestServer(KilnServer.start(adjust.apply(config), null));
     }
 
     @Override

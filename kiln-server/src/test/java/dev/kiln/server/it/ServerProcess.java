@@ -20,7 +20,8 @@ import org.awaitility.core.ConditionTimeoutException;
  * A Kiln server in a JVM of its own, so a test can kill it with SIGKILL. Arguments: data dir, embedded agent capacity
  * (0 = no embedded agent), and optionally seconds until a gone agent's jobs are lost, heartbeat timeout, port, then
  * options {@code name=value}: {@code notify-backoff} (the notification retries' first backoff, seconds), {@code graph}
- * (a kiln.yaml to load). Writes its port to {@code <data dir>/port} once it listens.
+ * (a kiln.yaml to load), {@code database} (a
+ * {@code postgresql://} URL; none: SQLite in the data dir). Writes its port to {@code <data dir>/port} once it listens.
  */
 public final class ServerProcess {
     public static void main(String[] args) throws Exception {
@@ -37,6 +38,7 @@ public final class ServerProcess {
                 new FleetRegistry.Timing(Duration.ofSeconds(lostAfter), Duration.ofSeconds(heartbeat)), true)
                 .withNotifications(new Notifications.Settings(notifyBackoff, Notifications.GIVE_UP_AFTER, Notifications.TIMEOUT));
         if (options.containsKey("graph")) config = config.withGraphFile(Path.of(options.get("graph")));
+        if (options.containsKey("database")) config = config.withDatabase(options.get("database"));
         KilnServer server = KilnServer.start(config, new TestEmbeddedAgent());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         Path tmp = dataDir.resolve("port.tmp");
@@ -70,6 +72,12 @@ public final class ServerProcess {
     public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, Path graph)
             throws IOException, InterruptedException {
         return launch(dataDir, capacity, lostAfter, heartbeat, port, graph == null ? Map.of() : Map.of("graph", graph.toString()));
+    }
+
+    /** {@code database}: a {@code postgresql://} URL several servers may share, or null for SQLite in {@code dataDir}. */
+    public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, String database)
+            throws IOException, InterruptedException {
+        return launch(dataDir, capacity, lostAfter, heartbeat, port, database == null ? Map.of() : Map.of("database", database));
     }
 
     /** {@code options}: name → value, as the class comment lists them. */

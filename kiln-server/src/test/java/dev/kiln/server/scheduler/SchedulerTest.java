@@ -191,4 +191,16 @@ class SchedulerTest {
                 new JobQueue.Run(KIND, 1));
         assertThat(q.standing(q.get("urgent")).aheadInGroup()).isEmpty();
     }
+
+    @Test
+    void jobsWithTheSameOrderAreBothQueuedAndRemovable() {
+        // several servers: one's local order may equal a job's database seq from another
+        var q = new JobQueue();
+        q.add(job("local", 0, 5, Map.of()));
+        q.add(job("from-other-server", 0, 5, Map.of()));
+        assertThat(q.head(10)).extracting(JobQueue.Entry::jobId).containsExactlyInAnyOrder("local", "from-other-server");
+        assertThat(q.remove("local")).isTrue();
+        assertThat(q.remove("from-other-server")).isTrue();
+        assertThat(q.size()).isZero();
+    }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** Jobs: insert, update, read one, secrets, the active set, counts and durations. Listing is {@link JobListingContract}. */
@@ -94,6 +95,28 @@ public interface JobsContract extends StoreFixture {
         Job requeued = finished.requeued(at(5), null);
         run(tx -> tx.updateJob(requeued));
         assertThat(store().job(job.id())).contains(requeued);
+    }
+
+    private boolean claim(Job assigned) {
+        Function<StoreTx, Boolean> claim = tx -> tx.claimQueuedJob(assigned);
+        return write(claim);
+    }
+
+    @Test
+    default void aQueuedJobIsClaimedOnceAndNeverWhenNoLongerQueued() {
+        Job job = insert("claimed");
+        Job mine = job.assigned("agent-1", at(1));
+        assertThat(claim(mine)).isTrue();
+        assertThat(store().job(job.id())).contains(mine);
+        // a second server holding the same queued job in memory loses: the stored job is unchanged
+        assertThat(claim(job.assigned("agent-2", at(2)))).isFalse();
+        assertThat(store().job(job.id())).contains(mine);
+
+        Job queued = insert("cancelled-meanwhile");
+        Job cancelled = queued.finished(JobStatus.CANCELLED, null, "cancelled", at(3));
+        run(tx -> tx.updateJob(cancelled)); // by another server, while this one still held it queued
+        assertThat(claim(queued.assigned("agent-1", at(4)))).isFalse();
+        assertThat(store().job(cancelled.id())).contains(cancelled);
     }
 
     @Test

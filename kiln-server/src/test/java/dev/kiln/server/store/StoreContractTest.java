@@ -60,6 +60,7 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("Store.close", List.of("committedWritesSurviveReopeningAndIdsKeepIncreasing", "aWriteAfterCloseFailsInsteadOfHanging")),
             entry("StoreTx.insertJob", List.of("insertedJobGetsItsSeqAndRoundTripsWithSecretsKeptApart", "seqIncreasesWithEachInsertedJob",
                     "rerunOfIsKept", "jobsApplyingAJobAreFoundOldestFirstAndTheSpecKeepsWhatItApplies")),
+            entry("StoreTx.claimQueuedJob", List.of("aQueuedJobIsClaimedOnceAndNeverWhenNoLongerQueued")),
             entry("StoreTx.updateJob", List.of("updateJobStoresEveryFieldThatChanges",
                     "aRetryWaitingOutItsBackoffKeepsItsNotBeforeTimeUntilAssigned", "updatingAJobThatDoesNotExistFailsTheWrite",
                     "jobsWithManyStatusesRoundTripTheirStatus")),

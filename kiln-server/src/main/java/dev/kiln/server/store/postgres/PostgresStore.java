@@ -9,6 +9,7 @@ import dev.kiln.server.store.Store;
 import dev.kiln.server.store.StoreUnavailableException;
 import dev.kiln.server.store.sqlite.SqlDialect;
 import dev.kiln.server.store.sqlite.SqliteStore;
+import dev.kiln.server.store.sqlite.WriterReconnect;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import org.flywaydb.core.Flyway;
@@ -48,14 +49,19 @@ public final class PostgresStore {
             flyway.migrate();
             schemaVersion = flyway.info().current().getVersion().getVersion();
             readPool = new HikariDataSource(readPool(url));
-            writer = Jdbi.create(() -> DriverManager.getConnection(url.jdbcUrl(), url.properties())).open();
+            writer = writerConnection(url);
         } catch (RuntimeException e) {
             if (writer != null) writer.close();
             if (readPool != null) readPool.close();
             throw new StoreUnavailableException("cannot use the PostgreSQL database " + url + ": " + reason(e)
                     + ". Check --database (or KILN_DATABASE), and that the database exists, is up and accepts this user.", e);
         }
-        return new SqliteStore(DIALECT, new SqliteStore.Connections(readPool, writer, schemaVersion), bus, cipher, metrics);
+        var reconnect = new WriterReconnect("the PostgreSQL database " + url, () -> writerConnection(url));
+        return new SqliteStore(DIALECT, new SqliteStore.Connections(readPool, writer, schemaVersion, reconnect), bus, cipher, metrics);
+    }
+
+    private static Handle writerConnection(PostgresUrl url) {
+        return Jdbi.create(() -> DriverManager.getConnection(url.jdbcUrl(), url.properties())).open();
     }
 
     private static HikariConfig readPool(PostgresUrl url) {

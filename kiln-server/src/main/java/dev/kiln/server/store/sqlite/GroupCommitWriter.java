@@ -37,8 +37,12 @@ final class GroupCommitWriter implements AutoCloseable {
     private final BlockingQueue<Outside> outside = new LinkedBlockingQueue<>();
 
     private record Outside(java.util.function.Consumer<Handle> work, CompletableFuture<Void> future) {}
-    private final Handle handle;
-    private final WriterSql writes;
+    // Replaced together when a lost connection is reopened (only on the writer thread; close reads them after it ends).
+    private volatile Handle handle;
+    private volatile WriterSql writes;
+    private final SqlDialect dialect;
+    /** Opens a new writer connection when the database dropped the old one (PostgreSQL restarted); null: never (SQLite). */
+    private final WriterReconnect reconnect;
     private final EventBus bus;
     private final ExecutorService completions = Executors.newSingleThreadExecutor(DaemonThreads.named("kiln-store-completions"));
     private final Thread thread;
@@ -48,7 +52,14 @@ final class GroupCommitWriter implements AutoCloseable {
     private final KilnMetrics metrics;
 
     GroupCommitWriter(Handle handle, EventBus bus, SealedSecrets secrets, SqlDialect dialect, KilnMetrics metrics) {
+        this(handle, null, bus, secrets, dialect, metrics);
+    }
+
+    GroupCommitWriter(Handle handle, WriterReconnect reconnect, EventBus bus, SealedSecrets secrets, SqlDialect dialect,
+                      KilnMetrics metrics) {
         this.handle = handle;
+        this.reconnect = reconnect;
+        this.dialect = dialect;
         this.metrics = metrics;
         this.secrets = secrets;
         this.writes = new WriterSql(handle, dialect);
@@ -115,6 +126,7 @@ final class GroupCommitWriter implements AutoCloseable {
             completions.execute(() -> o.future().complete(null));
         } catch (RuntimeException e) {
             completions.execute(() -> o.future().completeExceptionally(e));
+            reopenIfLost();
         }
     }
 
@@ -147,11 +159,66 @@ final class GroupCommitWriter implements AutoCloseable {
             } catch (RuntimeException ignored) {
                 // the connection is already out of its transaction
             }
-            completions.execute(() -> batch.forEach(t -> t.future().completeExceptionally(e)));
+            RuntimeException failure = connectionLost() ? reconnect.lost(e) : e;
+            completions.execute(() -> batch.forEach(t -> t.future().completeExceptionally(failure)));
+            reopenIfLost();
             return;
         }
         events.forEach(bus::publish);
         completions.execute(() -> done.forEach(GroupCommitWriter::complete));
+    }
+
+    /** Whether the failure was the connection itself (the database restarted or went away), which only a new one cures. */
+    private boolean connectionLost() {
+        if (reconnect == null) return false;
+        try {
+            return !handle.getConnection().isValid(2);
+        } catch (java.sql.SQLException e) {
+            return true;
+        }
+    }
+
+    /**
+     * After a failure on a lost connection: opens a new one, retrying with backoff. Writes submitted meanwhile fail at
+     * once (saying the database is unreachable) rather than wait unbounded: their callers retry or report, as for any
+     * failed write (an agent resends its unacknowledged log chunks).
+     */
+    private void reopenIfLost() {
+        if (!connectionLost()) return;
+        writes.close();
+        closeQuietly(handle);
+        for (int attempt = 0; !closed; attempt++) {
+            try {
+                Handle fresh = reconnect.open();
+                handle = fresh;
+                writes = new WriterSql(fresh, dialect);
+                log.warn("store writer reconnected to {} after {} attempt(s)", dialect.name(), attempt + 1);
+                return;
+            } catch (RuntimeException e) {
+                log.warn("store writer cannot reconnect to {} yet: {}", dialect.name(), e.getMessage());
+                failWaiting(reconnect.unreachable(e));
+                if (!reconnect.pause(attempt)) return;
+            }
+        }
+    }
+
+    private void failWaiting(RuntimeException failure) {
+        var waiting = new ArrayList<Task<?>>();
+        queue.drainTo(waiting);
+        var between = new ArrayList<Outside>();
+        outside.drainTo(between);
+        completions.execute(() -> {
+            waiting.forEach(t -> t.future().completeExceptionally(failure));
+            between.forEach(o -> o.future().completeExceptionally(failure));
+        });
+    }
+
+    private static void closeQuietly(Handle h) {
+        try {
+            h.close();
+        } catch (RuntimeException ignored) {
+            // the connection is gone already; closing it is only tidying
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -177,6 +244,6 @@ final class GroupCommitWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        handle.close();
+        closeQuietly(handle);
     }
 }

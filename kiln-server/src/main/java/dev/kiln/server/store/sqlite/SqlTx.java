@@ -76,15 +76,26 @@ final class SqlTx implements StoreTx {
 
     @Override
     public void updateJob(Job job) {
+        if (writeJob(job, UPDATE_JOB + "WHERE id = :id") != 1) throw new IllegalStateException("no job " + job.id() + " to update");
+    }
+
+    @Override
+    public boolean claimQueuedJob(Job assigned) {
+        return writeJob(assigned, UPDATE_JOB + "WHERE id = :id AND status = 'queued'") == 1;
+    }
+
+    private static final String UPDATE_JOB = """
+            UPDATE jobs SET status = :status, attempt = :attempt, agent_id = :agent, updated_at = :updated,
+              queued_at = :queued, started_at = :started, finished_at = :finished, exit_code = :exit,
+              error = :error, outputs = :outputs, not_before = :not_before, ready_at = :ready_at
+            """;
+
+    private int writeJob(Job job, String sql) {
         var p = Rows.mutableJobColumns(job);
         p.put("id", job.id());
-        int n = w.update("""
-                UPDATE jobs SET status = :status, attempt = :attempt, agent_id = :agent, updated_at = :updated,
-                  queued_at = :queued, started_at = :started, finished_at = :finished, exit_code = :exit,
-                  error = :error, outputs = :outputs, not_before = :not_before, ready_at = :ready_at
-                WHERE id = :id""", p);
-        if (n != 1) throw new IllegalStateException("no job " + job.id() + " to update");
-        jobsWritten.put(job.id(), job);
+        int n = w.update(sql, p);
+        if (n == 1) jobsWritten.put(job.id(), job); // what the outbox sees beside an event about it
+        return n;
     }
 
     @Override

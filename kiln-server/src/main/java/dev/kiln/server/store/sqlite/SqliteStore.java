@@ -82,13 +82,20 @@ public final class SqliteStore implements Store {
             readPool.close();
             throw e;
         }
-        this.writer = new GroupCommitWriter(db.writeHandle(), bus, secrets, dialect, metrics);
+        this.writer = new GroupCommitWriter(db.writeHandle(), db.reconnect(), bus, secrets, dialect, metrics);
         this.upkeep = new StoreUpkeep(readers, writer, dialect, db.schemaVersion());
         this.builds = new BuildReads(readers);
     }
 
-    /** The writer's connection and the readers' pool of a database, and the schema version it was migrated to. */
-    public record Connections(HikariDataSource readPool, Handle writeHandle, String schemaVersion) {}
+    /**
+     * The writer's connection and the readers' pool of a database, and the schema version it was migrated to;
+     * {@code reconnect} (null: never) reopens the writer's connection when the database drops it.
+     */
+    public record Connections(HikariDataSource readPool, Handle writeHandle, String schemaVersion, WriterReconnect reconnect) {
+        public Connections(HikariDataSource readPool, Handle writeHandle, String schemaVersion) {
+            this(readPool, writeHandle, schemaVersion, null);
+        }
+    }
 
     @Override
     public <T> CompletableFuture<T> write(Function<StoreTx, T> work) {
