@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ServerChild implements AutoCloseable {
     /** The JVM options {@code ./kiln} gives the server by default (keep in step with the launcher's KILN_JAVA_OPTS). */
-    static final String LAUNCHER_JVM_OPTS = "-XX:+UseSerialGC -Xmx384m";
+    static final String LAUNCHER_JVM_OPTS = "-Xmx384m";
 
     private final Process process;
     private final Path home;
