@@ -16,7 +16,7 @@ final class ApiLatencyScenario {
     }
 
     void run() throws Exception {
-        bench.startServer(null);
+        bench.startChild(bench.cores()); // the driver in a process of its own
         String id = bench.submit(Map.of("command", "seq 1 100")).get("id").asText();
         bench.awaitDone(id);
         int rate = 1000;
@@ -25,7 +25,7 @@ final class ApiLatencyScenario {
         for (String path : List.of("/health/live", "/api/v1/jobs/" + id, "/api/v1/jobs/" + id + "/status")) {
             openLoop(path, rate, 2); // warm up at the measured rate: the JIT and the connection pool settle first
             var stats = openLoop(path, rate, seconds);
-            Bench.report("api", String.format("GET %s at %d req/s: %s%s", path.replace(id, "{id}"), rate, stats.summary(), Bench.memory()));
+            Bench.report("api", String.format("GET %s at %d req/s: %s%s", path.replace(id, "{id}"), rate, stats.summary(), bench.childMemory()));
         }
     }
 

@@ -37,8 +37,10 @@ public final class Bench {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final int cores = Runtime.getRuntime().availableProcessors();
     private KilnServer server;
+    private ServerChild child;
     private Path dataDir;
     private String token;
+    private String serverJvmOpts = ServerChild.LAUNCHER_JVM_OPTS;
 
     private Bench(boolean quick) {
         this.quick = quick;
@@ -49,6 +51,7 @@ public final class Bench {
         String only = null;
         for (int i = 0; i < args.length - 1; i++) if (args[i].equals("--scenario")) only = args[i + 1];
         var bench = new Bench(quick);
+        for (int i = 0; i < args.length - 1; i++) if (args[i].equals("--server-jvm")) bench.serverJvmOpts = args[i + 1];
         System.out.printf("kiln-bench %s mode, %d cores, JDK %s%n", quick ? "quick" : "full", bench.cores, Runtime.version());
         var scenarios = new java.util.LinkedHashMap<String, Bench.Scenario>();
         scenarios.put("dispatch", new DispatchScenario(bench)::run);
@@ -66,8 +69,9 @@ public final class Bench {
         scenarios.put("graph-plan", new GraphPlanScenario(bench)::run);
         scenarios.put("stream-open", new StreamOpenScenario(bench)::run);
         scenarios.put("retention", new RetentionScenario(bench)::run);
+        scenarios.put("soak", new SoakScenario(bench)::run);
         // too slow for quick mode's minute unless asked for by name
-        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open", "eta", "stream-open", "retention");
+        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open", "eta", "stream-open", "retention", "soak");
         if (only != null && !scenarios.containsKey(only)) {
             System.out.println("no scenario " + only + "; there are " + String.join(", ", scenarios.keySet()));
             System.exit(2);
@@ -128,7 +132,10 @@ public final class Bench {
         dataDir = config.dataDir();
         server = KilnServer.start(config, config.embeddedAgent() ? new EmbeddedAgentLauncher() : null);
         token = server.adminToken();
-        if (!config.embeddedAgent()) return;
+        if (config.embeddedAgent()) awaitAgentOnline();
+    }
+
+    private void awaitAgentOnline() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             try {
@@ -140,10 +147,56 @@ public final class Bench {
         }
     }
 
+    /**
+     * {@code kiln server} in a process of its own ({@link ServerChild}, the JVM options of {@code ./kiln} unless
+     * {@code --server-jvm} says otherwise) with an embedded agent of {@code capacity} slots, waiting until it is online.
+     * The other calls of this class then go to it; {@link #child()} reads its threads and memory.
+     */
+    ServerChild startChild(int capacity) throws IOException, InterruptedException {
+        child = ServerChild.start(serverJvmOpts, capacity);
+        token = child.token();
+        awaitAgentOnline();
+        return child;
+    }
+
+    ServerChild child() {
+        return child;
+    }
+
+    /** Succeeded jobs so far, from the server's /metrics (works for a server in another process). */
+    long succeeded() throws IOException, InterruptedException {
+        var r = http.send(request("/metrics").build(), HttpResponse.BodyHandlers.ofLines());
+        return r.body().filter(l -> l.startsWith("kiln_jobs_finished_total{") && l.contains("status=\"succeeded\""))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** Jobs queued, assigned or running, from {@code GET /api/v1/queue}. */
+    long jobsInQueueAndRunning() throws IOException, InterruptedException {
+        JsonNode q = get("/api/v1/queue?limit=1");
+        return q.get("total_queued").asLong() + q.get("total_building").asLong();
+    }
+
+    /** The child server's RSS, and its heap after a full GC (from its own /metrics). */
+    String childMemory() throws IOException, InterruptedException {
+        child.gc();
+        var r = http.send(request("/metrics").build(), HttpResponse.BodyHandlers.ofLines());
+        long heap = r.body().filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return String.format("  [server rss %d MiB, heap after GC %d MiB]", child.rss() >> 20, heap >> 20);
+    }
+
     /** Stops the server and deletes its data dir: a full run writes gigabytes that nobody reads afterwards. */
     void stopServer() {
         if (server != null) server.close();
         server = null;
+        if (child != null) {
+            try {
+                child.close();
+            } catch (IOException | InterruptedException e) {
+                System.err.println("could not stop the server process: " + e);
+            }
+        }
+        child = null;
         if (dataDir != null) {
             try {
                 Directories.deleteRecursively(dataDir);
@@ -155,7 +208,7 @@ public final class Bench {
     }
 
     String base() {
-        return server.baseUrl();
+        return child != null ? child.baseUrl() : server.baseUrl();
     }
 
     HttpRequest.Builder request(String path) {

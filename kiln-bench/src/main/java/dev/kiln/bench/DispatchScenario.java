@@ -12,7 +12,7 @@ final class DispatchScenario {
     }
 
     void run() throws Exception {
-        bench.startServer(null);
+        bench.startChild(bench.cores()); // in a process of its own: the driver's polls do not share its JVM
         int n = bench.quick() ? 50 : 400;
         int warmUp = bench.quick() ? 50 : 200; // the path from submit to spawn compiled before it is timed
         for (int i = 0; i < warmUp; i++) bench.awaitDone(bench.submit(Map.of("command", "true")).get("id").asText());
@@ -39,7 +39,7 @@ final class DispatchScenario {
                 }
             }
         }
-        Bench.report("dispatch", stats.summary() + Bench.memory());
+        Bench.report("dispatch", stats.summary() + bench.childMemory());
         var bare = new Stats();
         for (int i = 0; i < 50; i++) {
             long t = System.nanoTime();

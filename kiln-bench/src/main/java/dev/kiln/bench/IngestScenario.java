@@ -18,7 +18,7 @@ final class IngestScenario {
     void run() throws Exception {
         int lines = bench.quick() ? 200_000 : 2_000_000;
         for (int jobs : List.of(1, 8)) {
-            bench.startServer(8);
+            bench.startChild(8);
             var ids = new ArrayList<String>();
             for (int j = 0; j < jobs; j++) ids.add(bench.submit(Map.of("command", "seq 1 " + lines / jobs)).get("id").asText());
             Instant first = null, last = null;
@@ -32,7 +32,7 @@ final class IngestScenario {
                 total += job.get("attempts").get(0).get("log_lines").asLong();
             }
             double secs = Duration.between(first, last).toNanos() / 1e9;
-            Bench.report("ingest", String.format("%d job(s): %,d lines in %.2f s = %,.0f lines/s%s", jobs, total, secs, total / secs, Bench.memory()));
+            Bench.report("ingest", String.format("%d job(s): %,d lines in %.2f s = %,.0f lines/s%s", jobs, total, secs, total / secs, bench.childMemory()));
             bench.stopServer();
         }
     }

@@ -25,7 +25,7 @@ final class LogLatencyScenario {
     }
 
     void run() throws Exception {
-        bench.startServer(null);
+        bench.startChild(bench.cores());
         int lines = bench.quick() ? 100 : 1000;
         String id = bench.submit(Map.of("command", "sleep 1; for i in $(seq 1 " + lines + "); do date +%s%N; sleep 0.005; done")).get("id").asText();
         var sse = new Stats();
@@ -67,7 +67,7 @@ final class LogLatencyScenario {
                 }).get(10, TimeUnit.SECONDS);
         sseDone.get(120, TimeUnit.SECONDS);
         wsDone.await(60, TimeUnit.SECONDS);
-        Bench.report("log-latency", "SSE " + sse.summary() + "; WS " + ws.summary() + Bench.memory());
+        Bench.report("log-latency", "SSE " + sse.summary() + "; WS " + ws.summary() + bench.childMemory());
     }
 
     private void sse(String url, Consumer<JsonNode> onLine) {

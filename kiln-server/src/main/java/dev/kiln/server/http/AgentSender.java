@@ -5,21 +5,29 @@ import dev.kiln.protocol.Json;
 import dev.kiln.protocol.ServerMessage;
 import dev.kiln.server.fleet.AgentConnection;
 import io.javalin.websocket.WsContext;
-import java.util.concurrent.LinkedBlockingQueue;
+import org.eclipse.jetty.websocket.api.WriteCallback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The sending half of one agent connection: an outbox drained by a thread of its own, so the engine never waits. */
+/**
+ * The sending half of one agent connection. Each message is handed to Jetty's asynchronous send, which queues it
+ * behind the frames before it and writes without blocking, so the engine never waits on a socket, and no thread of
+ * ours sits between the engine and the wire (a hand-off to a sender thread cost every assign a thread wake-up).
+ */
 final class AgentSender implements AgentConnection {
     private static final Logger log = LoggerFactory.getLogger(AgentSender.class);
-    private static final String POISON = "\u0000stop";
     private final WsContext ctx;
-    private final LinkedBlockingQueue<String> outbox = new LinkedBlockingQueue<>();
+    private final WriteCallback onFailure = new WriteCallback() {
+        @Override
+        public void writeFailed(Throwable x) {
+            log.debug("sending to agent {} failed: {}", agentId, x.toString());
+        }
+    };
     private volatile String agentId = "(before hello)";
+    private volatile boolean stopped;
 
     AgentSender(WsContext ctx) {
         this.ctx = ctx;
-        Thread.ofVirtual().name("agent-sender").start(this::drain);
     }
 
     /** For log lines only: set once the hello was validated. */
@@ -29,30 +37,23 @@ final class AgentSender implements AgentConnection {
 
     @Override
     public void send(ServerMessage message) {
+        String text;
         try {
-            outbox.add(Json.MAPPER.writeValueAsString(message));
+            text = Json.MAPPER.writeValueAsString(message);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private void drain() {
+        if (stopped || !ctx.session.isOpen()) return;
         try {
-            while (true) {
-                String text = outbox.take();
-                if (text == POISON) return;
-                if (!ctx.session.isOpen()) return;
-                ctx.send(text);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            ctx.session.getRemote().sendString(text, onFailure);
         } catch (RuntimeException e) {
             log.debug("sending to agent {} failed: {}", agentId, e.toString());
         }
     }
 
+    /** The connection ended: what is still sent is dropped (the agent resends what was not acked when it is back). */
     void stop() {
-        outbox.add(POISON);
+        stopped = true;
     }
 
     @Override

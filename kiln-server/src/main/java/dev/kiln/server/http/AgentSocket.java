@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The server's end of the agent protocol: only agent tokens get in; each connection is an {@link AgentLink} (what
- * it reads) and an {@link AgentSender} (what it writes, on a thread of its own so the engine never waits on a socket).
+ * it reads) and an {@link AgentSender} (what it writes, asynchronously, so the engine never waits on a socket).
  */
 public final class AgentSocket {
     private static final Logger log = LoggerFactory.getLogger(AgentSocket.class);
