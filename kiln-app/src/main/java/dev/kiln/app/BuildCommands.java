@@ -94,12 +94,11 @@ final class BuildCommands {
         public Integer call() {
             JsonNode page = client.client().get("/api/v1/builds?limit=" + limit + param("status", status)
                     + param("partition", partition) + param("cursor", cursor));
-            for (JsonNode b : page.get("items")) {
-                System.out.printf("%s  %-10s %s  %6d partition(s)  jobs %d/%d%s%n", b.get("id").asText(), b.get("status").asText(),
-                        b.get("created_at").asText().substring(0, 19), b.get("requested_count").asInt(), b.get("jobs_done").asInt(),
-                        b.get("jobs_total").asInt(), b.path("duration_ms").isNumber() ? "  " + seconds(b.get("duration_ms").asLong()) : "");
-            }
-            if (page.get("items").isEmpty()) System.out.println("no builds" + (status != null || partition != null ? " match" : " yet"));
+            printItems(page, b -> String.format("%s  %-10s %s  %6d partition(s)  jobs %d/%d%s", b.get("id").asText(),
+                    b.get("status").asText(), b.get("created_at").asText().substring(0, 19), b.get("requested_count").asInt(),
+                    b.get("jobs_done").asInt(), b.get("jobs_total").asInt(),
+                    b.path("duration_ms").isNumber() ? "  " + seconds(b.get("duration_ms").asLong()) : ""),
+                    "no builds" + (status != null || partition != null ? " match" : " yet"));
             moreHint(page, "kiln builds --limit " + limit + opt("status", status) + opt("partition", partition));
             return 0;
         }
@@ -167,12 +166,9 @@ final class BuildCommands {
         public Integer call() {
             JsonNode page = client.client().get("/api/v1/partitions?limit=" + limit + param("prefix", prefix)
                     + param("status", status) + param("cursor", cursor));
-            for (JsonNode p : page.get("items")) {
-                System.out.printf("%-10s %s  %s%s%n", p.get("status").asText(), p.get("ref").asText(),
-                        p.get("updated_at").asText().substring(0, 19),
-                        p.path("job_id").isTextual() ? "  job " + shortId(p.get("job_id").asText()) : "");
-            }
-            if (page.get("items").isEmpty()) System.out.println("no partitions" + (prefix != null || status != null ? " match" : " built yet"));
+            printItems(page, p -> String.format("%-10s %s  %s%s", p.get("status").asText(), p.get("ref").asText(),
+                    p.get("updated_at").asText().substring(0, 19), p.path("job_id").isTextual() ? "  job " + shortId(p.get("job_id").asText()) : ""),
+                    "no partitions" + (prefix != null || status != null ? " match" : " built yet"));
             var counts = new StringJoiner(", ", prefix == null ? "all: " : prefix + "*: ", "");
             page.path("counts").properties().forEach(c -> counts.add(c.getValue().asLong() + " " + c.getKey()));
             System.out.println(counts + (page.path("counts_capped").asBoolean() ? " (counting stopped at the cap)" : ""));
@@ -209,6 +205,12 @@ final class BuildCommands {
 
     private static String opt(String name, String value) {
         return value == null ? "" : " --" + name + " " + value;
+    }
+
+    /** A line per item of the page, or {@code none} when it has none. */
+    private static void printItems(JsonNode page, java.util.function.Function<JsonNode, String> line, String none) {
+        page.get("items").forEach(item -> System.out.println(line.apply(item)));
+        if (page.get("items").isEmpty()) System.out.println(none);
     }
 
     /** When the page is not the last: the command that shows the next one. */
