@@ -21,8 +21,9 @@ import dev.kiln.server.http.FinishedJobCache;
 import dev.kiln.server.http.FleetApi;
 import dev.kiln.server.http.InfrastructureApi;
 import dev.kiln.server.http.GraphApi;
+import dev.kiln.server.http.BuildsApi;
+import dev.kiln.server.builds.BuildEngine;
 import dev.kiln.server.graph.GraphRegistry;
-import dev.kiln.server.graph.PartitionLookup;
 import dev.kiln.server.jobs.JobSpecParser;
 import dev.kiln.server.http.JobsApi;
 import dev.kiln.server.http.LiveApi;
@@ -81,6 +82,7 @@ public final class KilnServer implements AutoCloseable {
     private final SignInCodes signInCodes;
     private final ActivityTracker activity;
     private final GraphRegistry graph;
+    private final BuildEngine builds;
     /** Every meter of this server; nothing static, so servers in one JVM (tests) keep their own figures. */
     private final ServerMeters meters = new ServerMeters();
     private final KilnMetrics metrics = meters.metrics;
@@ -124,6 +126,7 @@ public final class KilnServer implements AutoCloseable {
         this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, hub);
         // kiln.yaml: its job fields follow the job rules (graph sits beside jobs, so it is handed the parser)
         this.graph = new GraphRegistry(JobSpecParser::parse, config.graphFile(), Duration.ofMillis(200));
+        this.builds = new BuildEngine(store, engine, bus, () -> graph.current().map(GraphRegistry.Loaded::graph).orElse(null));
         var gauges = new ServerGauges(meters.registry, lock, queue, active, fleet, hub);
         this.metricsApi = new MetricsApi(meters.registry, gauges::refresh);
         this.artifactFiles = new ArtifactFiles(config.dataDir().resolve("artifacts"));
@@ -149,9 +152,10 @@ public final class KilnServer implements AutoCloseable {
                 fleetApi,
                 new AgentSocket(engine, fleet, tokens.agentBindings(), auth, config.agentLimits()),
                 new InfrastructureApi(engine, queueReport, store, mapper),
-                new GraphApi(graph, PartitionLookup.NOTHING_BUILT, mapper),
+                new GraphApi(graph, builds.lookup(), mapper),
                 metricsApi,
-                new AdminApi(retention, new Backups(store, config.dataDir(), retention), readiness)), mapper,
+                new AdminApi(retention, new Backups(store, config.dataDir(), retention), readiness),
+                new BuildsApi(builds, store, graph, mapper)), mapper,
                 config.virtualThreads(), config.tls());
     }
 
@@ -221,6 +225,7 @@ public final class KilnServer implements AutoCloseable {
         String embeddedId = config.embeddedAgent() ? embeddedAgent.id(agentDir) : null;
         engine.recover(embeddedId);
         graph.start();
+        builds.recover(); // after the jobs: a build applies what became of its jobs while the server was down
         String newAdminToken = tokens.ensureAdminToken(config.dataDir());
         // the first start's sign-in URL carries a one-time code, never the admin token itself
         if (newAdminToken != null) firstSignInCode = signInCodes.issue(tokens.verify(newAdminToken).orElseThrow().tokenId());
@@ -328,6 +333,7 @@ public final class KilnServer implements AutoCloseable {
             log.warn("http server did not stop cleanly", e);
         }
         activity.close();
+        builds.close();
         graph.close();
         retentionTimer.shutdownNow();
         try {

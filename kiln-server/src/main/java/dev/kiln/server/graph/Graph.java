@@ -44,6 +44,12 @@ public record Graph(List<JobDefinition> definitions, List<Edge> edges, String ve
         return version.substring(0, 12);
     }
 
+    /** The one definition that produces {@code ref}, if exactly one does. */
+    public java.util.Optional<String> producerOf(String ref) {
+        var all = producers(ref);
+        return all.size() == 1 ? java.util.Optional.of(all.get(0).definition().name()) : java.util.Optional.empty();
+    }
+
     /** Every definition with an output matching {@code ref} (one match per definition). */
     List<Match> producers(String ref) {
         var out = new ArrayList<Match>(1);

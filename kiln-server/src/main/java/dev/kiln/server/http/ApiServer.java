@@ -28,7 +28,8 @@ public final class ApiServer implements AutoCloseable {
     /** The handlers of every endpoint. */
     public record Handlers(Authenticator auth, AuthApi sessions, SessionsApi sessionList, JobsApi jobs, LiveApi live,
                            ArtifactsApi artifacts, FleetApi fleet, AgentSocket agents,
-                           InfrastructureApi infrastructure, GraphApi graph, MetricsApi metrics, AdminApi admin) {}
+                           InfrastructureApi infrastructure, GraphApi graph, MetricsApi metrics, AdminApi admin,
+                           BuildsApi builds) {}
 
     private final Javalin app;
     private final LiveApi live;
@@ -131,6 +132,17 @@ public final class ApiServer implements AutoCloseable {
         route(HandlerType.GET, "/api/v1/graph", Role.VIEWER, h.graph()::get);
         route(HandlerType.PUT, "/api/v1/graph", Role.ADMIN, h.graph()::put);
         route(HandlerType.POST, "/api/v1/graph/analyze", Role.VIEWER, h.graph()::analyze);
+        route(HandlerType.GET, "/api/v1/graph/jobs/{name}/metrics", Role.VIEWER, h.builds()::jobMetrics);
+        route(HandlerType.POST, "/api/v1/builds", Role.OPERATOR, h.builds()::submit);
+        route(HandlerType.GET, "/api/v1/builds", Role.VIEWER, h.builds()::list);
+        route(HandlerType.GET, "/api/v1/builds/{id}", Role.VIEWER, h.builds()::get);
+        route(HandlerType.GET, "/api/v1/builds/{id}/partitions", Role.VIEWER, h.builds()::partitions);
+        route(HandlerType.GET, "/api/v1/builds/{id}/events", Role.VIEWER, h.builds()::events);
+        route(HandlerType.POST, "/api/v1/builds/{id}/cancel", Role.OPERATOR, h.builds()::cancel);
+        route(HandlerType.GET, "/api/v1/partitions", Role.VIEWER, h.builds()::partitionList);
+        // <ref>: a ref holds '/' (sent as %2F); the server decodes it before routing, so the parameter spans segments
+        route(HandlerType.GET, "/api/v1/partitions/<ref>/status", Role.VIEWER, h.builds()::partitionStatus);
+        route(HandlerType.GET, "/api/v1/partitions/<ref>/events", Role.VIEWER, h.builds()::partitionEvents);
         route(HandlerType.GET, "/health/live", Role.PUBLIC, ctx -> ctx.json(Map.of("status", "up")));
         route(HandlerType.GET, "/health/ready", Role.PUBLIC, h.admin()::ready);
         route(HandlerType.POST, "/api/v1/admin/prune", Role.ADMIN, h.admin()::prune);

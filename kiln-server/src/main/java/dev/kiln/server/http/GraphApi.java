@@ -48,6 +48,16 @@ public final class GraphApi {
     }
 
     void analyze(Context ctx) {
+        var request = partitionRequest(ctx, mapper);
+        var loaded = registry.current().orElseThrow(GraphApi::noGraph);
+        Plan plan = Planner.plan(loaded.graph(), request.refs(), request.force(), partitions);
+        ctx.json(plan(plan));
+    }
+
+    /** The body of analyze and of a build request: {@code {"partitions": [...], "force": false}}. */
+    record PartitionRequest(List<String> refs, boolean force) {}
+
+    static PartitionRequest partitionRequest(Context ctx, ObjectMapper mapper) {
         JsonNode body = Requests.jsonBody(ctx, mapper);
         if (!body.isObject()) throw ApiException.badRequest("send {\"partitions\": [\"reports/daily/date=2026-11-01\"], \"force\": false}");
         body.fieldNames().forEachRemaining(f -> {
@@ -63,9 +73,11 @@ public final class GraphApi {
         }
         JsonNode force = body.get("force");
         if (force != null && !force.isNull() && !force.isBoolean()) throw ApiException.badRequest("'force' must be true or false");
-        var loaded = registry.current().orElseThrow(() -> new ApiException(409, "No build graph", "no build graph is loaded: " + HOW_TO_LOAD));
-        Plan plan = Planner.plan(loaded.graph(), list, force != null && force.asBoolean(), partitions);
-        ctx.json(plan(plan));
+        return new PartitionRequest(list, force != null && force.asBoolean());
+    }
+
+    static ApiException noGraph() {
+        return new ApiException(409, "No build graph", "no build graph is loaded: " + HOW_TO_LOAD);
     }
 
     private Map<String, Object> view() {

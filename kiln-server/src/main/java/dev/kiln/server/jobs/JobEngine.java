@@ -85,7 +85,12 @@ public final class JobEngine implements AutoCloseable {
     }
 
     public CompletableFuture<Job> submit(JobSpec spec, String rerunOf) {
-        Job job = Job.newlySubmitted(JobIds.next(), spec, rerunOf, Instant.now());
+        return submit(JobIds.next(), spec, rerunOf);
+    }
+
+    /** Submits under an id chosen before (a build records it first, so a restart finds the job or submits it again). */
+    public CompletableFuture<Job> submit(String id, JobSpec spec, String rerunOf) {
+        Job job = Job.newlySubmitted(id, spec, rerunOf, Instant.now());
         CompletableFuture<Job> stored;
         synchronized (lock) {
             active.add(new ActiveJob(job, null, spec.secrets()));

@@ -118,6 +118,48 @@ public interface Store extends AutoCloseable {
     /** Whether the store answers and its schema is current: what readiness reports. */
     StoreHealth health();
 
+    // ---------------------------------------------------------------- build requests and partitions (seed 000)
+    // Each read is a range of one index, paged by a key (never OFFSET): the sizes are 1,000,000 partitions and
+    // 100,000 builds.
+
+    Optional<BuildRecord> build(String id);
+
+    /** Builds newest first, filtered and paged as the query says; the cursor is the last build's seq. */
+    Page<BuildRecord> builds(BuildQuery query);
+
+    /** Builds the engine still follows ({@code driven}), oldest first: what it picks up at start. */
+    List<BuildRecord> drivenBuilds();
+
+    /** A build's requested partitions in ref order: of {@code status} (null: any), after {@code afterRef} (null: first). */
+    List<BuildPartition> buildPartitions(String buildId, String status, String afterRef, int limit);
+
+    /** Requested partitions of other builds that are delegated to this one, newest build first. */
+    List<BuildPartition> delegatedTo(String buildId, int limit);
+
+    /** A build's plan jobs in dependency order. */
+    List<BuildJob> buildJobs(String buildId);
+
+    /** The plan job a Kiln job was submitted for. */
+    Optional<BuildJob> buildJobOf(String jobId);
+
+    /** The jobs of a definition submitted most recently, newest first (a definition's run history). */
+    List<BuildJob> recentBuildJobs(String definition, int limit);
+
+    /** The stored state of these refs (a ref never built is left out), in one query per few hundred refs. */
+    Map<String, PartitionRecord> partitions(java.util.Collection<String> refs);
+
+    /** Partitions in ref order, as the query filters and pages them; the cursor is the last ref. */
+    Page<PartitionRecord> partitions(PartitionQuery query);
+
+    /** Partitions by status: exact without a prefix; with one each status counted up to {@code cap}. */
+    PartitionCounts partitionCounts(String prefix, int cap);
+
+    /** Events of one build with id greater than {@code afterId}, oldest first. */
+    List<Event> buildEvents(String buildId, long afterId, int limit);
+
+    /** Events about one partition ref with id greater than {@code afterId}, oldest first. */
+    List<Event> partitionEvents(String ref, long afterId, int limit);
+
     @Override
     void close();
 }

@@ -64,4 +64,22 @@ public interface StoreTx {
 
     /** Deletes every log chunk of a job and records that its log was pruned at {@code at}; returns the chunks deleted. */
     int deleteLogs(String jobId, java.time.Instant at);
+    // ---------------------------------------------------------------- build requests and partitions (seed 000)
+
+    /** Stores a new build request; returns it with its {@code seq}. */
+    BuildRecord insertBuild(BuildRecord build);
+
+    void updateBuild(BuildRecord build);
+
+    /** Stores a requested partition of a build, or replaces it. */
+    void upsertBuildPartition(BuildPartition partition);
+
+    /** Stores a plan job of a build, or replaces it (same build and position). */
+    void upsertBuildJob(BuildJob job);
+
+    /** Sets a partition's latest state (a null {@code availableAt} keeps the stored one); the counts by status follow. */
+    void upsertPartition(PartitionRecord partition);
+
+    /** Forgets a partition (a build of it was abandoned and it was never available); the counts follow. */
+    void deletePartition(String ref);
 }

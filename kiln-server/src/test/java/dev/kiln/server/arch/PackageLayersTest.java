@@ -28,8 +28,9 @@ class PackageLayersTest {
             Map.entry("jobs", 5), Map.entry("live", 5), Map.entry("auth", 5), Map.entry("artifacts", 5),
             Map.entry("graph", 5),
             Map.entry("ops", 5),
-            Map.entry("http", 6),
-            Map.entry("", 7));
+            Map.entry("builds", 6),
+            Map.entry("http", 7),
+            Map.entry("", 8));
 
     static final Pattern PACKAGE = Pattern.compile("^package dev\\.kiln\\.server\\.?([a-z]*)", Pattern.MULTILINE);
     static final Pattern USE = Pattern.compile("dev\\.kiln\\.server\\.([a-z]+)\\.");

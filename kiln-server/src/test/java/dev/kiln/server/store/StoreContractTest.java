@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * to either interface without a test named here.
  */
 public abstract class StoreContractTest implements JobsContract, JobListingContract, AttemptsAndLogsContract,
-        EventsContract, AgentsArtifactsTokensContract, SessionsContract, WritesContract, RetentionContract {
+        EventsContract, AgentsArtifactsTokensContract, SessionsContract, WritesContract, RetentionContract,
+        BuildsContract {
 
     /** Method of Store or StoreTx → the contract tests that cover it. */
     public static final Map<String, List<String>> COVERAGE = Map.ofEntries(
@@ -92,7 +93,28 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("StoreTx.deleteJob", List.of("deleteJobRemovesAllItHoldsAndNamesTheContentsNoRowPointsTo",
                     "dataBytesFollowTheDataAndReclaimingSpaceKeepsWhatRemains")),
             entry("StoreTx.deleteArtifacts", List.of("deleteArtifactsRemovesTheRowsOnlyAndKeepsSharedContents")),
-            entry("StoreTx.deleteLogs", List.of("deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")));
+            entry("StoreTx.deleteLogs", List.of("deleteLogsKeepsTheJobAndRecordsWhenItsLogWent")),
+            entry("Store.build", List.of("aBuildRoundTripsAndUpdatesAndTheDrivenOnesAreWhatAStartPicksUp")),
+            entry("Store.builds", List.of("buildsPageNewestFirstByStatusAndByRequestedPartition")),
+            entry("Store.drivenBuilds", List.of("aBuildRoundTripsAndUpdatesAndTheDrivenOnesAreWhatAStartPicksUp")),
+            entry("Store.buildPartitions", List.of("aBuildsPartitionsPageInRefOrderByStatusAndDelegationsAreFoundFromTheBuildDelegatedTo")),
+            entry("Store.delegatedTo", List.of("aBuildsPartitionsPageInRefOrderByStatusAndDelegationsAreFoundFromTheBuildDelegatedTo")),
+            entry("Store.buildJobs", List.of("aBuildsJobsListInPlanOrderAndAreFoundByTheirKilnJobAndDefinition")),
+            entry("Store.buildJobOf", List.of("aBuildsJobsListInPlanOrderAndAreFoundByTheirKilnJobAndDefinition")),
+            entry("Store.recentBuildJobs", List.of("aBuildsJobsListInPlanOrderAndAreFoundByTheirKilnJobAndDefinition")),
+            entry("Store.partitions", List.of("partitionsKeepTheirLatestStateAndCountsByStatusFollowEveryChange",
+                    "partitionsPageInRefOrderWithinAPrefixAndAStatus")),
+            entry("Store.partitionCounts", List.of("partitionsKeepTheirLatestStateAndCountsByStatusFollowEveryChange")),
+            entry("Store.buildEvents", List.of("buildAndPartitionEventsAreIndexedByTheirBuildAndRefOnly")),
+            entry("Store.partitionEvents", List.of("buildAndPartitionEventsAreIndexedByTheirBuildAndRefOnly")),
+            entry("StoreTx.insertBuild", List.of("aBuildRoundTripsAndUpdatesAndTheDrivenOnesAreWhatAStartPicksUp",
+                    "buildsPageNewestFirstByStatusAndByRequestedPartition")),
+            entry("StoreTx.updateBuild", List.of("aBuildRoundTripsAndUpdatesAndTheDrivenOnesAreWhatAStartPicksUp")),
+            entry("StoreTx.upsertBuildPartition", List.of("aBuildsPartitionsPageInRefOrderByStatusAndDelegationsAreFoundFromTheBuildDelegatedTo")),
+            entry("StoreTx.upsertBuildJob", List.of("aBuildsJobsListInPlanOrderAndAreFoundByTheirKilnJobAndDefinition")),
+            entry("StoreTx.upsertPartition", List.of("partitionsKeepTheirLatestStateAndCountsByStatusFollowEveryChange",
+                    "partitionsPageInRefOrderWithinAPrefixAndAStatus")),
+            entry("StoreTx.deletePartition", List.of("partitionsKeepTheirLatestStateAndCountsByStatusFollowEveryChange")));
 
     private final EventBus bus = new EventBus();
     private final List<Event> published = new CopyOnWriteArrayList<>();

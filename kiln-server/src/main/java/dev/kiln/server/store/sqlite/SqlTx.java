@@ -19,10 +19,12 @@ final class SqlTx implements StoreTx {
     private final WriterSql w;
     private final SealedSecrets secrets;
     private final List<Event> events = new ArrayList<>();
+    private final BuildWrites builds;
 
     SqlTx(WriterSql w, SealedSecrets secrets) {
         this.w = w;
         this.secrets = secrets;
+        this.builds = new BuildWrites(w);
     }
 
     /** Named parameters, nulls allowed: {@code params("id", id, "name", name)}. */
@@ -89,10 +91,14 @@ final class SqlTx implements StoreTx {
 
     @Override
     public Event appendEvent(Event draft) {
+        // a build's and a partition's events are index ranges (V8); a job's own events may name a ref freely
+        boolean build = draft.kind().startsWith("build.") || draft.kind().startsWith("partition.");
         long id = w.insertGeneratingKey(
-                "INSERT INTO events (job_id, kind, timestamp_ns, data) VALUES (:job, :kind, :ts, :data)",
+                "INSERT INTO events (job_id, kind, timestamp_ns, data, build_id, ref) VALUES (:job, :kind, :ts, :data, :build, :ref)",
                 params("job", draft.jobId(), "kind", draft.kind(), "ts", draft.timestampNs(),
-                        "data", draft.data().isEmpty() ? null : Rows.toJson(draft.data())));
+                        "data", draft.data().isEmpty() ? null : Rows.toJson(draft.data()),
+                        "build", build && draft.data().get("build_id") instanceof String b ? b : null,
+                        "ref", build && draft.data().get("ref") instanceof String r ? r : null));
         Event e = draft.withId(id);
         events.add(e);
         return e;
@@ -219,5 +225,35 @@ final class SqlTx implements StoreTx {
         int chunks = w.update("DELETE FROM log_chunks WHERE job_id = :job", p);
         w.update("UPDATE jobs SET logs_pruned_at = coalesce(logs_pruned_at, :at) WHERE id = :job", p);
         return chunks;
+    }
+
+    @Override
+    public dev.kiln.server.store.BuildRecord insertBuild(dev.kiln.server.store.BuildRecord build) {
+        return builds.insertBuild(build);
+    }
+
+    @Override
+    public void updateBuild(dev.kiln.server.store.BuildRecord build) {
+        builds.updateBuild(build);
+    }
+
+    @Override
+    public void upsertBuildPartition(dev.kiln.server.store.BuildPartition partition) {
+        builds.upsertBuildPartition(partition);
+    }
+
+    @Override
+    public void upsertBuildJob(dev.kiln.server.store.BuildJob job) {
+        builds.upsertBuildJob(job);
+    }
+
+    @Override
+    public void upsertPartition(dev.kiln.server.store.PartitionRecord partition) {
+        builds.upsertPartition(partition);
+    }
+
+    @Override
+    public void deletePartition(String ref) {
+        builds.deletePartition(ref);
     }
 }

@@ -48,6 +48,7 @@ public final class SqliteStore implements Store {
     private final SealedSecrets secrets;
     private final SqlDialect dialect;
     private final StoreUpkeep upkeep;
+    private final BuildReads builds;
     private static final String ACTIVE_STATUSES = "('queued','assigned','running','cancelling','stopping')";
 
     /** A store whose secrets are sealed with the key file of {@code dataDir}. */
@@ -83,6 +84,7 @@ public final class SqliteStore implements Store {
         }
         this.writer = new GroupCommitWriter(db.writeHandle(), bus, secrets, dialect, metrics);
         this.upkeep = new StoreUpkeep(readers, writer, dialect, db.schemaVersion());
+        this.builds = new BuildReads(readers);
     }
 
     /** The writer's connection and the readers' pool of a database, and the schema version it was migrated to. */
@@ -106,7 +108,7 @@ public final class SqliteStore implements Store {
     public List<String> jobIdsStartingWith(String prefix, int limit) {
         if (prefix.isEmpty()) throw new IllegalArgumentException("an id prefix is not empty");
         // id >= prefix AND id < the prefix's successor: a range on the unique index of jobs.id (LIKE would scan)
-        String successor = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+        String successor = BuildReads.successor(prefix);
         return readers.withHandle(h -> h.createQuery(JOB_IDS_STARTING_WITH)
                 .bind("from", prefix).bind("to", successor).bind("limit", limit).mapTo(String.class).list());
     }
@@ -316,6 +318,71 @@ public final class SqliteStore implements Store {
     @Override
     public dev.kiln.server.store.StoreHealth health() {
         return upkeep.health();
+    }
+
+    @Override
+    public Optional<dev.kiln.server.store.BuildRecord> build(String id) {
+        return builds.build(id);
+    }
+
+    @Override
+    public Page<dev.kiln.server.store.BuildRecord> builds(dev.kiln.server.store.BuildQuery query) {
+        return builds.builds(query);
+    }
+
+    @Override
+    public List<dev.kiln.server.store.BuildRecord> drivenBuilds() {
+        return builds.drivenBuilds();
+    }
+
+    @Override
+    public List<dev.kiln.server.store.BuildPartition> buildPartitions(String buildId, String status, String afterRef, int limit) {
+        return builds.buildPartitions(buildId, status, afterRef, limit);
+    }
+
+    @Override
+    public List<dev.kiln.server.store.BuildPartition> delegatedTo(String buildId, int limit) {
+        return builds.delegatedTo(buildId, limit);
+    }
+
+    @Override
+    public List<dev.kiln.server.store.BuildJob> buildJobs(String buildId) {
+        return builds.buildJobs(buildId);
+    }
+
+    @Override
+    public Optional<dev.kiln.server.store.BuildJob> buildJobOf(String jobId) {
+        return builds.buildJobOf(jobId);
+    }
+
+    @Override
+    public List<dev.kiln.server.store.BuildJob> recentBuildJobs(String definition, int limit) {
+        return builds.recentBuildJobs(definition, limit);
+    }
+
+    @Override
+    public Map<String, dev.kiln.server.store.PartitionRecord> partitions(java.util.Collection<String> refs) {
+        return builds.partitions(refs);
+    }
+
+    @Override
+    public Page<dev.kiln.server.store.PartitionRecord> partitions(dev.kiln.server.store.PartitionQuery query) {
+        return builds.partitions(query);
+    }
+
+    @Override
+    public dev.kiln.server.store.PartitionCounts partitionCounts(String prefix, int cap) {
+        return builds.partitionCounts(prefix, cap);
+    }
+
+    @Override
+    public List<Event> buildEvents(String buildId, long afterId, int limit) {
+        return builds.buildEvents(buildId, afterId, limit);
+    }
+
+    @Override
+    public List<Event> partitionEvents(String ref, long afterId, int limit) {
+        return builds.partitionEvents(ref, afterId, limit);
     }
 
     @Override
