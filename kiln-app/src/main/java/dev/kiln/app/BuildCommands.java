@@ -26,6 +26,7 @@ final class BuildCommands {
     static final Set<String> PLANNING = Set.of("received", "planning");
     /** Between two looks at a running build: often enough to read as live, rarely enough to cost the server nothing. */
     static final long POLL_MS = 250;
+    static final int DELEGATIONS_SHOWN = 10;
 
     @Command(name = "build", mixinStandardHelpOptions = true,
             description = "Request partitions: Kiln plans and runs the jobs that make them available. Prints the build id and its plan.")
@@ -48,7 +49,20 @@ final class BuildCommands {
                 b = api.get(path(id));
             }
             System.out.println(summary(b));
+            printDelegations(b);
             return ended(b);
+        }
+
+        /** The requested partitions another build made or makes (of the first 1,000 the detail holds). */
+        private static void printDelegations(JsonNode b) {
+            var delegated = new java.util.ArrayList<String>();
+            for (JsonNode p : b.get("partitions")) {
+                JsonNode d = p.path("delegation");
+                if (d.isObject()) delegated.add(p.get("ref").asText() + " delegated to build " + d.path("build_id").asText("(unknown)")
+                        + " (" + d.get("kind").asText() + ")");
+            }
+            delegated.stream().limit(DELEGATIONS_SHOWN).forEach(l -> System.out.println("  " + l));
+            if (delegated.size() > DELEGATIONS_SHOWN) System.out.println("  and " + (delegated.size() - DELEGATIONS_SHOWN) + " more delegated");
         }
 
         /** Prints every event of the build, oldest first, until it has ended and no event is left; its exit code. */
@@ -60,7 +74,8 @@ final class BuildCommands {
                 do {
                     page = api.get(path(id) + "/events?limit=500&after=" + after);
                     for (JsonNode e : page.get("items")) {
-                        System.out.println(BuildTimeline.line(e));
+                        String line = BuildTimeline.line(e);
+                        if (line != null) System.out.println(line);
                         after = e.get("id").asLong();
                     }
                 } while (!page.path("next_cursor").isNull() && !page.path("next_cursor").isMissingNode());

@@ -20,9 +20,19 @@ final class BuildTimeline {
     /** How many partitions a line names before it says "and N more". */
     static final int NAMED = 3;
 
+    /** The event's line, or null for a partition's {@code scheduled} or {@code building}: the plan and job lines say those. */
     static String line(JsonNode event) {
-        return time(event.path("timestamp").asText()) + "  " + what(event.path("kind").asText(), event.path("data"));
+        String kind = event.path("kind").asText();
+        JsonNode data = event.path("data");
+        if (kind.equals("partition.status") && FOLDED.contains(data.path("status").asText())) return null;
+        return time(event.path("timestamp").asText()) + "  " + what(kind, data);
     }
+
+    /**
+     * Partition statuses the timeline leaves out: every partition of a plan is scheduled at once (the "planned" line),
+     * and building when its job starts (the "started" line, which names them) — thousands of lines saying nothing new.
+     */
+    static final java.util.Set<String> FOLDED = java.util.Set.of("scheduled", "building");
 
     static String what(String kind, JsonNode d) {
         return switch (kind) {
@@ -38,8 +48,10 @@ final class BuildTimeline {
             case "build.job_started" -> "job " + key(d) + " started" + job(d);
             case "build.job_finished" -> "job " + key(d) + " " + d.path("status").asText("finished") + job(d);
             case "build.job_skipped" -> "job " + key(d) + " skipped" + reason(d);
-            case "build.delegated" -> d.path("ref").asText() + " delegated to build " + d.path("to_build").asText()
-                    + " (" + d.path("kind").asText() + ")";
+            // written in both timelines: the waiting build's names the maker (to_build), the maker's the waiting one
+            case "build.delegated" -> d.has("to_build")
+                    ? d.path("ref").asText() + " delegated to build " + d.get("to_build").asText() + " (" + d.path("kind").asText() + ")"
+                    : "build " + d.path("from_build").asText() + " waits on " + d.path("ref").asText() + " (" + d.path("kind").asText() + ")";
             case "partition.status" -> d.path("ref").asText() + " " + d.path("status").asText() + job(d);
             default -> kind + " " + d;
         };

@@ -33,6 +33,8 @@ class BuildTimelineTest {
         assertThat(BuildTimeline.what("build.failed", data("{\"reason\": \"input raw/1 failed\"}"))).isEqualTo("build failed: input raw/1 failed");
         assertThat(BuildTimeline.what("build.delegated", data("{\"ref\": \"a/1\", \"to_build\": \"b-1\", \"kind\": \"active\"}")))
                 .isEqualTo("a/1 delegated to build b-1 (active)");
+        assertThat(BuildTimeline.what("build.delegated", data("{\"ref\": \"a/1\", \"from_build\": \"b-2\", \"kind\": \"active\"}")))
+                .isEqualTo("build b-2 waits on a/1 (active)");
         assertThat(BuildTimeline.what("partition.status", data("{\"ref\": \"a/1\", \"status\": \"available\", \"job_id\": \"5f0c3a9e-2b71\"}")))
                 .isEqualTo("a/1 available (job 5f0c3a9e)");
         assertThat(BuildTimeline.what("build.something_new", data("{\"x\": 1}"))).isEqualTo("build.something_new {\"x\":1}");
@@ -42,5 +44,7 @@ class BuildTimelineTest {
     void theLineStartsWithTheTimeToTheMillisecond() throws Exception {
         String line = BuildTimeline.line(data("{\"kind\": \"build.executing\", \"timestamp\": \"2026-11-23T16:40:01.123456Z\", \"data\": {}}"));
         assertThat(line).matches("\\d{2}:\\d{2}:01\\.123  executing");
+        assertThat(BuildTimeline.line(data("{\"kind\": \"partition.status\", \"timestamp\": \"2026-11-23T16:40:01Z\", "
+                + "\"data\": {\"ref\": \"a/1\", \"status\": \"building\"}}"))).as("the job's started line says it").isNull();
     }
 }

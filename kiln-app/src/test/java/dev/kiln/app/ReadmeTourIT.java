@@ -119,7 +119,7 @@ class ReadmeTourIT {
                 .replace("<the id>", "$(newest_job)")
                 .replace("<its id>", "$(newest_job)")
                 .replace("<id>", "$(newest_job | cut -c1-6)")
-                .replace("<build id>", "$(./kiln builds --limit 1 | cut -d' ' -f1)")
+                .replace("<build id>", "$(./kiln builds --limit 1 | head -1 | cut -d' ' -f1)")
                 .replace("<session id>", signIn());
     }
 
