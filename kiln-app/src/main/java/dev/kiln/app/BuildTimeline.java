@@ -49,7 +49,7 @@ final class BuildTimeline {
             case "build.job_finished" -> "job " + key(d) + " " + d.path("status").asText("finished") + job(d);
             case "build.job_skipped" -> "job " + key(d) + " skipped" + reason(d);
             // written in both timelines: the waiting build's names the maker (to_build), the maker's the waiting one
-            case "build.delegated" -> d.has("to_build")
+            case "build.delegated" -> d.path("to_build").isTextual()
                     ? d.path("ref").asText() + " delegated to build " + d.get("to_build").asText() + " (" + d.path("kind").asText() + ")"
                     : "build " + d.path("from_build").asText() + " waits on " + d.path("ref").asText() + " (" + d.path("kind").asText() + ")";
             case "partition.status" -> d.path("ref").asText() + " " + d.path("status").asText() + job(d);

@@ -68,9 +68,10 @@ public final class Bench {
         scenarios.put("retention", new RetentionScenario(bench)::run);
         scenarios.put("build-plan-queue", new BuildPlanQueueScenario(bench)::run);
         scenarios.put("overlapping-builds", new OverlappingBuildsScenario(bench)::run);
+        scenarios.put("partitions-scale", new PartitionsScaleScenario(bench)::run);
         // too slow for quick mode's minute unless asked for by name
         var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open", "eta", "stream-open", "retention",
-                "build-plan-queue", "overlapping-builds");
+                "build-plan-queue", "overlapping-builds", "partitions-scale");
         if (only != null && !scenarios.containsKey(only)) {
             System.out.println("no scenario " + only + "; there are " + String.join(", ", scenarios.keySet()));
             System.exit(2);
