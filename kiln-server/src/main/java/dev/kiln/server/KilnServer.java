@@ -123,10 +123,10 @@ public final class KilnServer implements AutoCloseable {
         this.engine = new JobEngine(lock, store, active, ledger, fleet, reports, dispatcher, metrics);
         var queueReport = new QueueReport(lock, queue, agents, durations, active::job, active::jobs);
 
-        this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, hub);
         // kiln.yaml: its job fields follow the job rules (graph sits beside jobs, so it is handed the parser)
         this.graph = new GraphRegistry(JobSpecParser::parse, config.graphFile(), Duration.ofMillis(200));
         this.builds = new BuildEngine(store, engine, bus, () -> graph.current().map(GraphRegistry.Loaded::graph).orElse(null));
+        this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, builds::executing, hub);
         var gauges = new ServerGauges(meters.registry, lock, queue, active, fleet, hub);
         this.metricsApi = new MetricsApi(meters.registry, gauges::refresh);
         this.artifactFiles = new ArtifactFiles(config.dataDir().resolve("artifacts"));

@@ -22,8 +22,10 @@ final class ActiveBuild {
     final Map<String, Integer> byKey = new HashMap<>();
     private final EnumMap<PartitionStatus, Integer> counts = new EnumMap<>(PartitionStatus.class);
     String firstFailure;
-    /** Why none of its jobs may start (it ends failed with this reason), or null. */
-    String halted;
+    /** The graph that planned it, kept while config steps run (they plan again with it); not stored. */
+    dev.kiln.server.graph.Graph graph;
+    /** What the config steps said, by output ref. */
+    final Map<String, dev.kiln.server.graph.Planner.Configured> configured = new java.util.HashMap<>();
 
     ActiveBuild(BuildRecord record) {
         this.record = record;

@@ -11,7 +11,11 @@ import dev.kiln.server.core.JobStatus;
 import dev.kiln.server.core.NotFoundException;
 import dev.kiln.server.events.Event;
 import dev.kiln.server.events.EventBus;
+import dev.kiln.protocol.LogStream;
+import dev.kiln.server.core.JobSpec;
 import dev.kiln.server.graph.Graph;
+import dev.kiln.server.graph.GraphFile;
+import dev.kiln.server.graph.JobDefinition;
 import dev.kiln.server.graph.PartitionLookup;
 import dev.kiln.server.graph.PartitionState;
 import dev.kiln.server.graph.Plan;
@@ -56,6 +60,8 @@ import org.slf4j.LoggerFactory;
 public final class BuildEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BuildEngine.class);
     static final int PAGE = 1000;
+    /** A config step's stdout is read up to this many characters (its JSON for thousands of outputs fits). */
+    static final int MAX_CONFIG_OUTPUT = 16 * 1024 * 1024;
     private static final Set<String> JOB_KINDS = Set.of("job.queued", "job.assigned", "job.started", "job.finished",
             "job.cancelled", "job.lost", "job.retrying", "job.cancelling");
 
@@ -72,6 +78,8 @@ public final class BuildEngine implements AutoCloseable {
     // read by other threads too
     /** Partitions planned and not yet settled → the build that makes them: what a new plan delegates to. */
     private final Map<String, String> inFlight = new ConcurrentHashMap<>();
+    /** The executing builds as last committed (what the activity feed shows). */
+    private final Map<String, BuildRecord> executingView = new ConcurrentHashMap<>();
     /** Kiln job id → its build and plan position. */
     private final Map<String, JobLink> tracked = new ConcurrentHashMap<>();
 
@@ -104,10 +112,19 @@ public final class BuildEngine implements AutoCloseable {
         return this::states;
     }
 
-    /** Ids of the builds being executed now, oldest first, with their counts (for the activity feed). */
-    public List<BuildRecord> executing() {
-        return onThread(() -> builds.values().stream().filter(b -> b.status() == BuildStatus.EXECUTING)
-                .map(ActiveBuild::refreshed).toList());
+    /**
+     * The builds executing now, oldest first, as last committed, for the activity feed: {@code {kind: "build", id,
+     * status, label}}. Never waits for the engine's thread.
+     */
+    public List<Map<String, Object>> executing() {
+        return executingView.values().stream().sorted(java.util.Comparator.comparing(BuildRecord::seq)).map(b -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", "build");
+            m.put("id", b.id());
+            m.put("status", b.status());
+            m.put("label", "Building " + b.counts().getOrDefault("available", 0) + "/" + b.requested().size() + " partitions…");
+            return m;
+        }).toList();
     }
 
     /** Picks up every build the last server left driven: executing builds carry on, planning ones end with a reason. */
@@ -140,12 +157,37 @@ public final class BuildEngine implements AutoCloseable {
         String id = JobIds.next();
         var b = new ActiveBuild(new BuildRecord(id, 0, BuildStatus.RECEIVED.wireName(), force, plan.graphVersion(),
                 plan.requested().stream().map(Plan.Requested::ref).toList(), Map.of(), 0, 0, now, null, null, null, by, true));
+        b.graph = g;
         var w = new Writes();
+        w.insert = true;
+        w.build = b;
         w.events.add(BuildEvents.status(id, BuildStatus.RECEIVED, "partitions", b.record.requested().size(), "force", force));
         w.events.add(BuildEvents.status(id, BuildStatus.PLANNING));
-        w.events.add(BuildEvents.planned(id, plan.graphVersion(), plan.jobs().size(), plan.skipped().size(), plan.delegated().size()));
-        w.insert = true;
+        builds.put(id, b);
+        b.setRecord(BuildStatus.PLANNING, now, null, null, true);
+        List<Plan.PlannedJob> needing = plan.jobs().stream().filter(Plan.PlannedJob::needsConfigStep).toList();
+        if (needing.isEmpty()) {
+            execute(b, plan, w, now);
+        } else {
+            for (Plan.Requested r : plan.requested()) {
+                var p = new BuildPartition(id, r.ref(), "requested", r.definition(), null, null, null, null, now);
+                b.addRequested(p);
+                w.requested.add(p);
+            }
+            // claimed while the config steps run, so a concurrent request waits for this build instead of building them
+            for (Plan.PlannedJob j : plan.jobs()) j.partitions().forEach(ref -> inFlight.put(ref, id));
+            startConfigSteps(b, g, needing, w, now);
+        }
+        w.commit();
+        w.afterCommit.forEach(Runnable::run);
+        return b.record;
+    }
 
+    /** Turns a plan into the build's partitions and jobs (after any config steps) and starts executing it. */
+    private void execute(ActiveBuild b, Plan plan, Writes w, Instant now) {
+        String id = b.id();
+        inFlight.values().removeIf(id::equals); // a config step's claims; the plan claims anew below
+        w.events.add(BuildEvents.planned(id, plan.graphVersion(), plan.jobs().size(), plan.skipped().size(), plan.delegated().size()));
         var skippedBy = store.partitions(plan.skipped().stream().map(Plan.Skipped::ref).toList());
         for (Plan.Requested r : plan.requested()) {
             BuildPartition p = switch (r.outcome()) {
@@ -169,13 +211,16 @@ public final class BuildEngine implements AutoCloseable {
         }
         var delegatedBy = new HashMap<String, List<String>>();
         for (Plan.Delegated d : plan.delegated()) delegatedBy.computeIfAbsent(d.buildId(), k -> new ArrayList<>()).add(d.ref());
+        int offset = b.jobs.size(); // after the config steps' entries
+        var keys = new HashMap<String, String>();
+        for (Plan.PlannedJob j : plan.jobs()) keys.put(j.key(), b.byKey.containsKey(j.key()) ? j.key() + "'" : j.key());
         for (int i = 0; i < plan.jobs().size(); i++) {
             Plan.PlannedJob j = plan.jobs().get(i);
             var waitsFor = new ArrayList<String>();
             for (String other : j.waitsForBuilds()) waitsFor.addAll(delegatedBy.getOrDefault(other, List.of()));
             for (String ref : waitsFor) waiters.computeIfAbsent(ref, k -> new HashSet<>()).add(id);
-            var entry = new BuildJob(id, i, j.key(), j.definition(), null, BuildDecisions.WAITING, j.partitions(),
-                    j.dependsOn(), waitsFor, j.needsConfigStep(), j.spec(), null, null);
+            var entry = new BuildJob(id, offset + i, keys.get(j.key()), j.definition(), null, BuildDecisions.WAITING,
+                    j.partitions(), j.dependsOn().stream().map(keys::get).toList(), waitsFor, false, j.spec(), null, null);
             b.addJob(entry);
             w.jobs.add(entry);
             for (String ref : j.partitions()) {
@@ -184,18 +229,96 @@ public final class BuildEngine implements AutoCloseable {
                 w.events.add(BuildEvents.partition(id, ref, "scheduled", null));
             }
         }
-        if (plan.jobs().stream().anyMatch(Plan.PlannedJob::needsConfigStep)) {
-            b.halted = "config steps are not supported yet: " + plan.jobs().stream()
-                    .filter(Plan.PlannedJob::needsConfigStep).map(Plan.PlannedJob::definition).distinct().toList();
-        }
-        builds.put(id, b);
         b.setRecord(BuildStatus.EXECUTING, now, null, null, true);
         w.events.add(BuildEvents.status(id, BuildStatus.EXECUTING));
-        w.build = b;
         advance(b, w, now);
-        w.commit();
-        w.afterCommit.forEach(Runnable::run);
-        return b.record;
+    }
+
+    // ---------------------------------------------------------------- config steps (dynamic configuration)
+
+    /** One planning job per definition with {@code config}: its script, given the outputs in {@code KILN_PARTITIONS}. */
+    private void startConfigSteps(ActiveBuild b, Graph g, List<Plan.PlannedJob> needing, Writes w, Instant now) {
+        var outputs = new LinkedHashMap<String, List<String>>();
+        for (Plan.PlannedJob j : needing) outputs.computeIfAbsent(j.definition(), k -> new ArrayList<>()).addAll(j.partitions());
+        for (var e : outputs.entrySet()) {
+            JobDefinition d = g.definitions().stream().filter(x -> x.name().equals(e.getKey())).findFirst().orElseThrow();
+            JobSpec t = d.job();
+            var env = new java.util.TreeMap<>(t.env());
+            env.put(GraphFile.PARTITIONS_ENV, String.join(" ", e.getValue()));
+            var spec = new JobSpec(d.name() + " config", t.type(), d.config(), t.sourceRepository(), t.branch(), t.commitHash(),
+                    t.targetArchitecture(), t.serverId(), t.labels(), env, t.secrets(), t.priority(), t.timeoutSeconds(),
+                    t.cancelGraceSeconds(), t.retry(), List.of(), false);
+            String jobId = JobIds.next();
+            var entry = new BuildJob(b.id(), b.jobs.size(), d.name() + "#config", d.name(), null, BuildDecisions.WAITING,
+                    e.getValue(), List.of(), List.of(), true, spec, null, null).submitted(jobId, now);
+            b.addJob(entry);
+            tracked.put(jobId, new JobLink(b.id(), entry.position()));
+            w.jobs.add(entry);
+            w.events.add(BuildEvents.jobScheduled(b.id(), entry.key(), jobId, e.getValue()));
+            w.afterCommit.add(() -> jobs.submit(jobId, spec, null));
+        }
+    }
+
+    /** A config step ended: a failure (or output that is not the JSON asked for) fails the build; the last one plans. */
+    private void configEnded(ActiveBuild b, BuildJob entry, Job job, Writes w, Instant now) {
+        if (b.status() != BuildStatus.PLANNING) return;
+        if (job.status() != JobStatus.SUCCEEDED) {
+            failPlanning(b, "config step " + entry.key() + " " + job.status().wireName()
+                    + (job.exitCode() != null ? " with exit code " + job.exitCode() : "") + stderrOf(job), w, now);
+            return;
+        }
+        try {
+            b.configured.putAll(ConfigOutput.parse(stream(job, LogStream.STDOUT), entry.partitions()));
+        } catch (IllegalArgumentException e) {
+            failPlanning(b, "config step " + entry.key() + " printed no valid configuration: " + e.getMessage() + stderrOf(job), w, now);
+            return;
+        }
+        if (b.openJobs() > 0) return; // other config steps still run
+        try {
+            Plan plan = Planner.plan(b.graph, b.record.requested(), b.record.force(), refs -> {
+                var states = states(refs);
+                states.values().removeIf(st -> st instanceof PartitionState.InFlight f && f.buildId().equals(b.id()));
+                return states;
+            }, Map.copyOf(b.configured));
+            execute(b, plan, w, now);
+        } catch (dev.kiln.server.graph.PlanException e) {
+            failPlanning(b, "planning with what the config steps said failed: " + e.getMessage(), w, now);
+        }
+    }
+
+    private void failPlanning(ActiveBuild b, String reason, Writes w, Instant now) {
+        inFlight.values().removeIf(b.id()::equals);
+        for (BuildPartition p : List.copyOf(b.requested.values())) {
+            BuildPartition moved = b.moveRequested(p.ref(), PartitionStatus.FAILED, null, now);
+            if (moved != null) w.requested.add(moved);
+        }
+        var open = new ArrayList<String>();
+        for (BuildJob j : b.jobs) if (!BuildDecisions.entryEnded(j.status()) && j.jobId() != null) open.add(j.jobId());
+        b.setRecord(BuildStatus.FAILED, b.record.startedAt(), now, reason, true);
+        w.events.add(BuildEvents.status(b.id(), BuildStatus.FAILED, "reason", reason));
+        if (b.openJobs() == 0) undrive(b, w);
+        w.afterCommit.add(() -> open.forEach(jobId -> {
+            try {
+                jobs.cancel(jobId, null);
+            } catch (IllegalTransitionException e) {
+                log.debug("config step {} ended already", jobId);
+            }
+        }));
+    }
+
+    private String stream(Job job, LogStream which) {
+        var text = new StringBuilder();
+        store.forEachLogLine(job.id(), job.attempt(), l -> {
+            if (l.line().stream() == which && text.length() < MAX_CONFIG_OUTPUT) text.append(l.line().text()).append('\n');
+        });
+        return text.toString();
+    }
+
+    /** The tail of a job's stderr, for a reason a person reads. */
+    private String stderrOf(Job job) {
+        String err = stream(job, LogStream.STDERR).strip();
+        if (err.isEmpty()) return "";
+        return "; stderr: " + (err.length() > 2000 ? "…" + err.substring(err.length() - 2000) : err);
     }
 
     // ---------------------------------------------------------------- moving builds on
@@ -205,10 +328,6 @@ public final class BuildEngine implements AutoCloseable {
      * one pass), then whether the build ended. Submissions happen after the commit that names the job ids.
      */
     private void advance(ActiveBuild b, Writes w, Instant now) {
-        if (b.halted != null && b.status() == BuildStatus.EXECUTING) {
-            // a build that cannot go on: nothing of it starts
-            for (BuildJob j : List.copyOf(b.jobs)) if (BuildDecisions.WAITING.equals(j.status())) skip(b, j, b.halted, w, now);
-        }
         Map<String, PartitionRecord> waited = waitedStates(b);
         for (BuildJob j : List.copyOf(b.jobs)) {
             // a cancelled build still starts the jobs it kept for builds that wait on them
@@ -374,6 +493,19 @@ public final class BuildEngine implements AutoCloseable {
         // a job may have started and ended between two looks: its partitions were built all the same
         boolean startedNow = job.startedAt() != null && !List.of("running", "cancelling").contains(entry.status())
                 && (job.status() == JobStatus.RUNNING || job.status().isTerminal());
+        if (entry.configStep()) {
+            if (startedNow) w.events.add(BuildEvents.jobStarted(b.id(), entry.key(), jobId));
+            if (job.status().isTerminal()) {
+                tracked.remove(jobId);
+                w.events.add(BuildEvents.jobFinished(b.id(), entry.key(), jobId, status));
+                configEnded(b, updated, job, w, now);
+            }
+            w.build = b;
+            if (b.status().isEnded() && b.openJobs() == 0) undrive(b, w);
+            w.commit();
+            w.afterCommit.forEach(Runnable::run);
+            return;
+        }
         if (startedNow) {
             w.events.add(BuildEvents.jobStarted(b.id(), entry.key(), jobId));
             for (String ref : entry.partitions()) {
@@ -568,6 +700,10 @@ public final class BuildEngine implements AutoCloseable {
             if (insert && stored != null) {
                 BuildRecord withSeq = store.build(stored.id()).orElse(stored);
                 build.record = withSeq;
+            }
+            if (build != null) {
+                if (build.status() == BuildStatus.EXECUTING) executingView.put(build.id(), build.record);
+                else executingView.remove(build.id());
             }
             // builds that waited for partitions settled here: their delegated partitions follow, their jobs may start
             if (!waiting.isEmpty()) {

@@ -43,11 +43,25 @@ public final class Planner {
     private final List<FieldError> errors = new ArrayList<>();
 
     private final int maxUnits;
+    private final Map<String, Configured> configured;
 
-    private Planner(Graph graph, boolean force, int maxUnits) {
+    /**
+     * What a definition's {@code config} step said for one output ref: its inputs (refs, in place of the
+     * definition's input templates), extra command arguments and env.
+     */
+    public record Configured(List<String> inputs, List<String> args, Map<String, String> env) {
+        public Configured {
+            inputs = List.copyOf(inputs);
+            args = List.copyOf(args);
+            env = Map.copyOf(env);
+        }
+    }
+
+    private Planner(Graph graph, boolean force, int maxUnits, Map<String, Configured> configured) {
         this.graph = graph;
         this.force = force;
         this.maxUnits = maxUnits;
+        this.configured = configured;
         for (JobDefinition d : graph.definitions()) fileOrder.put(d.name(), fileOrder.size());
     }
 
@@ -55,8 +69,17 @@ public final class Planner {
         return plan(graph, refs, force, lookup, MAX_UNITS);
     }
 
+    /**
+     * A plan after the config steps ran: a unit of a definition with {@code config} whose first output is in
+     * {@code configured} takes its inputs, arguments and env from there.
+     */
+    public static Plan plan(Graph graph, List<String> refs, boolean force, PartitionLookup lookup,
+                            Map<String, Configured> configured) {
+        return new Planner(graph, force, MAX_UNITS, configured).run(refs, lookup);
+    }
+
     static Plan plan(Graph graph, List<String> refs, boolean force, PartitionLookup lookup, int maxUnits) {
-        return new Planner(graph, force, maxUnits).run(refs, lookup);
+        return new Planner(graph, force, maxUnits, Map.of()).run(refs, lookup);
     }
 
     private static final class Node {
@@ -168,10 +191,13 @@ public final class Planner {
     }
 
     private void expand(Node n, List<Node> next) {
-        List<Template> inputs = n.def.inputs();
+        Configured c = configured.get(n.partitions.get(0));
+        List<String> inputs = c != null ? c.inputs() : n.def.inputs().stream().map(t -> t.render(n.values)).toList();
         for (int i = 0; i < inputs.size(); i++) {
-            String ref = inputs.get(i).render(n.values);
-            Node child = resolve(ref, "jobs." + n.def.name() + ".inputs[" + i + "]",
+            String ref = inputs.get(i);
+            String field = c != null ? "jobs." + n.def.name() + ".config(" + n.partitions.get(0) + ").inputs[" + i + "]"
+                    : "jobs." + n.def.name() + ".inputs[" + i + "]";
+            Node child = resolve(ref, field,
                     " (input of " + n.def.name() + " for " + n.partitions.get(0) + ")");
             if (child == null) continue;
             if (!n.inputs.contains(child)) n.inputs.add(child);
@@ -309,6 +335,7 @@ public final class Planner {
         var deps = new ArrayList<>(dependsOn);
         deps.sort(Comparator.comparing(position::get));
         var spec = spec(def, units.stream().map(u -> u.values).toList(), partitions, placeholders);
+        if (!configured.isEmpty()) spec = withConfigured(spec, units.stream().map(u -> configured.get(u.partitions.get(0))).toList());
         return new Plan.PlannedJob(key, def.name(), partitions, placeholders, spec, deps, List.copyOf(waitsFor), def.config());
     }
 
@@ -326,6 +353,20 @@ public final class Planner {
         env.put(GraphFile.PARTITIONS_ENV, String.join(" ", partitions));
         String name = def.named() ? t.name() : defaultName(def.name(), partitions);
         return new JobSpec(name, t.type(), command, t.sourceRepository(), t.branch(), t.commitHash(),
+                t.targetArchitecture(), t.serverId(), t.labels(), env, t.secrets(), t.priority(), t.timeoutSeconds(),
+                t.cancelGraceSeconds(), t.retry(), t.artifacts(), t.service());
+    }
+
+    /** The config step's arguments appended to the command (shell-quoted, unit by unit) and its env added. */
+    private static JobSpec withConfigured(JobSpec t, List<Configured> perUnit) {
+        var command = new StringBuilder(t.command());
+        var env = new TreeMap<>(t.env());
+        for (Configured c : perUnit) {
+            if (c == null) continue;
+            for (String arg : c.args()) command.append(' ').append(ShellWords.quote(arg));
+            env.putAll(c.env());
+        }
+        return new JobSpec(t.name(), t.type(), command.toString(), t.sourceRepository(), t.branch(), t.commitHash(),
                 t.targetArchitecture(), t.serverId(), t.labels(), env, t.secrets(), t.priority(), t.timeoutSeconds(),
                 t.cancelGraceSeconds(), t.retry(), t.artifacts(), t.service());
     }

@@ -27,12 +27,18 @@ public final class Activity {
     }
 
     public static Map<String, Object> snapshot(List<Job> active) {
+        return snapshot(active, List.of());
+    }
+
+    /** {@code builds}: build requests executing now ({@code {kind: "build", id, status, label}}), listed apart. */
+    public static Map<String, Object> snapshot(List<Job> active, List<Map<String, Object>> builds) {
         var items = items(active);
         var m = new LinkedHashMap<String, Object>();
-        m.put("busy", !items.isEmpty());
+        m.put("busy", !items.isEmpty() || !builds.isEmpty());
         m.put("count", items.size());
         m.put("primary", items.isEmpty() ? null : items.get(0));
         m.put("items", items);
+        m.put("builds", builds);
         return m;
     }
 

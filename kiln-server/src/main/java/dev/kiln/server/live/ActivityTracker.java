@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class ActivityTracker implements AutoCloseable {
     static final long DEBOUNCE_MS = 100;
     private final Supplier<List<Job>> activeJobs;
+    private final Supplier<List<Map<String, Object>>> builds;
     private final LiveHub hub;
     private final AtomicBoolean dirty = new AtomicBoolean();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-activity"));
@@ -28,17 +29,24 @@ public final class ActivityTracker implements AutoCloseable {
 
     /** {@code activeJobs}: the unfinished jobs as the engine holds them now. */
     public ActivityTracker(EventBus bus, Supplier<List<Job>> activeJobs, LiveHub hub) {
+        this(bus, activeJobs, List::of, hub);
+    }
+
+    /** {@code builds}: the build requests executing now, each {@code {kind: "build", id, status, label}}. */
+    public ActivityTracker(EventBus bus, Supplier<List<Job>> activeJobs, Supplier<List<Map<String, Object>>> builds, LiveHub hub) {
         this.activeJobs = activeJobs;
+        this.builds = builds;
         this.hub = hub;
         bus.subscribe(e -> {
-            if (e.kind().startsWith("job.") && dirty.compareAndSet(false, true)) {
+            boolean moves = e.kind().startsWith("job.") || e.kind().startsWith("build.") || e.kind().equals("partition.status");
+            if (moves && dirty.compareAndSet(false, true)) {
                 timer.schedule(this::recompute, DEBOUNCE_MS, TimeUnit.MILLISECONDS);
             }
         });
     }
 
     public Map<String, Object> current() {
-        return Activity.snapshot(activeJobs.get());
+        return Activity.snapshot(activeJobs.get(), builds.get());
     }
 
     private void recompute() {

@@ -265,6 +265,37 @@ class PlannerTest {
     }
 
     @Test
+    void whatAConfigStepSaidReplacesTheInputTemplatesAndAddsArgumentsAndEnv() {
+        Graph g = GraphFileTest.parse("""
+                jobs:
+                  raw:
+                    outputs: ["raw/{d}"]
+                    command: ./raw.sh {d}
+                  weekly:
+                    outputs: ["weekly/{w}"]
+                    inputs: ["raw/{w}"]
+                    config: ./configure-weekly.sh
+                    command: ./weekly.sh {w}
+                    batch: 2
+                """);
+        var configured = java.util.Map.of(
+                "weekly/1", new Planner.Configured(List.of("raw/1a", "raw/1b"), List.of("--since", "a b"), java.util.Map.of("MODE", "fast")),
+                "weekly/2", new Planner.Configured(List.of(), List.of(), java.util.Map.of("MODE", "full")));
+        Plan p = Planner.plan(g, List.of("weekly/1", "weekly/2"), false, PartitionLookup.NOTHING_BUILT, configured);
+        assertThat(keys(p)).containsExactly("raw#1", "raw#2", "weekly#1");
+        assertThat(job(p, "raw#1").partitions()).containsExactly("raw/1a");
+        Plan.PlannedJob weekly = job(p, "weekly#1");
+        assertThat(weekly.dependsOn()).containsExactly("raw#1", "raw#2");
+        assertThat(weekly.spec().command()).isEqualTo("./weekly.sh 1 2 --since 'a b'");
+        assertThat(weekly.spec().env()).containsEntry("MODE", "full");
+        // without what the step said, the templates stand
+        assertThat(keys(plan(g, List.of("weekly/1")))).containsExactly("raw#1", "weekly#1");
+        var bad = java.util.Map.of("weekly/1", new Planner.Configured(List.of("nothing/1"), List.of(), java.util.Map.of()));
+        assertThat(catchThrowableOfType(PlanException.class, () -> Planner.plan(g, List.of("weekly/1"), false,
+                PartitionLookup.NOTHING_BUILT, bad)).errors().get(0).field()).isEqualTo("jobs.weekly.config(weekly/1).inputs[0]");
+    }
+
+    @Test
     void tenThousandPartitionsOfATwoLevelGraph() {
         Graph g = GraphFileTest.parse("""
                 jobs:

@@ -71,6 +71,21 @@ class BuildsIT {
                     inputs: ["bad/d={d}", "raw/d={d}"]
                     command: echo needsbad {d} >> $OUT/runs.log
                     env: *e
+                  weekly:
+                    outputs: ["weekly/w={w}"]
+                    config: sh $OUT/config.sh
+                    command: echo weekly {w} $MODE >> $OUT/runs.log
+                    env: *e
+                  not_json:
+                    outputs: ["notjson/w={w}"]
+                    config: echo this is not json; echo cfg-problem >&2
+                    command: echo never >> $OUT/runs.log
+                    env: *e
+                  config_exits:
+                    outputs: ["exits/w={w}"]
+                    config: echo no inputs for you >&2; exit 2
+                    command: echo never >> $OUT/runs.log
+                    env: *e
                 """.formatted(out, afterWord);
     }
 
@@ -79,6 +94,17 @@ class BuildsIT {
         out = Files.createDirectories(dir.resolve("out"));
         Path yaml = dir.resolve("kiln.yaml");
         Files.writeString(yaml, graph(out, "after"));
+        // the weekly definition's config step: each week's inputs are two raw days, with an argument and an env var
+        Files.writeString(out.resolve("config.sh"), """
+                printf '{'
+                sep=''
+                for ref in $KILN_PARTITIONS; do
+                  w=${ref#weekly/w=}
+                  printf '%s"%s": {"inputs": ["raw/d=%sa", "raw/d=%sb"], "args": ["--fast"], "env": {"MODE": "x"}}' "$sep" "$ref" "$w" "$w"
+                  sep=','
+                done
+                printf '}\\n'
+                """);
         kiln = KilnTestServer.start(dir.resolve("data"), 4, c -> c.withGraphFile(yaml));
     }
 
@@ -179,6 +205,10 @@ class BuildsIT {
         assertThat(waiting.get("jobs")).extracting(j -> j.get("key").asText()).containsExactly("raw#1");
         assertThat(build(first).get("waited_on_by")).extracting(w -> w.get("build_id").asText()).containsExactly(second);
         assertThat(eventKinds("/api/v1/builds/" + first + "/events")).contains("build.delegated");
+        JsonNode activity = kiln.api.get("/api/v1/activity").json();
+        assertThat(activity.get("busy").asBoolean()).isTrue();
+        assertThat(activity.get("builds")).extracting(b -> b.get("kind").asText() + " " + b.get("id").asText() + " " + b.get("label").asText())
+                .contains("build " + first + " Building 0/1 partitions…");
 
         open("2");
         assertThat(awaitBuild(first, "completed", "failed").get("status").asText()).isEqualTo("completed");
@@ -224,6 +254,47 @@ class BuildsIT {
         assertThat(followed.get("status").asText()).as(followed.toString()).isEqualTo("completed");
         assertThat(runs()).containsExactlyInAnyOrder("slow 4", "after 4");
         assertThat(build(first).get("status").asText()).isEqualTo("cancelled");
+    }
+
+    @Test
+    void fiftyConcurrentRequestsOverOverlappingPartitionsBuildEachPartitionExactlyOnce() throws Exception {
+        var ids = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 50; i++) {
+                int n = i;
+                // each asks for three of eight days' diamonds, overlapping its neighbours
+                pool.submit(() -> ids.add(request(false, "top/d=" + n % 8, "top/d=" + (n + 1) % 8, "left/d=" + (n + 3) % 8)
+                        .get("id").asText()));
+            }
+        }
+        assertThat(ids).hasSize(50);
+        for (String id : ids) assertThat(awaitBuild(id, "completed", "failed").get("status").asText()).isEqualTo("completed");
+        var expected = new ArrayList<String>();
+        for (int d = 0; d < 8; d++) for (String def : List.of("raw", "left", "right", "top")) expected.add(def + " " + d);
+        assertThat(runs()).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Test
+    void aConfigStepRunsAsAPlanningJobAndItsInputsArgsAndEnvArePlanned() throws IOException {
+        String id = request(false, "weekly/w=1").get("id").asText();
+        JsonNode done = awaitBuild(id, "completed", "failed");
+        assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("completed");
+        assertThat(done.get("jobs")).extracting(j -> j.get("key").asText() + " " + j.get("config_step").asBoolean() + " " + j.get("status").asText())
+                .containsExactly("weekly#config true succeeded", "raw#1 false succeeded", "raw#2 false succeeded", "weekly#1 false succeeded");
+        assertThat(runs()).containsExactlyInAnyOrder("raw 1a", "raw 1b", "weekly 1 x --fast");
+        assertThat(eventKinds("/api/v1/builds/" + id + "/events")).containsSubsequence("build.planning", "build.job_scheduled",
+                "build.job_finished", "build.planned", "build.executing", "build.completed");
+    }
+
+    @Test
+    void aConfigStepThatFailsOrPrintsNoJsonFailsTheBuildWithItsStderr() throws IOException {
+        JsonNode notJson = awaitBuild(request(false, "notjson/w=1").get("id").asText(), "failed", "completed");
+        assertThat(notJson.get("status").asText()).isEqualTo("failed");
+        assertThat(notJson.get("reason").asText()).contains("not_json#config").contains("not JSON").contains("stderr: cfg-problem");
+        assertThat(notJson.at("/partitions/0/status").asText()).isEqualTo("failed");
+        JsonNode exits = awaitBuild(request(false, "exits/w=1").get("id").asText(), "failed", "completed");
+        assertThat(exits.get("reason").asText()).contains("config_exits#config failed with exit code 2").contains("no inputs for you");
+        assertThat(runs()).isEmpty();
     }
 
     String statusOfJobMaking(String buildId, String ref) {

@@ -1,6 +1,7 @@
 package dev.kiln.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -206,6 +207,7 @@ class OpenApiIT {
         assertThat(check("GET", "/api/v1/jobs/{id}", admin.get(jobs + done.substring(0, 8))).json().get("id").asText()).isEqualTo(done);
 
         graphRoutes(admin);
+        buildRoutes(admin);
 
         // the agent, last: drained, resumed, disabled, resumed
         for (String command : List.of("drain", "resume", "disable", "resume")) {
@@ -257,6 +259,38 @@ class OpenApiIT {
         assertThat(check("PUT", graph, admin.send("PUT", graph, "text/plain", cyclic)).status()).isEqualTo(200);
         assertThat(check("POST", analyze, admin.post(analyze, Map.of("partitions", List.of("a/1")))).json().get("detail").asText())
                 .contains("a/1 (a) → b/1 (b) → a/1 (a)");
+    }
+
+    /**
+     * Build requests and partitions, each answer checked: a build that completes, one that waits (no arm64 agent)
+     * and is cancelled, bad requests, the partition pages, a ref never built and one no definition makes.
+     */
+    static void buildRoutes(Api admin) {
+        String graph = "jobs:\n  raw: {outputs: [\"raw/d={d}\"], command: echo raw}\n"
+                + "  far: {outputs: [\"far/d={d}\"], command: echo far, target_architecture: arm64}\n";
+        assertThat(check("PUT", "/api/v1/graph", admin.send("PUT", "/api/v1/graph", "text/plain", graph)).status()).isEqualTo(200);
+        String builds = "/api/v1/builds";
+        String done = check("POST", builds, admin.post(builds, Map.of("partitions", List.of("raw/d=1")))).json().get("id").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> admin.get(builds + "/" + done).json().get("status").asText().equals("completed"));
+        String waiting = check("POST", builds, admin.post(builds, Map.of("partitions", List.of("far/d=1"), "force", true))).json().get("id").asText();
+        assertThat(check("POST", builds, admin.post(builds, Map.of("partitions", List.of("nothing/1")))).status()).isEqualTo(400);
+        check("GET", builds, admin.get(builds + "?limit=1"));
+        check("GET", builds, admin.get(builds + "?status=completed&partition=raw%2Fd%3D1"));
+        check("GET", builds, admin.get(builds + "?status=perhaps"));
+        check("GET", builds + "/{id}", admin.get(builds + "/" + done));
+        check("GET", builds + "/{id}", admin.get(builds + "/no-such-build"));
+        check("GET", builds + "/{id}/partitions", admin.get(builds + "/" + done + "/partitions?limit=1"));
+        check("GET", builds + "/{id}/events", admin.get(builds + "/" + done + "/events?limit=2"));
+        check("POST", builds + "/{id}/cancel", admin.post(builds + "/" + waiting + "/cancel", ""));
+        assertThat(check("POST", builds + "/{id}/cancel", admin.post(builds + "/" + done + "/cancel", "")).status()).isEqualTo(409);
+        check("GET", "/api/v1/partitions", admin.get("/api/v1/partitions?prefix=raw%2F&limit=1"));
+        check("GET", "/api/v1/partitions", admin.get("/api/v1/partitions?status=available"));
+        check("GET", "/api/v1/partitions/<ref>/status", admin.get("/api/v1/partitions/raw%2Fd%3D1/status"));
+        check("GET", "/api/v1/partitions/<ref>/status", admin.get("/api/v1/partitions/raw%2Fd%3D2/status"));
+        check("GET", "/api/v1/partitions/<ref>/status", admin.get("/api/v1/partitions/nothing%2F1/status"));
+        check("GET", "/api/v1/partitions/<ref>/events", admin.get("/api/v1/partitions/raw%2Fd%3D1/events"));
+        check("GET", "/api/v1/graph/jobs/{name}/metrics", admin.get("/api/v1/graph/jobs/raw/metrics"));
+        check("GET", "/api/v1/graph/jobs/{name}/metrics", admin.get("/api/v1/graph/jobs/nothing/metrics"));
     }
 
     /** Checks a response against the operation's documented response for its status and content type. */

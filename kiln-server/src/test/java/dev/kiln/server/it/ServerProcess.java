@@ -17,7 +17,8 @@ import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A Kiln server in a JVM of its own, so a test can kill it with SIGKILL. Arguments: data dir, embedded agent capacity
- * (0 = no embedded agent), and optionally seconds until a gone agent's jobs are lost, heartbeat timeout, port. Writes its port to {@code <data dir>/port} once it listens.
+ * (0 = no embedded agent), and optionally seconds until a gone agent's jobs are lost, heartbeat timeout, port, a
+ * kiln.yaml to load. Writes its port to {@code <data dir>/port} once it listens.
  */
 public final class ServerProcess {
     public static void main(String[] args) throws Exception {
@@ -28,6 +29,7 @@ public final class ServerProcess {
         int port = args.length > 4 ? Integer.parseInt(args[4]) : 0;
         var config = new ServerConfig(dataDir, "127.0.0.1", port, capacity > 0, "embedded", capacity, Map.of(),
                 new FleetRegistry.Timing(Duration.ofSeconds(lostAfter), Duration.ofSeconds(heartbeat)), true);
+        if (args.length > 5) config = config.withGraphFile(Path.of(args[5]));
         KilnServer server = KilnServer.start(config, new TestEmbeddedAgent());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         Path tmp = dataDir.resolve("port.tmp");
@@ -43,12 +45,19 @@ public final class ServerProcess {
 
     public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port)
             throws IOException, InterruptedException {
+        return launch(dataDir, capacity, lostAfter, heartbeat, port, null);
+    }
+
+    /** {@code graph}: a kiln.yaml the server loads (--graph), or null. */
+    public static Handle launch(Path dataDir, int capacity, int lostAfter, int heartbeat, int port, Path graph)
+            throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
         Files.deleteIfExists(dataDir.resolve("port"));
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-cp", cp, ServerProcess.class.getName(), dataDir.toString(),
                 Integer.toString(capacity), Integer.toString(lostAfter), Integer.toString(heartbeat), Integer.toString(port)));
+        if (graph != null) cmd.add(graph.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("server-" + System.nanoTime() + ".log").toFile()).start();
         try {
