@@ -71,7 +71,19 @@ final class OverlappingBuildsScenario {
         long jobs = producers.values().stream().flatMap(Set::stream).distinct().count();
         String verdict = twice == 0 && producers.size() == 2 * distinct ? "every partition built exactly once"
                 : "NOT exactly once: " + twice + " partition(s) built more than once, " + producers.size() + " of " + 2 * distinct + " built";
+        long baseline = plainJobs((int) jobs);
         Bench.report("overlapping-builds", String.format("%d concurrent requests over %d reports (+ their %d cleaned inputs): all ended in %s %s, "
-                        + "%d jobs; %s%s", REQUESTS, distinct, distinct, Stats.ms(took), statuses, jobs, verdict, Bench.memory()));
+                        + "%d jobs; %s; the same number of plain jobs (true) submitted at once, right after: %s (ratio %.2f)%s",
+                REQUESTS, distinct, distinct, Stats.ms(took), statuses, jobs, verdict, Stats.ms(baseline), (double) took / baseline,
+                Bench.memory()));
+    }
+
+    /** The baseline: {@code n} ordinary jobs running {@code true}, submitted at once; the time until all ended. */
+    private long plainJobs(int n) throws Exception {
+        long start = System.nanoTime();
+        var ids = new ArrayList<String>();
+        for (int i = 0; i < n; i++) ids.add(bench.submit(Map.of("command", "true")).get("id").asText());
+        for (String id : ids) bench.awaitDone(id);
+        return System.nanoTime() - start;
     }
 }
