@@ -84,14 +84,14 @@ final class ActiveBuild {
         for (PartitionStatus s : PartitionStatus.values()) c.put(s.wireName(), count(s));
         int done = jobs.size() - openJobs();
         BuildRecord r = record;
-        record = new BuildRecord(r.id(), r.seq(), r.status(), r.force(), r.graphVersion(), r.requested(), c,
+        record = new BuildRecord(r.id(), r.seq(), r.status(), r.force(), r.graphVersion(), r.requested(), r.requestedCount(), c,
                 jobs.size(), done, r.createdAt(), r.startedAt(), r.endedAt(), r.reason(), r.createdBy(), r.driven());
         return record;
     }
 
     void setRecord(BuildStatus status, Instant startedAt, Instant endedAt, String reason, boolean driven) {
         BuildRecord r = record;
-        record = new BuildRecord(r.id(), r.seq(), status.wireName(), r.force(), r.graphVersion(), r.requested(),
+        record = new BuildRecord(r.id(), r.seq(), status.wireName(), r.force(), r.graphVersion(), r.requested(), r.requestedCount(),
                 r.counts(), r.jobsTotal(), r.jobsDone(), r.createdAt(), startedAt, endedAt, reason, r.createdBy(), driven);
     }
 }

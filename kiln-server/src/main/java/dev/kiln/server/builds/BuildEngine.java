@@ -42,7 +42,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,7 +122,7 @@ public final class BuildEngine implements AutoCloseable {
             m.put("kind", "build");
             m.put("id", b.id());
             m.put("status", b.status());
-            m.put("label", "Building " + b.counts().getOrDefault("available", 0) + "/" + b.requested().size() + " partitions…");
+            m.put("label", "Building " + b.counts().getOrDefault("available", 0) + "/" + b.requestedCount() + " partitions…");
             return m;
         }).toList();
     }
@@ -155,13 +155,14 @@ public final class BuildEngine implements AutoCloseable {
         Plan plan = Planner.plan(g, refs, force, lookup());
         Instant now = Instant.now();
         String id = JobIds.next();
+        List<String> requested = plan.requested().stream().map(Plan.Requested::ref).toList();
         var b = new ActiveBuild(new BuildRecord(id, 0, BuildStatus.RECEIVED.wireName(), force, plan.graphVersion(),
-                plan.requested().stream().map(Plan.Requested::ref).toList(), Map.of(), 0, 0, now, null, null, null, by, true));
+                requested, requested.size(), Map.of(), 0, 0, now, null, null, null, by, true));
         b.graph = g;
         var w = new Writes();
         w.insert = true;
         w.build = b;
-        w.events.add(BuildEvents.status(id, BuildStatus.RECEIVED, "partitions", b.record.requested().size(), "force", force));
+        w.events.add(BuildEvents.status(id, BuildStatus.RECEIVED, "partitions", requested.size(), "force", force));
         w.events.add(BuildEvents.status(id, BuildStatus.PLANNING));
         builds.put(id, b);
         b.setRecord(BuildStatus.PLANNING, now, null, null, true);
@@ -394,20 +395,20 @@ public final class BuildEngine implements AutoCloseable {
         w.jobs.add(b.jobs.get(j.position()));
         w.events.add(BuildEvents.jobSkipped(b.id(), j.key(), reason));
         if (b.firstFailure == null) b.firstFailure = j.key() + " skipped: " + reason;
-        settle(b, j.partitions(), null, PartitionStatus.FAILED, w, now);
+        settle(b, j.definition(), j.partitions(), null, PartitionStatus.FAILED, w, now);
     }
 
     /**
      * Partitions of {@code b}'s plan job settled ({@code status} available or failed; {@code job} null when the job
      * never ran, so the partitions fall back to their stored state). Waiting builds follow.
      */
-    private void settle(ActiveBuild b, List<String> refs, Job job, PartitionStatus status, Writes w, Instant now) {
+    private void settle(ActiveBuild b, String definition, List<String> refs, Job job, PartitionStatus status, Writes w, Instant now) {
         boolean built = job != null && job.status() != JobStatus.CANCELLED;
         Map<String, PartitionRecord> before = built ? Map.of() : store.partitions(refs);
         for (String ref : refs) {
             inFlight.remove(ref, b.id());
             if (built) {
-                w.partitions.add(new PartitionRecord(ref, status.wireName(), definitionOf(b, ref), b.id(), job.id(), now,
+                w.partitions.add(new PartitionRecord(ref, status.wireName(), definition, b.id(), job.id(), now,
                         status == PartitionStatus.AVAILABLE ? now : null));
                 w.events.add(BuildEvents.partition(b.id(), ref, status.wireName(), job.id()));
             } else {
@@ -423,12 +424,6 @@ public final class BuildEngine implements AutoCloseable {
             if (moved != null) w.requested.add(moved);
             notifyWaiters(ref, w, now);
         }
-    }
-
-    private String definitionOf(ActiveBuild b, String ref) {
-        for (BuildJob j : b.jobs) if (j.partitions().contains(ref)) return j.definition();
-        BuildPartition p = b.requested.get(ref);
-        return p == null ? "" : p.definition();
     }
 
     /** Builds waiting for {@code ref} (active delegation) go on once this write commits. */
@@ -455,7 +450,7 @@ public final class BuildEngine implements AutoCloseable {
 
     private void undrive(ActiveBuild b, Writes w) {
         BuildRecord r = b.record;
-        b.record = new BuildRecord(r.id(), r.seq(), r.status(), r.force(), r.graphVersion(), r.requested(), r.counts(),
+        b.record = new BuildRecord(r.id(), r.seq(), r.status(), r.force(), r.graphVersion(), r.requested(), r.requestedCount(), r.counts(),
                 r.jobsTotal(), r.jobsDone(), r.createdAt(), r.startedAt(), r.endedAt(), r.reason(), r.createdBy(), false);
         builds.remove(b.id());
         waiters.values().forEach(s -> s.remove(b.id()));
@@ -525,7 +520,7 @@ public final class BuildEngine implements AutoCloseable {
                 b.firstFailure = entry.key() + " (" + entry.definition() + ") " + status
                         + (job.error() != null ? ": " + job.error() : job.exitCode() != null ? " with exit code " + job.exitCode() : "");
             }
-            settle(b, refs, job, target, w, now);
+            settle(b, entry.definition(), refs, job, target, w, now);
         }
         w.build = b;
         advance(b, w, now);
@@ -622,6 +617,10 @@ public final class BuildEngine implements AutoCloseable {
             builds.put(r.id(), b);
             if (s == BuildStatus.RECEIVED || s == BuildStatus.PLANNING) {
                 var w = new Writes();
+                for (BuildPartition p : List.copyOf(b.requested.values())) {
+                    BuildPartition moved = b.moveRequested(p.ref(), PartitionStatus.FAILED, null, now);
+                    if (moved != null) w.requested.add(moved);
+                }
                 b.setRecord(BuildStatus.FAILED, r.startedAt(), now, "the server stopped while the build was planned; request the partitions again", false);
                 w.events.add(BuildEvents.status(r.id(), BuildStatus.FAILED, "reason", b.record.reason()));
                 w.build = b;
@@ -682,9 +681,10 @@ public final class BuildEngine implements AutoCloseable {
 
         void commit() {
             BuildRecord record = build == null ? null : build.refreshed();
-            Consumer<StoreTx> work = tx -> {
+            Function<StoreTx, BuildRecord> work = tx -> {
+                BuildRecord out = record;
                 if (record != null) {
-                    if (insert) tx.insertBuild(record);
+                    if (insert) out = tx.insertBuild(record);
                     else tx.updateBuild(record);
                 }
                 requested.forEach(tx::upsertBuildPartition);
@@ -692,15 +692,10 @@ public final class BuildEngine implements AutoCloseable {
                 partitionsByRef.values().forEach(tx::upsertPartition);
                 deleted.forEach(tx::deletePartition);
                 events.forEach(tx::appendEvent);
+                return out;
             };
-            BuildRecord stored = store.write(tx -> {
-                work.accept(tx);
-                return record;
-            }).join();
-            if (insert && stored != null) {
-                BuildRecord withSeq = store.build(stored.id()).orElse(stored);
-                build.record = withSeq;
-            }
+            BuildRecord stored = store.write(work).join();
+            if (insert && stored != null) build.record = stored; // with its seq
             if (build != null) {
                 if (build.status() == BuildStatus.EXECUTING) executingView.put(build.id(), build.record);
                 else executingView.remove(build.id());

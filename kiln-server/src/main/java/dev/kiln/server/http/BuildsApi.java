@@ -59,7 +59,7 @@ public final class BuildsApi {
 
     void list(Context ctx) {
         String status = blankToNull(ctx.queryParam("status"));
-        if (status != null) BuildStatusParam.check(status);
+        if (status != null) checkStatus(status, java.util.Arrays.stream(BuildStatus.values()).map(BuildStatus::wireName).toList());
         long before = 0;
         String cursor = blankToNull(ctx.queryParam("cursor"));
         if (cursor != null) {
@@ -89,7 +89,7 @@ public final class BuildsApi {
     void partitions(Context ctx) {
         BuildRecord b = build(ctx);
         String status = blankToNull(ctx.queryParam("status"));
-        if (status != null) partitionStatus(status, List.of(PartitionStatus.values()).stream().map(PartitionStatus::wireName).toList());
+        if (status != null) checkStatus(status, java.util.Arrays.stream(PartitionStatus.values()).map(PartitionStatus::wireName).toList());
         int limit = (int) Requests.longParam(ctx, "limit", 100, 1, MAX_PAGE);
         List<BuildPartition> rows = store.buildPartitions(b.id(), status, refCursor(ctx), limit + 1);
         String next = rows.size() > limit ? encodeCursor(rows.get(limit - 1).ref()) : null;
@@ -110,7 +110,7 @@ public final class BuildsApi {
     void partitionList(Context ctx) {
         String prefix = ctx.queryParam("prefix");
         String status = blankToNull(ctx.queryParam("status"));
-        if (status != null) partitionStatus(status, List.of("scheduled", "building", "available", "failed"));
+        if (status != null) checkStatus(status, List.of("scheduled", "building", "available", "failed"));
         int limit = (int) Requests.longParam(ctx, "limit", 100, 1, MAX_PAGE);
         Page<PartitionRecord> page = store.partitions(new PartitionQuery(prefix, status, refCursor(ctx), limit));
         PartitionCounts counts = store.partitionCounts(prefix, COUNT_CAP);
@@ -212,7 +212,7 @@ public final class BuildsApi {
         m.put("status", b.status());
         m.put("force", b.force());
         m.put("graph_version", b.graphVersion());
-        m.put("requested_count", b.requested().size());
+        m.put("requested_count", b.requestedCount());
         var counts = new LinkedHashMap<String, Object>();
         for (String s : List.of("requested", "scheduled", "building", "available", "failed", "delegated")) {
             counts.put(s, b.counts().getOrDefault(s, 0));
@@ -236,8 +236,13 @@ public final class BuildsApi {
         m.put("definition", p.definition());
         m.put("job_id", p.jobId());
         m.put("updated_at", p.updatedAt());
-        m.put("delegation", p.delegatedTo() == null && p.delegationKind() == null ? null
-                : new LinkedHashMap<>(Map.of("build_id", String.valueOf(p.delegatedTo()), "kind", p.delegationKind())));
+        Map<String, Object> delegation = null;
+        if (p.delegationKind() != null) {
+            delegation = new LinkedHashMap<>();
+            delegation.put("build_id", p.delegatedTo()); // null: a historical maker not known (built before builds were stored)
+            delegation.put("kind", p.delegationKind());
+        }
+        m.put("delegation", delegation);
         return m;
     }
 
@@ -313,22 +318,12 @@ public final class BuildsApi {
         }
     }
 
-    private static void partitionStatus(String status, List<String> allowed) {
+    /** A status filter names one of {@code allowed}, else 400 listing them. */
+    private static void checkStatus(String status, List<String> allowed) {
         if (!allowed.contains(status)) throw ApiException.badRequest("'status' must be one of " + String.join(", ", allowed) + ", not '" + Requests.abbreviate(status) + "'");
     }
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
-    }
-
-    /** The build statuses a filter may name. */
-    private static final class BuildStatusParam {
-        static void check(String status) {
-            try {
-                BuildStatus.fromWire(status);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("'status' " + e.getMessage());
-            }
-        }
     }
 }

@@ -35,7 +35,8 @@ class AccessControlIT {
     }
 
     static String concrete(String path) {
-        return path.replace("{id}", "0193f6c2-8a41-7c3e-9d2b-5e8f1a2b3c4d").replace("<name>", "x.txt");
+        return path.replace("{id}", "0193f6c2-8a41-7c3e-9d2b-5e8f1a2b3c4d").replace("<name>", "x.txt")
+                .replace("{name}", "daily_report").replace("<ref>", "raw%2Fd%3D1");
     }
 
     static Role weaker(Role r) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * kill -9 of a server process while builds execute: after the restart both builds (one delegating to the other)
- * carry on from where they were, and no partition gets a second job.
+ * carry on from where they were, and no partition gets a second job; a build that was planning ends with a reason.
  */
 class BuildsRestartIT {
     @TempDir Path dir;
@@ -42,16 +42,24 @@ class BuildsRestartIT {
                     inputs: ["gated/d={d}"]
                     command: echo top {d} >> $OUT/runs.log
                     env: *e
+                  configured:
+                    outputs: ["configured/w={w}"]
+                    config: while [ ! -f $OUT/gate ]; do sleep 0.05; done; echo '{}'
+                    command: echo configured >> $OUT/runs.log
+                    env: *e
                 """.formatted(out));
         Path data = dir.resolve("data");
         String maker;
         String waiter;
+        String planning;
         try (var server = ServerProcess.launch(data, 2, 3, 6, 0, yaml)) {
             Api api = server.api();
             maker = api.post("/api/v1/builds", Map.of("partitions", List.of("top/d=1"))).json().get("id").asText();
             waiter = api.post("/api/v1/builds", Map.of("partitions", List.of("top/d=1", "first/d=2"))).json().get("id").asText();
             await().atMost(Duration.ofSeconds(30)).until(() -> api.get("/api/v1/builds/" + maker).json().at("/jobs/1/status").asText().equals("running"));
             assertThat(api.get("/api/v1/builds/" + waiter).json().at("/partitions/1/status").asText()).isEqualTo("delegated");
+            planning = api.post("/api/v1/builds", Map.of("partitions", List.of("configured/w=1"))).json().get("id").asText();
+            assertThat(api.get("/api/v1/builds/" + planning).json().get("status").asText()).isEqualTo("planning");
             server.kill9();
         }
         Files.writeString(out.resolve("gate"), "go");
@@ -74,6 +82,10 @@ class BuildsRestartIT {
             }
             assertThat(api.get("/api/v1/builds/" + waiter).json().get("jobs")).extracting(j -> j.get("key").asText()).containsExactly("first#1");
             assertThat(Files.readAllLines(out.resolve("runs.log"))).containsExactlyInAnyOrder("first 1", "first 2", "top 1");
+            // a build caught planning (its config step ran) ends with a reason: the graph it planned with is gone
+            JsonNode stopped = api.get("/api/v1/builds/" + planning).json();
+            assertThat(stopped.get("status").asText()).isEqualTo("failed");
+            assertThat(stopped.get("reason").asText()).contains("server stopped while the build was planned");
         }
     }
 }

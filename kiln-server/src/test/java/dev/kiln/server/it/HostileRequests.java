@@ -61,7 +61,8 @@ final class HostileRequests {
 
     private Request route(ApiServer.Route route) {
         String method = random.nextInt(8) == 0 ? bodies.pick(METHODS.toArray(String[]::new)) : route.method().name();
-        String path = route.path().replace("{id}", id()).replace("<name>", bodies.pick("x.txt", "..%2F..%2Fetc%2Fpasswd", "%00", "a\\b", "dist/app.jar"));
+        String path = route.path().replace("{id}", id()).replace("<name>", bodies.pick("x.txt", "..%2F..%2Fetc%2Fpasswd", "%00", "a\\b", "dist/app.jar"))
+                .replace("{name}", bodies.pick("daily_report", "%00", "..")).replace("<ref>", bodies.pick("raw%2Fd%3D1", "..%2F..", "%00", "%25%2F", "a/b"));
         if (random.nextBoolean()) path += query();
         var head = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
         String auth = authorization(route.role() == dev.kiln.server.core.Role.AGENT);

@@ -24,10 +24,13 @@ import org.jdbi.v3.core.Jdbi;
  */
 final class BuildReads {
     static final List<String> PARTITION_STATUSES = List.of("scheduled", "building", "available", "failed");
-    static final String BUILDS = "SELECT * FROM builds WHERE seq < :before ORDER BY seq DESC LIMIT :limit";
-    static final String BUILDS_BY_STATUS = "SELECT * FROM builds WHERE status = :status AND seq < :before ORDER BY seq DESC LIMIT :limit";
-    static final String BUILDS_BY_PARTITION = """
-            SELECT b.* FROM build_partitions p JOIN builds b ON b.seq = p.build_seq
+    /** A listing's columns: all but the requested refs (a build may hold 10,000), whose count is a column. */
+    static final String SUMMARY = "b.seq, b.id, b.status, b.forced, b.graph_version, '[]' AS requested, b.requested_count, b.counts, "
+            + "b.jobs_total, b.jobs_done, b.created_at, b.started_at, b.ended_at, b.reason, b.created_by, b.driven";
+    static final String BUILDS = "SELECT " + SUMMARY + " FROM builds b WHERE seq < :before ORDER BY seq DESC LIMIT :limit";
+    static final String BUILDS_BY_STATUS = "SELECT " + SUMMARY + " FROM builds b WHERE status = :status AND seq < :before ORDER BY seq DESC LIMIT :limit";
+    static final String BUILDS_BY_PARTITION = "SELECT " + SUMMARY + """
+             FROM build_partitions p JOIN builds b ON b.seq = p.build_seq
             WHERE p.ref = :ref AND p.build_seq < :before AND (:status IS NULL OR b.status = :status)
             ORDER BY p.build_seq DESC LIMIT :limit""";
     static final String BUILD_PARTITIONS = """
@@ -69,7 +72,7 @@ final class BuildReads {
     }
 
     List<BuildRecord> drivenBuilds() {
-        return readers.withHandle(h -> h.createQuery("SELECT * FROM builds WHERE driven = 1 ORDER BY seq")
+        return readers.withHandle(h -> h.createQuery("SELECT " + SUMMARY + " FROM builds b WHERE driven = 1 ORDER BY seq")
                 .map(BuildRows::build).list());
     }
 

@@ -45,7 +45,7 @@ final class BuildRows {
 
     static BuildRecord build(ResultSet rs, StatementContext ctx) throws SQLException {
         return new BuildRecord(rs.getString("id"), rs.getLong("seq"), rs.getString("status"), rs.getInt("forced") != 0,
-                rs.getString("graph_version"), fromJson(rs.getString("requested"), STRINGS),
+                rs.getString("graph_version"), fromJson(rs.getString("requested"), STRINGS), rs.getInt("requested_count"),
                 fromJson(rs.getString("counts"), COUNTS), rs.getInt("jobs_total"), rs.getInt("jobs_done"),
                 instant(rs, "created_at"), instant(rs, "started_at"), instant(rs, "ended_at"), rs.getString("reason"),
                 rs.getString("created_by"), rs.getInt("driven") != 0);
@@ -58,7 +58,7 @@ final class BuildRows {
         m.put("forced", b.force() ? 1 : 0);
         m.put("version", b.graphVersion());
         m.put("requested", Rows.toJson(b.requested()));
-        m.put("requested_count", b.requested().size());
+        m.put("requested_count", b.requestedCount());
         m.put("counts", Rows.toJson(new java.util.TreeMap<>(b.counts())));
         m.put("jobs_total", b.jobsTotal());
         m.put("jobs_done", b.jobsDone());
