@@ -58,7 +58,7 @@ final class BuildCommands {
             var delegated = new java.util.ArrayList<String>();
             for (JsonNode p : b.get("partitions")) {
                 JsonNode d = p.path("delegation");
-                if (d.isObject()) delegated.add(p.get("ref").asText() + " delegated to build " + d.path("build_id").asText("(unknown)")
+                if (d.isObject()) delegated.add(p.get("ref").asText() + " delegated to " + BuildTimeline.maker(d.path("build_id"))
                         + " (" + d.get("kind").asText() + ")");
             }
             delegated.stream().limit(DELEGATIONS_SHOWN).forEach(l -> System.out.println("  " + l));
@@ -135,7 +135,7 @@ final class BuildCommands {
                 JsonNode d = p.path("delegation");
                 System.out.printf("  %-10s %s%s%s%n", p.get("status").asText(), p.get("ref").asText(),
                         p.path("job_id").isTextual() ? "  job " + shortId(p.get("job_id").asText()) : "",
-                        d.isObject() ? "  → build " + d.get("build_id").asText() + " (" + d.get("kind").asText() + ")" : "");
+                        d.isObject() ? "  → " + BuildTimeline.maker(d.path("build_id")) + " (" + d.get("kind").asText() + ")" : "");
             }
             if (b.path("partitions_truncated").asBoolean()) {
                 System.out.println("  … the first " + b.get("partitions").size() + " of " + b.get("requested_count").asInt()

@@ -49,12 +49,18 @@ final class BuildTimeline {
             case "build.job_finished" -> "job " + key(d) + " " + d.path("status").asText("finished") + job(d);
             case "build.job_skipped" -> "job " + key(d) + " skipped" + reason(d);
             // written in both timelines: the waiting build's names the maker (to_build), the maker's the waiting one
-            case "build.delegated" -> d.path("to_build").isTextual()
-                    ? d.path("ref").asText() + " delegated to build " + d.get("to_build").asText() + " (" + d.path("kind").asText() + ")"
-                    : "build " + d.path("from_build").asText() + " waits on " + d.path("ref").asText() + " (" + d.path("kind").asText() + ")";
+            // (a historical one whose maker is not known any more names neither)
+            case "build.delegated" -> d.path("from_build").isTextual()
+                    ? "build " + d.get("from_build").asText() + " waits on " + d.path("ref").asText() + " (" + d.path("kind").asText() + ")"
+                    : d.path("ref").asText() + " delegated to " + maker(d.path("to_build")) + " (" + d.path("kind").asText() + ")";
             case "partition.status" -> d.path("ref").asText() + " " + d.path("status").asText() + job(d);
             default -> kind + " " + d;
         };
+    }
+
+    /** "build ID", or what to say when the build that made a partition is not known (null or absent). */
+    static String maker(JsonNode buildId) {
+        return buildId.isTextual() ? "build " + buildId.asText() : "an earlier build";
     }
 
     private static String key(JsonNode d) {

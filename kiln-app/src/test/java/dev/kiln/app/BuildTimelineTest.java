@@ -35,6 +35,8 @@ class BuildTimelineTest {
                 .isEqualTo("a/1 delegated to build b-1 (active)");
         assertThat(BuildTimeline.what("build.delegated", data("{\"ref\": \"a/1\", \"from_build\": \"b-2\", \"kind\": \"active\"}")))
                 .isEqualTo("build b-2 waits on a/1 (active)");
+        assertThat(BuildTimeline.what("build.delegated", data("{\"ref\": \"a/1\", \"kind\": \"historical\"}")))
+                .as("the maker is not known any more").isEqualTo("a/1 delegated to an earlier build (historical)");
         assertThat(BuildTimeline.what("partition.status", data("{\"ref\": \"a/1\", \"status\": \"available\", \"job_id\": \"5f0c3a9e-2b71\"}")))
                 .isEqualTo("a/1 available (job 5f0c3a9e)");
         assertThat(BuildTimeline.what("build.something_new", data("{\"x\": 1}"))).isEqualTo("build.something_new {\"x\":1}");
