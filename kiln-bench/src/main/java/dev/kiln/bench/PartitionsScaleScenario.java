@@ -106,7 +106,7 @@ final class PartitionsScaleScenario {
         String status = failed ? "failed" : "available";
         String jobId = UUID.randomUUID().toString();
         List<String> refs = IntStream.range(i * PER_BUILD, (i + 1) * PER_BUILD).mapToObj(PartitionsScaleScenario::ref).toList();
-        tx.insertBuild(new BuildRecord(id, 0, failed ? "failed" : "completed", false, "bench", refs, Map.of(status, PER_BUILD),
+        tx.insertBuild(new BuildRecord(id, 0, failed ? "failed" : "completed", false, "bench", refs, PER_BUILD, Map.of(status, PER_BUILD),
                 1, 1, now, now, now, failed ? "job report#1 failed: exit code 1" : null, "admin", false));
         tx.upsertBuildJob(new BuildJob(id, 0, "report#1", "report", jobId, failed ? "failed" : "succeeded", refs, List.of(),
                 List.of(), false, null, null, now));
