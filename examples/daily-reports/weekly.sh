@@ -1,10 +1,13 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # weekly.sh WEEK: sums the seven daily reports of WEEK (e.g. 2026-W45) into reports/weekly/WEEK.txt
-set -eu
+set -euo pipefail
 data=${PIPELINE_DATA:-$PIPELINE_HOME/data}
 week=$1
 mkdir -p "$data/reports/weekly"
-for day in 1 2 3 4 5 6 7; do cat "$data/reports/daily/$week-$day.txt"; done \
-    | awk -v w="$week" '{ split($2, e, "="); split($3, t, "="); n += e[2]; total += t[2]; days++ }
-        END { printf "%s days=%d events=%d total=%d\n", w, days, n, total }' > "$data/reports/weekly/$week.txt"
+days=0 events=0 total=0
+for day in 1 2 3 4 5 6 7; do
+    read -r _date e t < "$data/reports/daily/$week-$day.txt"   # "2026-W45-1 events=20 total=676"
+    days=$((days + 1)) events=$((events + ${e#events=})) total=$((total + ${t#total=}))
+done
+echo "$week days=$days events=$events total=$total" > "$data/reports/weekly/$week.txt"
 cat "$data/reports/weekly/$week.txt"

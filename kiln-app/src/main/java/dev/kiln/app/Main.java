@@ -10,7 +10,9 @@ import picocli.CommandLine.Command;
         description = "Kiln: a self-hosted build orchestrator.",
         subcommands = {ServerCommand.class, AgentCommand.class, JobCommands.Submit.class, JobCommands.Status.class,
                 JobCommands.Logs.class, JobCommands.Cancel.class, JobCommands.Stop.class, JobCommands.Rerun.class, JobCommands.Jobs.class, TokenCommands.class,
-                LoginUrlCommand.class, GraphCommand.class, OpsCommands.Prune.class, OpsCommands.Backup.class,
+                LoginUrlCommand.class, GraphCommand.class,
+                BuildCommands.Build.class, BuildCommands.Builds.class, BuildCommands.BuildStatus.class, BuildCommands.Cancel.class,
+                BuildCommands.Partitions.class, OpsCommands.Prune.class, OpsCommands.Backup.class,
                 OpsCommands.RestoreCommand.class, OpsCommands.MigrateCommand.class, FollowUpCommands.Apply.class,
                 FollowUpCommands.Promote.class, FollowUpCommands.Releases.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

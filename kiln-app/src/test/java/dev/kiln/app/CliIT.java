@@ -32,6 +32,11 @@ class CliIT {
     record Run(int code, String out, String err) {}
 
     static Run kiln(String... args) {
+        return run(server, dir.resolve("data"), args);
+    }
+
+    /** {@code kiln args…} against {@code server}, with the admin token from its {@code dataDir}; out and err captured. */
+    static Run run(KilnServer server, Path dataDir, String... args) {
         var out = new ByteArrayOutputStream();
         var err = new ByteArrayOutputStream();
         PrintStream oldOut = System.out, oldErr = System.err;
@@ -45,7 +50,7 @@ class CliIT {
             int words = args[0].equals("token") ? 2 : 1;
             var all = new java.util.ArrayList<>(java.util.List.of(args).subList(0, words));
             all.add("--server=" + server.baseUrl());
-            all.add("--data-dir=" + dir.resolve("data"));
+            all.add("--data-dir=" + dataDir);
             all.addAll(java.util.List.of(args).subList(words, args.length));
             return new Run(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
         } finally {

@@ -37,6 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>{@code <the id>} and {@code <its id>} become the short id {@code ./kiln jobs} prints first (the job just
  *       submitted), {@code <id>} its first 6 characters — so every job command also proves that prefixes work —
  *       and {@code <session id>} a session the test started beforehand by signing in, as a browser does;</li>
+ *   <li>{@code <build id>} becomes the id {@code ./kiln builds} prints first (the newest build);</li>
+ *   <li>the repository's {@code examples/} folder is copied into that directory, as if the tour ran at the root of a
+ *       checkout (the build graph's scripts write their files next to them, in the copy);</li>
  *   <li>{@code ./kiln} is a script in that directory running the real CLI ({@code dev.kiln.app.Main}) on the test's
  *       class path, so the test does not depend on a jar the {@code ./kiln} wrapper would build;</li>
  *   <li>the script runs with {@code set -euo pipefail}, and {@code curl} (under the README's alias) is a function
@@ -71,6 +74,7 @@ class ReadmeTourIT {
         assertThat(PLACEHOLDER.matcher(script).find()).as("a placeholder the test does not fill in:\n" + script).isFalse();
         assertThat(script).as("every address is the test server's").doesNotContain(":8080");
         writeKilnScript();
+        copyExamples();
 
         var bash = new ProcessBuilder("bash", "-c", PRELUDE + script).directory(dir.toFile()).redirectErrorStream(true);
         bash.environment().put("KILN_SERVER", server.baseUrl());
@@ -85,7 +89,8 @@ class ReadmeTourIT {
         // the commands did what the README says they do
         assertThat(out).as(out).contains("hello", "event: end", "\"name\":\"slow\"", "\"rerun_of\":",
                 "built on", "\"kind\":\"model.fitted\"", "\"duration_ms\":850", "\"name\":\"leaderboard\"",
-                "\"outputs\":{\"auc\":\"0.94\"}", "no online agent", "/login#code=", "event: job.queued");
+                "\"outputs\":{\"auc\":\"0.94\"}", "no online agent", "/login#code=", "event: job.queued",
+                "build completed", "2026-W45 days=7 events=143 total=6346", "delegated to build", "event: partition.status");
     }
 
     /** The fenced blocks right after a {@value #MARK} line, in order; a mark not followed by a block is an error. */
@@ -114,6 +119,7 @@ class ReadmeTourIT {
                 .replace("<the id>", "$(newest_job)")
                 .replace("<its id>", "$(newest_job)")
                 .replace("<id>", "$(newest_job | cut -c1-6)")
+                .replace("<build id>", "$(./kiln builds --limit 1 | head -1 | cut -d' ' -f1)")
                 .replace("<session id>", signIn());
     }
 
@@ -137,6 +143,18 @@ class ReadmeTourIT {
         Files.writeString(kiln, "#!/usr/bin/env bash\nexec '" + java + "' -XX:TieredStopAtLevel=1 -cp '"
                 + System.getProperty("java.class.path") + "' dev.kiln.app.Main \"$@\"\n");
         Files.setPosixFilePermissions(kiln, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** The repository's examples, copied with their files' modes (the scripts are executable). */
+    void copyExamples() throws IOException {
+        Path from = readme().resolveSibling("examples");
+        try (var files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path to = dir.resolve("examples").resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) Files.createDirectories(to);
+                else Files.copy(f, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
     }
 
     /** Starts a session as the dashboard's sign-in does; returns its id (what GET /api/v1/sessions lists). */

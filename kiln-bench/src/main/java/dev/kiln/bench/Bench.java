@@ -70,8 +70,12 @@ public final class Bench {
         scenarios.put("stream-open", new StreamOpenScenario(bench)::run);
         scenarios.put("retention", new RetentionScenario(bench)::run);
         scenarios.put("soak", new SoakScenario(bench)::run);
+        scenarios.put("build-plan-queue", new BuildPlanQueueScenario(bench)::run);
+        scenarios.put("overlapping-builds", new OverlappingBuildsScenario(bench)::run);
+        scenarios.put("partitions-scale", new PartitionsScaleScenario(bench)::run);
         // too slow for quick mode's minute unless asked for by name
-        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open", "eta", "stream-open", "retention", "soak");
+        var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open", "eta", "stream-open", "retention", "soak",
+                "build-plan-queue", "overlapping-builds", "partitions-scale");
         if (only != null && !scenarios.containsKey(only)) {
             System.out.println("no scenario " + only + "; there are " + String.join(", ", scenarios.keySet()));
             System.exit(2);
@@ -223,9 +227,14 @@ public final class Bench {
     }
 
     JsonNode submit(Map<String, Object> spec) throws IOException, InterruptedException {
-        var r = http.send(request("/api/v1/jobs").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(spec))).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 201) throw new IOException("submit: " + r.statusCode() + " " + r.body());
+        return post("/api/v1/jobs", spec, 201);
+    }
+
+    /** POSTs {@code body} as JSON; an answer other than {@code expect} is an error. */
+    JsonNode post(String path, Object body, int expect) throws IOException, InterruptedException {
+        var r = http.send(request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != expect) throw new IOException("POST " + path + ": " + r.statusCode() + " " + r.body());
         return JSON.readTree(r.body());
     }
 

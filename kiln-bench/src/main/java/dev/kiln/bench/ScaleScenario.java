@@ -77,7 +77,7 @@ final class ScaleScenario {
         Object call() throws Exception;
     }
 
-    private static long p99(Call call) throws Exception {
+    static long p99(Call call) throws Exception {
         for (int i = 0; i < 20; i++) call.call();
         var stats = new Stats();
         for (int i = 0; i < 200; i++) {
