@@ -144,7 +144,7 @@ final class Views {
         m.put("apply", s.apply() == null ? null : Map.of("command", s.apply().command(), "type", s.apply().type(),
                 "labels", s.apply().labels()));
         // the files placed in the workspace before the command (uploads, or the applied plan's artifacts)
-        m.put("input_files", s.inputs().stream().map(f -> Map.of("path", f.path(), "sha256", f.sha256(), "size", f.size())).toList());
+        if (!s.inputs().isEmpty()) m.put("input_files", s.inputs().stream().map(f -> Map.of("path", f.path(), "sha256", f.sha256(), "size", f.size())).toList());
         return m;
     }
 

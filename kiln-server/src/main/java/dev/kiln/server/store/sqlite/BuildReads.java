@@ -38,10 +38,26 @@ final class BuildReads {
     static final String BUILD_PARTITIONS_BY_STATUS = """
             SELECT * FROM build_partitions WHERE build_id = :build AND status = :status AND ref > :after
             ORDER BY ref LIMIT :limit""";
-    /** A prefix is a key range: {@code ref >= prefix AND ref < successor(prefix)} (no prefix: no upper end). */
-    static final String PREFIX_RANGE = " AND ref >= :from AND ref < :to";
-    static final String PARTITIONS = "SELECT * FROM partitions WHERE ref > :after%s ORDER BY ref LIMIT :limit";
-    static final String PARTITIONS_BY_STATUS = "SELECT * FROM partitions WHERE status = :status AND ref > :after%s ORDER BY ref LIMIT :limit";
+    /**
+     * A page of refs is one key range, with ONE lower end: past the cursor ({@code ref > :after}) or, before the first
+     * page of a prefix, the prefix itself ({@code ref >= :from}); a prefix adds the upper end {@code ref < :to}, its
+     * successor. Given both lower ends SQLite starts the range at one of them — it took the cursor's {@code ''} and read
+     * a million rows up to the prefix.
+     */
+    static String refRange(String prefix, String afterRef) {
+        boolean prefixed = prefix != null && !prefix.isEmpty();
+        String lower = prefixed && !after(afterRef, prefix) ? "ref >= :from" : "ref > :after";
+        return prefixed ? lower + " AND ref < :to" : lower;
+    }
+
+    /** Whether {@code ref} sorts at or after {@code prefix} as SQLite compares text (UTF-8 bytes). */
+    private static boolean after(String ref, String prefix) {
+        return ref != null && java.util.Arrays.compareUnsigned(ref.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8)) >= 0;
+    }
+
+    static final String PARTITIONS = "SELECT * FROM partitions WHERE %s ORDER BY ref LIMIT :limit";
+    static final String PARTITIONS_BY_STATUS = "SELECT * FROM partitions WHERE status = :status AND %s ORDER BY ref LIMIT :limit";
     static final String COUNT_CAPPED = """
             SELECT count(*) FROM (SELECT 1 FROM partitions WHERE status = :status AND ref >= :from AND ref < :to
             LIMIT :cap) capped""";
@@ -123,10 +139,12 @@ final class BuildReads {
 
     Page<PartitionRecord> partitions(PartitionQuery q) {
         List<PartitionRecord> rows = readers.withHandle(h -> {
-            boolean prefixed = !q.prefix().isEmpty();
-            var query = h.createQuery((q.status() == null ? PARTITIONS : PARTITIONS_BY_STATUS).formatted(prefixed ? PREFIX_RANGE : ""))
-                    .bind("after", q.afterRef() == null ? "" : q.afterRef()).bind("limit", q.limit() + 1);
-            if (prefixed) query.bind("from", q.prefix()).bind("to", successor(q.prefix()));
+            String range = refRange(q.prefix(), q.afterRef());
+            var query = h.createQuery((q.status() == null ? PARTITIONS : PARTITIONS_BY_STATUS).formatted(range))
+                    .bind("limit", q.limit() + 1);
+            if (range.contains(":after")) query.bind("after", q.afterRef() == null ? "" : q.afterRef());
+            if (range.contains(":from")) query.bind("from", q.prefix());
+            if (range.contains(":to")) query.bind("to", successor(q.prefix()));
             if (q.status() != null) query.bind("status", q.status());
             return query.map(BuildRows::partition).list();
         });

@@ -31,17 +31,30 @@ class SqliteBuildQueriesTest {
         assertThat(plan(db, BuildReads.BUILD_PARTITIONS, args)).singleElement().asString().contains("(build_id=? AND ref>?)");
         assertThat(plan(db, BuildReads.BUILD_PARTITIONS_BY_STATUS, args)).singleElement().asString()
                 .contains("build_partitions_by_status (build_id=? AND status=? AND ref>?)");
-        assertThat(plan(db, BuildReads.PARTITIONS.formatted(BuildReads.PREFIX_RANGE), args)).singleElement().asString()
-                .contains("SEARCH partitions USING INDEX sqlite_autoindex_partitions_1 (ref>? AND ref<?)");
-        assertThat(plan(db, BuildReads.PARTITIONS.formatted(""), args)).singleElement().asString().contains("(ref>?)");
-        assertThat(plan(db, BuildReads.PARTITIONS_BY_STATUS.formatted(BuildReads.PREFIX_RANGE), args)).singleElement().asString()
-                .contains("partitions_by_status (status=? AND ref>? AND ref<?)");
+        for (String range : List.of(BuildReads.refRange("a/", null), BuildReads.refRange("a/", "a/1"))) {
+            assertThat(plan(db, BuildReads.PARTITIONS.formatted(range), args)).singleElement().asString()
+                    .contains("SEARCH partitions USING INDEX sqlite_autoindex_partitions_1 (ref>? AND ref<?)");
+            assertThat(plan(db, BuildReads.PARTITIONS_BY_STATUS.formatted(range), args)).singleElement().asString()
+                    .contains("partitions_by_status (status=? AND ref>? AND ref<?)");
+        }
+        assertThat(plan(db, BuildReads.PARTITIONS.formatted(BuildReads.refRange("", "a/1")), args)).singleElement().asString()
+                .contains("(ref>?)");
         assertThat(plan(db, BuildReads.COUNT_CAPPED, args)).allSatisfy(l -> assertThat(l).doesNotStartWith("SCAN partitions"))
                 .anySatisfy(l -> assertThat(l).contains("partitions_by_status (status=? AND ref>? AND ref<?)"));
         assertThat(plan(db, BuildReads.BUILD_EVENTS, Map.of("build", "b-1", "after", 5, "limit", 10))).singleElement().asString()
                 .contains("events_by_build (build_id=? AND id>?)");
         assertThat(plan(db, BuildReads.PARTITION_EVENTS, Map.of("ref", "a/1", "after", 5, "limit", 10))).singleElement().asString()
                 .contains("events_by_ref (ref=? AND id>?)");
+    }
+
+    /** One lower end only: with two, SQLite may start at the looser one and read every row before the prefix. */
+    @Test
+    void aPageOfAPrefixHasOneLowerEndThePrefixOrTheCursorPastIt() {
+        assertThat(BuildReads.refRange("reports/", null)).isEqualTo("ref >= :from AND ref < :to");
+        assertThat(BuildReads.refRange("reports/", "reports/day=1")).isEqualTo("ref > :after AND ref < :to");
+        assertThat(BuildReads.refRange("reports/", "raw/x")).as("a cursor before the prefix").isEqualTo("ref >= :from AND ref < :to");
+        assertThat(BuildReads.refRange("", "raw/x")).isEqualTo("ref > :after");
+        assertThat(BuildReads.refRange("", null)).isEqualTo("ref > :after");
     }
 
     /** The plan's lines; a "SCAN" of a table (a full pass) or a "TEMP B-TREE" (a sort) fails the test with the plan shown. */
