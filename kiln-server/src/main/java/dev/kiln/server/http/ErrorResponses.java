@@ -117,8 +117,11 @@ final class ErrorResponses {
     private static boolean isDashboardRoute(Context ctx) {
         String p = ctx.path();
         return ctx.method() == HandlerType.GET && !p.startsWith("/api/") && !p.startsWith("/webjars/")
-                && !p.startsWith("/health/") && !p.contains(".");
+                && !p.startsWith("/health/") && (!p.contains(".") || NAMES_WITH_DOTS.matcher(p).matches());
     }
+
+    /** Pages whose address holds a name that may have dots (a partition ref, a release version): never a file. */
+    private static final java.util.regex.Pattern NAMES_WITH_DOTS = java.util.regex.Pattern.compile("^/(partitions|releases|builds|jobs)/.+");
 
     static void problem(Context ctx, Problem p) {
         Problem withInstance = p.instance() == null
