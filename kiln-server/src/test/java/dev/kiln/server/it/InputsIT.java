@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * File inputs (seed 004): a submit as multipart/form-data stores each file by content, streamed (a 200 MB file goes
+ * File inputs (seed 004): a submit as multipart/form-data stores each file by content, streamed (a 500 MB file goes
  * through a server whose whole heap is 96 MiB), lists it on the job with its SHA-256, places it in the workspace
  * before the command, and a re-run gets the same bytes. Too large is a 413; a malformed upload a 400 saying why.
  */
@@ -86,9 +86,9 @@ class InputsIT {
     }
 
     @Test
-    void a200MegabyteInputStreamsThroughA96MebibyteHeapIsListedPlacedAndReusedByARerun() throws Exception {
+    void a500MegabyteInputStreamsThroughA96MebibyteHeapIsListedPlacedAndReusedByARerun() throws Exception {
         Path big = dir.resolve("big.bin");
-        long size = 200_000_000L;
+        long size = 500_000_000L;
         String sha = randomFile(big, size);
         Path csv = dir.resolve("data.csv");
         Files.writeString(csv, "id,value\n1,2\n");
@@ -117,9 +117,9 @@ class InputsIT {
             assertThat(stdout(api, rerun)).containsExactly(sha + "  data/big.bin", csvSha + "  data.csv", Long.toString(size));
             assertThat(api.job(rerun).get("config").get("input_files")).isEqualTo(inputs);
 
-            // the server kept a working heap the whole time (with -Xmx96m a 200 MB body held in memory fails it)
+            // the server kept a working heap the whole time (with -Xmx96m a 500 MB body held in memory fails it)
             assertThat(api.get("/health/ready").status()).isEqualTo(200);
-            System.out.println("[InputsIT] server heap after a 200 MB upload, its job and a re-run: "
+            System.out.println("[InputsIT] server heap after a 500 MB upload, its job and a re-run: "
                     + heapUsed(api.get("/metrics").body()) + " bytes used (-Xmx96m)");
         }
     }

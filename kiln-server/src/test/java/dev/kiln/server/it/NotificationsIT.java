@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * outage and through a kill -9 of the server.
  */
 class NotificationsIT {
-    /** Retries wait 1 s, 2 s, 4 s… (plus jitter): an outage of a few seconds costs a few attempts. */
+    /** Retries wait 1 s, 2 s, 4 s… (plus jitter): an outage of 30 s costs five or so attempts. */
     private static final Notifications.Settings FAST = new Notifications.Settings(1, Notifications.GIVE_UP_AFTER, Notifications.TIMEOUT);
     private static final Duration WITHIN = Duration.ofSeconds(60);
 
@@ -121,6 +121,7 @@ class NotificationsIT {
     @Test
     void aReceiverDownForAWhileGetsEveryDeliveryOnceWhenItIsBack() throws Exception {
         try (var kiln = server(dir.resolve("server")); var receiver = WebhookReceiver.down()) {
+            long downSince = System.nanoTime();
             Api api = kiln.api;
             String sub = subscribe(api, Map.of("url", receiver.url("/hook"), "events", List.of("job.failed", "job.succeeded")))
                     .get("id").asText();
@@ -141,6 +142,10 @@ class NotificationsIT {
             });
             assertThat(receiver.received()).isEmpty();
 
+            // the outage of the scenario: 30 s (retries wait 1, 2, 4, 8, 16 s… plus jitter meanwhile)
+            Duration outage = Duration.ofSeconds(30).minusNanos(System.nanoTime() - downSince);
+            if (!outage.isNegative()) await().pollDelay(outage).atMost(outage.plusSeconds(5)).until(() -> true);
+            assertThat(receiver.received()).isEmpty();
             receiver.start();
             await().atMost(WITHIN).until(() -> deliveries(api, sub).stream().allMatch(d -> d.get("status").asText().equals("delivered")));
             var ids = receiver.received().stream().map(WebhookReceiver.Received::deliveryId).toList();
