@@ -1,6 +1,7 @@
 package dev.kiln.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,7 +27,7 @@ class MigrateIT {
     void aSqliteServerMovesToPostgresWithEverything() throws Exception {
         Path data = dir.resolve("data");
         var ids = new ArrayList<String>();
-        String token, secretJob, artifactJob;
+        String token, secretJob, artifactJob, build;
         List<JsonNode> events;
         List<String> log;
         try (var kiln = KilnTestServer.start(data, 2)) {
@@ -39,14 +40,26 @@ class MigrateIT {
             ids.add(artifactJob);
             for (String id : ids) kiln.api.awaitStatus(id, Duration.ofSeconds(60), "succeeded");
             token = kiln.api.createToken("ci", "operator");
+            // a build request, its partition and the kept counts by status move too
+            assertThat(kiln.api.send("PUT", "/api/v1/graph", "application/yaml", """
+                    version: 1
+                    jobs:
+                      make: {outputs: ["out/day={d}"], command: "echo {d}"}
+                    """).status()).isEqualTo(200);
+            build = kiln.api.post("/api/v1/builds", Map.of("partitions", List.of("out/day=1"))).json().get("id").asText();
+            await().atMost(Duration.ofSeconds(60)).until(() -> kiln.api.get("/api/v1/builds/" + build).json()
+                    .get("status").asText().equals("completed"));
             log = texts(kiln.api.allLogLines(ids.get(4), 1));
             events = jobEvents(kiln.api, artifactJob);
         }
 
         String database = TestPostgres.newDatabase();
         Migrate.Result result = Migrate.sqliteToPostgres(data, database);
-        assertThat(result.of("jobs")).isEqualTo(ids.size());
-        assertThat(result.of("attempts")).isEqualTo(ids.size());
+        assertThat(result.of("jobs")).isEqualTo(ids.size() + 1); // and the build's job
+        assertThat(result.of("attempts")).isEqualTo(ids.size() + 1);
+        assertThat(result.of("builds")).isEqualTo(1);
+        assertThat(result.of("partitions")).isEqualTo(1);
+        assertThat(result.of("partition_counts")).isEqualTo(4);
         assertThat(result.of("artifacts")).isEqualTo(1);
         assertThat(result.of("events")).isGreaterThanOrEqualTo(ids.size() * 3L); // queued, assigned, started, finished…
         assertThat(result.of("tokens")).isGreaterThanOrEqualTo(2); // the admin token and ci
@@ -59,6 +72,10 @@ class MigrateIT {
             assertThat(texts(kiln.api.allLogLines(secretJob, 1))).contains("***").doesNotContain("hush-hush");
             assertThat(kiln.api.get("/api/v1/jobs/" + artifactJob + "/artifacts/out.txt").body()).isEqualTo("built\n");
             assertThat(kiln.api.withToken(token).get("/api/v1/jobs").status()).isEqualTo(200);
+            assertThat(kiln.api.get("/api/v1/builds/" + build).json().get("status").asText()).isEqualTo("completed");
+            JsonNode partitions = kiln.api.get("/api/v1/partitions").json();
+            assertThat(partitions.at("/items/0/ref").asText()).isEqualTo("out/day=1");
+            assertThat(partitions.at("/counts/available").asLong()).isEqualTo(1);
             // the copied sealed secret opens with the data dir's key: a re-run gets it back
             String rerun = kiln.api.post("/api/v1/jobs/" + secretJob + "/rerun", "").json().get("id").asText();
             JsonNode again = kiln.api.awaitStatus(rerun, Duration.ofSeconds(60), "succeeded", "failed");
