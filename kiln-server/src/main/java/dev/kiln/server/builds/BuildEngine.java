@@ -62,7 +62,12 @@ public final class BuildEngine implements AutoCloseable {
     static final int PAGE = 1000;
     /** A config step's stdout is read up to this many characters (its JSON for thousands of outputs fits). */
     static final int MAX_CONFIG_OUTPUT = 16 * 1024 * 1024;
-    private static final Set<String> JOB_KINDS = Set.of("job.queued", "job.assigned", "job.started", "job.finished",
+    /**
+     * Job events that may change a build's job entry. Not {@code job.queued}: it is written only when a job is first
+     * stored, and the entry says {@code queued} from the moment it was submitted (a 10,000-job build read each job back
+     * for nothing).
+     */
+    private static final Set<String> JOB_KINDS = Set.of("job.assigned", "job.started", "job.finished",
             "job.cancelled", "job.lost", "job.retrying", "job.cancelling");
 
     private final Store store;
@@ -377,11 +382,16 @@ public final class BuildEngine implements AutoCloseable {
             if (moved == null && b.requested.containsKey(ref)) w.requested.add(withJob(b.requested.get(ref), jobId));
             else if (moved != null) w.requested.add(moved);
         }
-        // recorded first, submitted after the commit: a restart finds the id and submits it again if it is absent
-        w.afterCommit.add(() -> jobs.submit(jobId, j.spec(), null).exceptionally(e -> {
-            log.error("build {}: job {} could not be submitted", b.id(), j.key(), e);
-            return null;
-        }));
+        // recorded first, submitted after the commit: a restart finds the id and submits it again if it is absent.
+        // All of this write's jobs go in one submission (a plan's first level is thousands of jobs).
+        if (w.submissions.isEmpty()) {
+            var all = w.submissions;
+            w.afterCommit.add(() -> jobs.submitAll(List.copyOf(all)).exceptionally(e -> {
+                log.error("build {}: {} jobs could not be submitted", b.id(), all.size(), e);
+                return null;
+            }));
+        }
+        w.submissions.add(new JobEngine.Submission(jobId, j.spec(), null));
     }
 
     private static BuildPartition withJob(BuildPartition p, String jobId) {
@@ -671,11 +681,13 @@ public final class BuildEngine implements AutoCloseable {
         ActiveBuild build;
         final List<Event> events = new ArrayList<>();
         final List<BuildPartition> requested = new ArrayList<>();
-        final List<BuildJob> jobs = new ArrayList<>();
+        final List<BuildJob> jobs = new LastPerKey<>(new LinkedHashMap<Integer, BuildJob>(), BuildJob::position);
         final Map<String, PartitionRecord> partitionsByRef = new LinkedHashMap<>();
-        final List<PartitionRecord> partitions = new CollectingList(partitionsByRef);
+        final List<PartitionRecord> partitions = new LastPerKey<>(partitionsByRef, PartitionRecord::ref);
         final Set<String> deleted = new LinkedHashSet<>();
         final List<Runnable> afterCommit = new ArrayList<>();
+        /** Plan jobs to submit once this write commits, in one go. */
+        final List<JobEngine.Submission> submissions = new ArrayList<>();
         final Set<String> settledRefs = new LinkedHashSet<>();
         final Set<String> waiting = new LinkedHashSet<>();
 
@@ -708,28 +720,39 @@ public final class BuildEngine implements AutoCloseable {
         }
     }
 
-    /** A list whose adds keep the last record per ref (a decision may touch one partition twice). */
-    private static final class CollectingList extends java.util.AbstractList<PartitionRecord> {
-        private final Map<String, PartitionRecord> byRef;
+    /**
+     * A list whose adds keep the last value per key, in the order each key was first added: a decision may touch one
+     * partition or job entry twice (a plan's first-level jobs are added waiting, then submitted), and only the last
+     * is written.
+     */
+    private static final class LastPerKey<K, V> extends java.util.AbstractList<V> {
+        private final Map<K, V> byKey;
+        private final Function<V, K> key;
 
-        CollectingList(Map<String, PartitionRecord> byRef) {
-            this.byRef = byRef;
+        LastPerKey(Map<K, V> byKey, Function<V, K> key) {
+            this.byKey = byKey;
+            this.key = key;
         }
 
         @Override
-        public boolean add(PartitionRecord p) {
-            byRef.put(p.ref(), p);
+        public boolean add(V value) {
+            byKey.put(key.apply(value), value);
             return true;
         }
 
         @Override
-        public PartitionRecord get(int index) {
-            return List.copyOf(byRef.values()).get(index);
+        public java.util.Iterator<V> iterator() {
+            return java.util.Collections.unmodifiableCollection(byKey.values()).iterator();
+        }
+
+        @Override
+        public V get(int index) {
+            return List.copyOf(byKey.values()).get(index);
         }
 
         @Override
         public int size() {
-            return byRef.size();
+            return byKey.size();
         }
     }
 

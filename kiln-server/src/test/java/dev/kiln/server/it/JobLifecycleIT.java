@@ -270,4 +270,27 @@ class JobLifecycleIT {
         assertThat(seen).containsExactly("page job 6", "page job 5", "page job 4", "page job 3", "page job 2", "page job 1", "page job 0");
         assertThat(api.get("/api/v1/jobs?text=page%20job%203").json().get("jobs")).hasSize(1);
     }
+
+    /** A build's first level goes through {@code submitAll}: every job stored, queued with its event, and run. */
+    @Test
+    void submitAllStoresQueuesAndRunsEveryJobUnderItsOwnId() throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var submissions = new ArrayList<dev.kiln.server.jobs.JobEngine.Submission>();
+        for (int i = 0; i < 3; i++) {
+            var spec = dev.kiln.server.jobs.JobSpecParser.parse(mapper.readTree(
+                    "{\"command\": \"echo bulk " + i + "\", \"name\": \"bulk " + i + "\"}"));
+            submissions.add(new dev.kiln.server.jobs.JobEngine.Submission(dev.kiln.server.core.JobIds.next(), spec, null));
+        }
+        var stored = kiln.server.engine().submitAll(submissions).join();
+        assertThat(stored).extracting(dev.kiln.server.core.Job::id)
+                .containsExactlyElementsOf(submissions.stream().map(dev.kiln.server.jobs.JobEngine.Submission::id).toList());
+        for (var s : submissions) {
+            JsonNode done = api.awaitStatus(s.id(), Duration.ofSeconds(30), "succeeded", "failed");
+            assertThat(done.get("status").asText()).isEqualTo("succeeded");
+            assertThat(done.get("name").asText()).isEqualTo(s.spec().name());
+            var kinds = new ArrayList<String>();
+            api.get("/api/v1/jobs/" + s.id() + "/events").json().get("events").forEach(e -> kinds.add(e.get("kind").asText()));
+            assertThat(kinds).startsWith("job.queued").contains("job.finished");
+        }
+    }
 }
