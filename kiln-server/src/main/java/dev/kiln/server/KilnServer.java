@@ -166,7 +166,8 @@ public final class KilnServer implements AutoCloseable {
         var mapper = ApiServer.newMapper();
         var auth = new Authenticator(tokens, sessions);
         var fleetApi = new FleetApi(fleet, queueReport);
-        var readiness = new Readiness(store).with("agents", this::agentsCheck).with("graph", this::graphCheck);
+        var readiness = new Readiness(store).with("agents", () -> ServerReadiness.agents(fleet, config))
+                .with("graph", () -> ServerReadiness.graph(graph));
         return new ApiServer(new ApiServer.Handlers(
                 auth,
                 new AuthApi(tokens, sessions, signInCodes, auth, mapper),
@@ -207,33 +208,6 @@ public final class KilnServer implements AutoCloseable {
         return meters.registry;
     }
 
-
-    /**
-     * Ready as to the build graph: a graph file given (--graph) must have loaded; a later change refused keeps the
-     * version in force and is only reported. Without a file there is nothing to wait for.
-     */
-    private Readiness.Check graphCheck() {
-        var current = graph.current();
-        var failure = graph.lastFailure();
-        String refused = failure.map(f -> "; the newest change was refused: " + f.errors().getFirst()).orElse("");
-        if (current.isPresent()) {
-            return new Readiness.Check(true, "version " + current.get().graph().shortVersion() + refused);
-        }
-        if (graph.file().isPresent()) {
-            return new Readiness.Check(false, graph.file().get() + " did not load"
-                    + failure.map(f -> ": " + f.errors().getFirst()).orElse(" yet"));
-        }
-        return new Readiness.Check(true, "no build graph (none configured)");
-    }
-
-    /** Ready as to agents: the embedded agent, when there is one, is connected; remote agents come and go. */
-    private Readiness.Check agentsCheck() {
-        var online = fleet.views().stream().filter(a -> a.state().equals("online")).toList();
-        if (config.embeddedAgent() && online.stream().noneMatch(a -> a.name().equals(config.agentName()))) {
-            return new Readiness.Check(false, "the embedded agent is not online (" + online.size() + " agent(s) online)");
-        }
-        return new Readiness.Check(true, online.size() + " agent(s) online");
-    }
 
     /** Starts a server; {@code embeddedAgent} may be null when the config asks for none. */
     public static KilnServer start(ServerConfig config, EmbeddedAgent embeddedAgent) {

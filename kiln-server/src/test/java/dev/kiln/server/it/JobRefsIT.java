@@ -7,7 +7,6 @@ import dev.kiln.server.core.Job;
 import dev.kiln.server.core.JobStatus;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,32 +14,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A job's {@code {id}} in every route is its whole id or any unique prefix of 6 or more characters (the short id
  * people copy): too short → 400, nothing → 404 describing real ids, several → 409 naming them. Answers carry whole ids.
  */
-class JobRefsIT {
-    @TempDir
-    static Path dir;
-    static KilnTestServer kiln;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        kiln = KilnTestServer.start(dir.resolve("data"), 2);
-        api = kiln.api;
-    }
-
-    @AfterAll
-    static void stop() {
-        kiln.close();
-    }
-
+class JobRefsIT extends OneServerPerClass {
     /** The ways people write a job's id short: 6 characters, the 8-character short id in capitals, past a hyphen. */
     static List<String> prefixes(String id) {
         return List.of(id.substring(0, 6), id.substring(0, 8).toUpperCase(Locale.ROOT), id.substring(0, 13));

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,29 +15,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** SSE and WebSocket streams: everything, in order, exactly once, across disconnects. */
-class LiveStreamsIT {
-    @TempDir
-    static Path dir;
-    static KilnTestServer kiln;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        kiln = KilnTestServer.start(dir.resolve("data"), 2);
-        api = kiln.api;
-    }
-
-    @AfterAll
-    static void stop() {
-        kiln.close();
-    }
-
+class LiveStreamsIT extends OneServerPerClass {
     String url(String path) {
         return kiln.server.baseUrl() + path;
     }

@@ -8,39 +8,19 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Promoting a job to a release (seed 004): versions count up per name, promoting the same job again under a name
  * answers the same release, releases never change, and every download matches the SHA-256 the release lists (the
  * manifest's own hash is the release's one checksum).
  */
-class ReleasesIT {
-    @TempDir
-    static Path dir;
-    static KilnTestServer kiln;
-    static Api api;
-
-    @BeforeAll
-    static void start() {
-        kiln = KilnTestServer.start(dir.resolve("data"), 2);
-        api = kiln.api;
-    }
-
-    @AfterAll
-    static void stop() {
-        kiln.close();
-    }
-
+class ReleasesIT extends OneServerPerClass {
     static String succeeded(String command) {
         String id = api.submit(Map.of("name", "pipeline", "command", command, "artifacts", List.of("dist/**"))).get("id").asText();
         JsonNode done = api.awaitStatus(id, Duration.ofSeconds(60), "succeeded", "failed");

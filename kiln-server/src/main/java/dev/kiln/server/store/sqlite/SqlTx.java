@@ -27,16 +27,18 @@ final class SqlTx implements StoreTx {
     /** The jobs this transaction wrote, by id: what the outbox sees beside an event about one of them. */
     private final Map<String, Job> jobsWritten = new HashMap<>();
     private final BuildWrites builds;
+    private final NotificationWrites notifications;
 
     SqlTx(WriterSql w, SealedSecrets secrets, Outbox outbox) {
         this.w = w;
         this.secrets = secrets;
         this.outbox = outbox;
         this.builds = new BuildWrites(w);
+        this.notifications = new NotificationWrites(w, secrets);
     }
 
     /** Named parameters, nulls allowed: {@code params("id", id, "name", name)}. */
-    private static Map<String, Object> params(Object... namesAndValues) {
+    static Map<String, Object> params(Object... namesAndValues) {
         var m = new HashMap<String, Object>();
         for (int i = 0; i < namesAndValues.length; i += 2) m.put((String) namesAndValues[i], namesAndValues[i + 1]);
         return m;
@@ -150,42 +152,22 @@ final class SqlTx implements StoreTx {
 
     @Override
     public void insertSubscription(NotificationSubscription s) {
-        w.update("""
-                INSERT INTO notification_subscriptions (id, url, events, filters, format, secret, created_at)
-                VALUES (:id, :url, :events, :filters, :format, :secret, :created)""",
-                params("id", s.id(), "url", s.url(), "events", Rows.toJson(s.events()),
-                        "filters", Rows.toJson(s.filters()), "format", s.format(),
-                        "secret", secrets.sealValue(s.secret(), s.id()), "created", Clock.toNs(s.createdAt())));
+        notifications.insertSubscription(s);
     }
 
     @Override
     public boolean deleteSubscription(String id) {
-        var p = params("id", id);
-        w.update("DELETE FROM notification_deliveries WHERE subscription_id = :id", p);
-        return w.update("DELETE FROM notification_subscriptions WHERE id = :id", p) == 1;
+        return notifications.deleteSubscription(id);
     }
 
     @Override
     public void insertDelivery(NotificationDelivery d) {
-        w.update("""
-                INSERT INTO notification_deliveries (id, subscription_id, job_id, url, event, body, status, attempts,
-                  next_attempt_at, created_at)
-                VALUES (:id, :sub, :job, :url, :event, :body, :status, :attempts, :next, :created)""",
-                params("id", d.id(), "sub", d.subscriptionId(), "job", d.jobId(), "url", d.url(), "event", d.event(),
-                        "body", d.body(), "status", d.status(), "attempts", d.attempts(),
-                        "next", d.nextAttemptAt() == null ? null : Clock.toNs(d.nextAttemptAt()),
-                        "created", Clock.toNs(d.createdAt())));
+        notifications.insertDelivery(d);
     }
 
     @Override
     public boolean recordDeliveryAttempt(NotificationDelivery.Attempt a) {
-        return w.update("""
-                UPDATE notification_deliveries SET status = :status, attempts = :attempts, last_attempt_at = :at,
-                  status_code = :code, duration_ms = :ms, error = :error, next_attempt_at = :next
-                WHERE id = :id""",
-                params("id", a.id(), "status", a.status(), "attempts", a.attempts(), "at", Clock.toNs(a.at()),
-                        "code", a.statusCode(), "ms", a.durationMs(), "error", a.error(),
-                        "next", a.nextAttemptAt() == null ? null : Clock.toNs(a.nextAttemptAt()))) == 1;
+        return notifications.recordDeliveryAttempt(a);
     }
 
     @Override
