@@ -174,6 +174,12 @@ public interface Store extends AutoCloseable {
     /** The plan job a Kiln job was submitted for. */
     Optional<BuildJob> buildJobOf(String jobId);
 
+    /**
+     * A plan job's secrets in clear (its {@code spec} is read with them masked): for submitting a job that was still
+     * waiting when the server stopped. Empty when it has none.
+     */
+    Map<String, String> buildJobSecrets(String buildId, int position);
+
     /** The jobs of a definition submitted most recently, newest first (a definition's run history). */
     List<BuildJob> recentBuildJobs(String definition, int limit);
 

@@ -115,6 +115,21 @@ public interface BuildsContract extends StoreFixture {
         assertThat(store().recentBuildJobs("nothing", 10)).isEmpty();
     }
 
+    /** A plan job's secrets are read back masked in its spec, and in clear only by their own call (to submit it). */
+    @Test
+    default void aBuildJobsSecretsAreKeptSealedAndOpenOnlyForItsBuildAndPosition() {
+        run(tx -> tx.insertBuild(newBuild("b", "executing", List.of("r/1"))));
+        var withSecret = spec("deploy r/1").withSecrets(java.util.Map.of("TOKEN", "s3cr3t"));
+        var job = new BuildJob("b", 0, "deploy#1", "deploy", null, "waiting", List.of("r/1"), List.of(), List.of(),
+                false, withSecret, null, null);
+        run(tx -> tx.upsertBuildJob(job));
+        run(tx -> tx.upsertBuildJob(job.submitted("job-1", at(5)))); // an update keeps them
+        assertThat(store().buildJobs("b").get(0).spec().secrets()).containsExactly(java.util.Map.entry("TOKEN", "***"));
+        assertThat(store().buildJobSecrets("b", 0)).containsExactly(java.util.Map.entry("TOKEN", "s3cr3t"));
+        assertThat(store().buildJobSecrets("b", 1)).isEmpty();
+        assertThat(store().buildJobSecrets("other", 0)).isEmpty();
+    }
+
     @Test
     default void partitionsKeepTheirLatestStateAndCountsByStatusFollowEveryChange() {
         run(tx -> {

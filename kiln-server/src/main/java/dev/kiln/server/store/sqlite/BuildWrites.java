@@ -9,9 +9,16 @@ import java.util.Map;
 /** The build tables' writes (V15), in SQL SQLite and PostgreSQL both accept; fixed texts, prepared once by the writer. */
 final class BuildWrites {
     private final WriterSql w;
+    private final SealedSecrets secrets;
 
-    BuildWrites(WriterSql w) {
+    BuildWrites(WriterSql w, SealedSecrets secrets) {
         this.w = w;
+        this.secrets = secrets;
+    }
+
+    /** What a plan job's sealed secrets are bound to: its build and position. */
+    static String secretsBinding(String buildId, int position) {
+        return buildId + "#" + position;
     }
 
     BuildRecord insertBuild(BuildRecord b) {
@@ -46,11 +53,18 @@ final class BuildWrites {
     void upsertBuildJob(BuildJob j) {
         w.update("""
                 INSERT INTO build_jobs (build_id, position, job_key, definition, job_id, status, partitions, depends_on,
-                  waits_for, config_step, spec, reason, submitted_at)
+                  waits_for, config_step, spec, reason, submitted_at, secrets)
                 VALUES (:build, :position, :key, :definition, :job, :status, :partitions, :depends_on, :waits_for,
-                  :config_step, :spec, :reason, :submitted)
+                  :config_step, :spec, :reason, :submitted, :secrets)
                 ON CONFLICT (build_id, position) DO UPDATE SET job_id = excluded.job_id, status = excluded.status,
-                  reason = excluded.reason, submitted_at = excluded.submitted_at""", BuildRows.buildJobColumns(j));
+                  reason = excluded.reason, submitted_at = excluded.submitted_at""", withSecrets(j));
+    }
+
+    private java.util.Map<String, Object> withSecrets(BuildJob j) {
+        var columns = BuildRows.buildJobColumns(j);
+        columns.put("secrets", j.spec() == null ? null
+                : secrets.toColumn(secretsBinding(j.buildId(), j.position()), j.spec().secrets()));
+        return columns;
     }
 
     /** The partition's old status leaves its count, the new one joins its count: the counts never need a scan. */

@@ -33,7 +33,7 @@ final class SqlTx implements StoreTx {
         this.w = w;
         this.secrets = secrets;
         this.outbox = outbox;
-        this.builds = new BuildWrites(w);
+        this.builds = new BuildWrites(w, secrets);
         this.notifications = new NotificationWrites(w, secrets);
     }
 

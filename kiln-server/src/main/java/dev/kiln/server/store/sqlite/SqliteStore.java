@@ -436,6 +436,14 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public Map<String, String> buildJobSecrets(String buildId, int position) {
+        String binding = BuildWrites.secretsBinding(buildId, position);
+        return readers.withHandle(h -> h.createQuery("SELECT secrets FROM build_jobs WHERE build_id = :build AND position = :position")
+                .bind("build", buildId).bind("position", position).mapTo(String.class).findOne()
+                .map(column -> secrets.fromColumn(binding, column)).orElse(Map.of()));
+    }
+
+    @Override
     public Optional<dev.kiln.server.store.BuildJob> buildJobOf(String jobId) {
         return builds.buildJobOf(jobId);
     }
