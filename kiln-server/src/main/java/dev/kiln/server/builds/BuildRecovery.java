@@ -40,7 +40,7 @@ final class BuildRecovery {
                 if (page.size() < PAGE) break;
                 after = page.get(page.size() - 1).ref();
             }
-            state.store.buildJobs(r.id()).forEach(b::addJob);
+            state.store.buildJobs(r.id()).forEach(j -> b.addJob(withSecrets(j)));
             state.builds.put(r.id(), b);
             if (s == BuildStatus.RECEIVED || s == BuildStatus.PLANNING) {
                 var w = state.writes();
@@ -88,5 +88,11 @@ final class BuildRecovery {
             w.afterCommit.forEach(Runnable::run);
         }
         log.info("recovered {} build requests", loaded.size());
+    }
+
+    /** A stored plan job's spec has its secrets masked: one that may still be submitted gets them back, sealed apart. */
+    private BuildJob withSecrets(BuildJob j) {
+        if (j.spec() == null || j.spec().secrets().isEmpty()) return j;
+        return j.withSpec(j.spec().withSecrets(state.store.buildJobSecrets(j.buildId(), j.position())));
     }
 }

@@ -26,4 +26,9 @@ public record BuildJob(String buildId, int position, String key, String definiti
         return new BuildJob(buildId, position, key, definition, newJobId, "queued", partitions, dependsOn, waitsFor,
                 configStep, spec, null, at);
     }
+
+    public BuildJob withSpec(JobSpec newSpec) {
+        return new BuildJob(buildId, position, key, definition, jobId, status, partitions, dependsOn, waitsFor,
+                configStep, newSpec, reason, submittedAt);
+    }
 }

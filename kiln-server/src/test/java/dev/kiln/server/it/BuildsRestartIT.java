@@ -40,8 +40,9 @@ class BuildsRestartIT {
                   top:
                     outputs: ["top/d={d}"]
                     inputs: ["gated/d={d}"]
-                    command: echo top {d} >> $OUT/runs.log
+                    command: echo top {d} >> $OUT/runs.log; echo "$TOP_SECRET" | sha256sum > $OUT/top-secret
                     env: *e
+                    secrets: {TOP_SECRET: s3cr3t}
                   configured:
                     outputs: ["configured/w={w}"]
                     config: while [ ! -f $OUT/gate ]; do sleep 0.05; done; echo '{}'
@@ -73,6 +74,8 @@ class BuildsRestartIT {
             JsonNode jobs = api.get("/api/v1/builds/" + maker).json().get("jobs");
             assertThat(jobs).extracting(j -> j.get("key").asText() + " " + j.get("status").asText())
                     .containsExactly("first#1 succeeded", "gated#1 succeeded", "top#1 succeeded");
+            // top was still waiting at the kill: it ran with its real secret, not the '***' its stored spec shows
+            assertThat(Files.readString(out.resolve("top-secret"))).startsWith(sha256("s3cr3t\n"));
             JsonNode gated = api.get("/api/v1/jobs/" + jobs.get(1).get("job_id").asText()).json();
             assertThat(gated.get("attempts")).as("the job lost with the server ran again as its own retry").hasSize(2);
             // every partition has one job across both builds: the waiter built only what it alone asked for
@@ -87,5 +90,10 @@ class BuildsRestartIT {
             assertThat(stopped.get("status").asText()).isEqualTo("failed");
             assertThat(stopped.get("reason").asText()).contains("server stopped while the build was planned");
         }
+    }
+
+    private static String sha256(String text) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 }
