@@ -49,6 +49,7 @@ public final class SqliteStore implements Store {
     private final SqlDialect dialect;
     private final StoreUpkeep upkeep;
     private final BuildReads builds;
+    private final NotificationReads notifications;
     private static final String ACTIVE_STATUSES = "('queued','assigned','running','cancelling','stopping')";
 
     /** A store whose secrets are sealed with the key file of {@code dataDir}. */
@@ -85,6 +86,7 @@ public final class SqliteStore implements Store {
         this.writer = new GroupCommitWriter(db.writeHandle(), db.reconnect(), bus, secrets, dialect, metrics);
         this.upkeep = new StoreUpkeep(readers, writer, dialect, db.schemaVersion());
         this.builds = new BuildReads(readers);
+        this.notifications = new NotificationReads(readers, secrets);
     }
 
     /**
@@ -251,38 +253,27 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<dev.kiln.server.store.NotificationSubscription> notificationSubscriptions() {
-        return readers.withHandle(h -> h.createQuery("SELECT * FROM notification_subscriptions ORDER BY created_at, id")
-                .map((rs, ctx) -> Rows.subscription(rs, secrets.openValue(rs.getString("secret"), rs.getString("id"))))
-                .list());
+        return notifications.subscriptions();
     }
 
     @Override
     public List<dev.kiln.server.store.NotificationDelivery> subscriptionDeliveries(String subscriptionId, int limit) {
-        return readers.withHandle(h -> h.createQuery(
-                        "SELECT * FROM notification_deliveries WHERE subscription_id = :sub ORDER BY seq DESC LIMIT :limit")
-                .bind("sub", subscriptionId).bind("limit", limit).map(Rows::delivery).list());
+        return notifications.subscriptionDeliveries(subscriptionId, limit);
     }
 
     @Override
     public List<dev.kiln.server.store.NotificationDelivery> jobDeliveries(String jobId, int limit) {
-        return readers.withHandle(h -> h.createQuery(
-                        "SELECT * FROM notification_deliveries WHERE job_id = :job ORDER BY seq DESC LIMIT :limit")
-                .bind("job", jobId).bind("limit", limit).map(Rows::delivery).list());
+        return notifications.jobDeliveries(jobId, limit);
     }
 
     @Override
     public List<dev.kiln.server.store.NotificationDelivery> dueDeliveries(java.time.Instant now, int limit) {
-        return readers.withHandle(h -> h.createQuery("""
-                        SELECT * FROM notification_deliveries WHERE status = 'pending' AND next_attempt_at <= :now
-                        ORDER BY next_attempt_at, seq LIMIT :limit""")
-                .bind("now", dev.kiln.server.events.Clock.toNs(now)).bind("limit", limit).map(Rows::delivery).list());
+        return notifications.dueDeliveries(now, limit);
     }
 
     @Override
     public Optional<java.time.Instant> nextDeliveryDue() {
-        return readers.withHandle(h -> h.createQuery(
-                        "SELECT min(next_attempt_at) FROM notification_deliveries WHERE status = 'pending'")
-                .mapTo(Long.class).findOne().map(dev.kiln.server.events.Clock::toInstant));
+        return notifications.nextDeliveryDue();
     }
 
     @Override
