@@ -43,6 +43,12 @@ public final class KilnTestServer implements AutoCloseable {
         java.nio.file.Files.copy(from.resolve("secrets.key"), to.resolve("secrets.key"));
     }
 
+    /** As README's "Scaling out" says: the second server gets the first one's key and admin token. */
+    public static void shareKeyAndAdminToken(Path from, Path to) throws java.io.IOException {
+        shareSecretsKey(from, to);
+        java.nio.file.Files.copy(from.resolve("admin-token"), to.resolve("admin-token"));
+    }
+
     /** A server with no agent at all: jobs queue and stay queued until an agent connects. */
     public static KilnTestServer startWithoutAgent(Path dataDir) {
         return startWithoutAgent(dataDir, c -> c);

@@ -30,9 +30,12 @@ class SharedDatabaseIT {
         String database = TestPostgres.newDatabase();
         Path dataA = dir.resolve("a"), dataB = dir.resolve("b");
         try (var a = KilnTestServer.start(dataA, 2, c -> c.withDatabase(database))) {
-            KilnTestServer.shareSecretsKey(dataA, dataB);
+            KilnTestServer.shareKeyAndAdminToken(dataA, dataB);
             // b has no agent: what is submitted to it can only run on a's
             try (var b = KilnTestServer.startWithoutAgent(dataB, c -> c.withDatabase(database))) {
+                // the copied admin token is valid on b (the tokens are in the database): b made no second one
+                assertThat(b.server.adminToken()).isEqualTo(a.server.adminToken());
+                assertThat(b.server.firstSignInCode()).isNull();
                 var ids = new ArrayList<String>();
                 for (int i = 0; i < 6; i++) ids.add(b.api.submit(Map.of("name", "via-b-" + i, "command", "echo " + i)).get("id").asText());
                 for (String id : ids) {
