@@ -14,7 +14,13 @@ public final class EventBus {
     private static final Logger log = LoggerFactory.getLogger(EventBus.class);
     private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
 
-    public AutoCloseable subscribe(Consumer<Event> listener) {
+    /** A listener's registration; closing it (which throws nothing) stops the deliveries. */
+    public interface Listening extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    public Listening subscribe(Consumer<Event> listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
     }

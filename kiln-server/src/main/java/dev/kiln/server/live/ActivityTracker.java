@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,6 +26,7 @@ public final class ActivityTracker implements AutoCloseable {
     private final LiveHub hub;
     private final AtomicBoolean dirty = new AtomicBoolean();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-activity"));
+    private final EventBus.Listening subscription;
     private volatile Map<String, Object> last;
 
     /** {@code activeJobs}: the unfinished jobs as the engine holds them now. */
@@ -37,11 +39,15 @@ public final class ActivityTracker implements AutoCloseable {
         this.activeJobs = activeJobs;
         this.builds = builds;
         this.hub = hub;
-        bus.subscribe(e -> {
+        this.subscription = bus.subscribe(e -> {
             boolean moves = e.kind().startsWith("job.") || e.kind().startsWith("service.") || e.kind().startsWith("build.")
                     || e.kind().equals("partition.status");
-            if (moves && dirty.compareAndSet(false, true)) {
-                timer.schedule(this::recompute, DEBOUNCE_MS, TimeUnit.MILLISECONDS);
+            if (moves && dirty.compareAndSet(false, true) && !timer.isShutdown()) {
+                try {
+                    timer.schedule(this::recompute, DEBOUNCE_MS, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException closing) {
+                    // an event committed while the server shuts down: nobody is left to show it to
+                }
             }
         });
     }
@@ -61,6 +67,7 @@ public final class ActivityTracker implements AutoCloseable {
 
     @Override
     public void close() {
+        subscription.close(); // first: no event schedules a recomputation on the stopped timer
         timer.shutdownNow();
     }
 }
