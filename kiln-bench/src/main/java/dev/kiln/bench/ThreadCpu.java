@@ -21,6 +21,7 @@ final class ThreadCpu {
     static {
         GROUPS.put("kiln-store-writ", "writer");
         GROUPS.put("kiln-store-comp", "completions");
+        GROUPS.put("kiln-event-tail", "event tail (shared database)");
         GROUPS.put("kiln-dispatcher", "dispatcher");
         GROUPS.put("kiln-to-agent", "server→agent senders");
         GROUPS.put("kiln-agent-send", "agent→server sender");

@@ -90,6 +90,7 @@ public final class KilnServer implements AutoCloseable {
     private final SessionService sessions;
     private final SignInCodes signInCodes;
     private final ActivityTracker activity;
+    private final LiveHub hub;
     private final GraphRegistry graph;
     private final BuildEngine builds;
     /** Every meter of this server; nothing static, so servers in one JVM (tests) keep their own figures. */
@@ -120,7 +121,8 @@ public final class KilnServer implements AutoCloseable {
         fleetTimers.scheduleWithFixedDelay(() -> sessions.endExpired(java.time.Instant.now()),
                 SESSION_SWEEP.toMillis(), SESSION_SWEEP.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         this.signInCodes = new SignInCodes(store, tokens);
-        var hub = new LiveHub(bus);
+        // on a shared database the streams show every server's events, read back from the store in id order
+        this.hub = config.database() != null && !config.database().isBlank() ? LiveHub.tailing(store) : new LiveHub(bus);
         // before anything appends an event (recovery does): every event's deliveries commit with it
         this.publicBaseUrl = "http://" + hostForUri(config.bind()) + ":" + config.port();
         this.notifications = new Notifications(store, bus, () -> publicBaseUrl, config.notifications());
@@ -358,6 +360,7 @@ public final class KilnServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         notifications.close();
+        hub.close();
         engine.close();
         fleetTimers.shutdownNow();
         store.close();

@@ -10,8 +10,9 @@ import java.util.OptionalLong;
  * The events one client of the global stream wants, in order and exactly once. A client without a cursor starts
  * from now: nothing stored is read. A client with a cursor first gets what it missed, at most {@link #MAX_REPLAY}
  * stored events read, then live; when it missed more than that, a {@link Item.Reset} tells it to reload what it
- * shows, and it goes on from the newest event. The live subscription starts before the newest id is read and
- * anything at or before the cursor is skipped, so the seam has no gap and no repeat. Every read is a range of an
+ * shows, and it goes on from the newest event. The live subscription starts before the newest id is read (on a
+ * shared database: the event tail's position, see {@link LiveHub#tailing}) and anything at or before the cursor is
+ * skipped, so the seam has no gap and no repeat. Every read is a range of an
  * index (by id, or by job and id for one job's events), so opening a stream costs the same whatever the table holds.
  * Synthetic items (id 0, such as activity snapshots) are not stored and pass straight through.
  */
@@ -45,8 +46,9 @@ public final class EventFeed implements AutoCloseable {
     public EventFeed(LiveHub hub, Store store, OptionalLong since, EventFilter filter) {
         this.store = store;
         this.filter = filter;
-        this.live = hub.events(filter::test);
-        this.newest = store.lastEventId(); // after subscribing: anything newer is in the inbox
+        var opened = hub.eventsAfterNewest(filter::test, store); // anything newer than newest is in the inbox
+        this.live = opened.live();
+        this.newest = opened.newest();
         this.cursor = since.orElse(newest);
     }
 
@@ -70,8 +72,11 @@ public final class EventFeed implements AutoCloseable {
 
     /** One page of the replay; the last one ends it with {@code ready}, after a {@code reset} if the gap was too big. */
     private void replay(List<Item> out) {
-        if (cursor > newest) { // a cursor from another database (the data dir was replaced): nothing of it is here
-            reset(out);
+        if (cursor > newest) {
+            // A cursor from another server's stream on the same database, whose tail is ahead of ours: what follows
+            // it comes live. A cursor past the store's newest is from another database (the data dir was replaced).
+            if (cursor > store.lastEventId()) reset(out);
+            else ready(out);
             return;
         }
         int limit = Math.min(PAGE, MAX_REPLAY - read);

@@ -16,7 +16,7 @@ import java.util.Optional;
  *
  * <p>The seam between stored and live has no gap and no repeat: the live subscription starts before the store is
  * read, and anything at or before the cursor is skipped. A live batch that starts past the cursor (lines stored
- * between two reads) sends the feed back to the store.
+ * between two reads) sends the feed back to the store, as does a quiet spell on a shared database ({@link #QUIET_MS}).
  */
 public final class JobFeed implements AutoCloseable {
     public sealed interface Item {
@@ -27,6 +27,14 @@ public final class JobFeed implements AutoCloseable {
     }
 
     private static final int PAGE = 5_000;
+    /**
+     * On a shared database, how long without a live batch before the store is read past the cursor: the job's agent
+     * may be connected to another server, whose lines only reach this one through the store. One index-range read
+     * per quiet client per interval, so only then: on one server every stored line reaches the hub, and reading the
+     * store as well would only repeat it.
+     */
+    static final long QUIET_MS = 250;
+    private final boolean linesElsewhere;
     private final Store store;
     private final String jobId;
     private final boolean followAttempts;
@@ -47,6 +55,7 @@ public final class JobFeed implements AutoCloseable {
         this.followAttempts = followAttempts;
         this.withEvents = withEvents;
         this.lines = hub.lines(jobId);
+        this.linesElsewhere = hub.linesElsewhere();
         this.events = withEvents ? hub.events(e -> jobId.equals(e.jobId())) : null;
         this.attempt = attempt > 0 ? attempt : Math.max(1, job.attempt());
         this.lastLine = afterLine;
@@ -77,11 +86,12 @@ public final class JobFeed implements AutoCloseable {
             if (!out.isEmpty()) return out;
         }
         // Nothing stored past the cursor: wait for something live.
-        LineBatch batch = lines.poll(waitMs);
+        LineBatch batch = lines.poll(linesElsewhere ? Math.min(waitMs, QUIET_MS) : waitMs);
         while (batch != null) {
             take(batch, out);
             batch = lines.pollNow();
         }
+        if (out.isEmpty() && linesElsewhere && readStore(out) == PAGE) caughtUp = false;
         if (withEvents) drainEvents(out);
         if (out.isEmpty()) checkEnd(out);
         return out;

@@ -19,13 +19,19 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * The store on PostgreSQL: the SQL store of {@code store.sqlite} (its reads, its {@code SqlTx}, its single
  * group-commit writer) on a PostgreSQL database, with its own migrations ({@code db/migration/postgresql}) and
- * {@link #DIALECT}. One server per database for now: the writer orders every write itself, and nothing yet tells
- * one server what another committed. The driver is found by its JDBC URL, so nothing loads it unless this is used.
+ * {@link #DIALECT}. Several servers may share the database: each writer's batches take one advisory lock, so
+ * they commit one at a time and event ids follow commit order (what {@code live.EventTail} relies on). The driver is found by its JDBC URL, so nothing loads it unless this is used.
  */
 public final class PostgresStore {
-    /** {@code lastval()}: the key of the session's last INSERT, as SQLite's {@code last_insert_rowid()}. */
+    /** The advisory lock key every Kiln writer takes once per group commit ("kiln" in ASCII, then "wrt"). */
+    public static final long COMMIT_ORDER_LOCK = 0x6B696C6E_00777274L;
+    /**
+     * {@code lastval()}: the key of the session's last INSERT, as SQLite's {@code last_insert_rowid()}. Each batch
+     * first takes {@link #COMMIT_ORDER_LOCK}, so commits (and event ids) of servers sharing the database are in order.
+     */
     public static final SqlDialect DIALECT = new SqlDialect("PostgreSQL", "SELECT lastval()", "ILIKE",
-            "psql \"$KILN_DATABASE\" -c \"UPDATE jobs SET secrets = NULL\"");
+            "psql \"$KILN_DATABASE\" -c \"UPDATE jobs SET secrets = NULL\"",
+            "SELECT pg_advisory_xact_lock(" + COMMIT_ORDER_LOCK + ")");
     private static final int READ_POOL_SIZE = 8;
 
     private PostgresStore() {}

@@ -136,6 +136,12 @@ final class GroupCommitWriter implements AutoCloseable {
         long began = System.nanoTime();
         try {
             handle.begin();
+            // PostgreSQL (dialect.batchLock): one advisory lock per batch, held to its commit, before any id is drawn.
+            // With several servers on one database, identity ids would otherwise be drawn in one order and committed
+            // in another, and a reader tailing events by id (live.EventTail) could pass a smaller id not yet
+            // committed and never see it. The cost: the servers' commits are serialized, one group commit at a time.
+            // Taken outside the savepoints: a rolled-back savepoint would release it.
+            if (dialect.batchLock() != null) handle.select(dialect.batchLock()).mapToMap().one();
             for (Task<?> task : batch) {
                 var tx = new SqlTx(writes, secrets, outbox);
                 writes.execute("SAVEPOINT w");
