@@ -40,6 +40,7 @@ import dev.kiln.server.jobs.JobDispatch;
 import dev.kiln.server.jobs.JobEngine;
 import dev.kiln.server.jobs.JobLedger;
 import dev.kiln.server.jobs.JobsOnAgents;
+import dev.kiln.server.jobs.SharedCancels;
 import dev.kiln.server.jobs.SharedQueue;
 import dev.kiln.server.live.ActivityTracker;
 import dev.kiln.server.live.LiveHub;
@@ -142,6 +143,10 @@ public final class KilnServer implements AutoCloseable {
         if (sharedDatabase) { // take in the jobs submitted to the other servers (docs/architecture.md, several servers)
             var shared = new SharedQueue(lock, active, store, dispatcher::wake);
             fleetTimers.scheduleWithFixedDelay(() -> quietly(shared::sync), SHARED_QUEUE_SYNC.toMillis(),
+                    SHARED_QUEUE_SYNC.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            // and carry out the cancels asked of the others for jobs on this server's agents
+            var cancels = new SharedCancels(engine, store);
+            fleetTimers.scheduleWithFixedDelay(() -> quietly(cancels::sync), SHARED_QUEUE_SYNC.toMillis(),
                     SHARED_QUEUE_SYNC.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             // and the tokens revoked on the other servers
             fleetTimers.scheduleWithFixedDelay(() -> quietly(tokens::forgetRevokedElsewhere), SESSION_SWEEP.toMillis(),
