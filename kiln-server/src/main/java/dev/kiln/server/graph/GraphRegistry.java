@@ -172,7 +172,7 @@ public final class GraphRegistry implements AutoCloseable {
                 if (current != null && current.graph().version().equals(g.version())) return; // the same content
                 install(g, Origin.DATABASE, p.acceptedBy());
             } catch (GraphFileException e) {
-                refused(Origin.DATABASE, e, "accepted by " + p.acceptedBy());
+                refused(Origin.DATABASE, e, "the database (accepted by " + p.acceptedBy() + ")");
             }
         }
     }

@@ -94,19 +94,19 @@ class SharedGraphRegistryTest {
 
     @Test
     void atStartAFileSeenBeforeGivesWayToTheNewestVersionAndANewFileWins() throws Exception {
-        Path fileA = Files.writeString(dir.resolve("a.yaml"), ONE);
+        Path fileA = Files.writeString(Files.createDirectories(dir.resolve("graph-a")).resolve("kiln.yaml"), ONE);
         GraphRegistry a = server("a", fileA);
         assertThat(store.newestGraphVersion(0).orElseThrow().source()).isEqualTo("file");
         a.put(TWO);
 
         // b starts with the same file as a: its content was accepted before, so the newer put is in force on b
-        Path fileB = Files.writeString(dir.resolve("b.yaml"), ONE);
+        Path fileB = Files.writeString(Files.createDirectories(dir.resolve("graph-b")).resolve("kiln.yaml"), ONE);
         GraphRegistry b = server("b", fileB);
         assertThat(version(b)).isEqualTo(versionOf(TWO));
         assertThat(b.current().orElseThrow().origin()).isEqualTo(GraphRegistry.Origin.DATABASE);
 
         // c starts with content nobody accepted yet: the latest accepted, so it is published and a takes it
-        Path fileC = Files.writeString(dir.resolve("c.yaml"), THREE);
+        Path fileC = Files.writeString(Files.createDirectories(dir.resolve("graph-c")).resolve("kiln.yaml"), THREE);
         GraphRegistry c = server("c", fileC);
         assertThat(version(c)).isEqualTo(versionOf(THREE));
         assertThat(c.current().orElseThrow().origin()).isEqualTo(GraphRegistry.Origin.FILE);
