@@ -28,6 +28,7 @@ import dev.kiln.server.http.GraphApi;
 import dev.kiln.server.http.BuildsApi;
 import dev.kiln.server.builds.BuildEngine;
 import dev.kiln.server.graph.GraphRegistry;
+import dev.kiln.server.graph.StoredGraphVersions;
 import dev.kiln.server.jobs.JobSpecParser;
 import dev.kiln.server.http.JobsApi;
 import dev.kiln.server.http.LiveApi;
@@ -39,6 +40,7 @@ import dev.kiln.server.jobs.JobDispatch;
 import dev.kiln.server.jobs.JobEngine;
 import dev.kiln.server.jobs.JobLedger;
 import dev.kiln.server.jobs.JobsOnAgents;
+import dev.kiln.server.jobs.SharedCancels;
 import dev.kiln.server.jobs.SharedQueue;
 import dev.kiln.server.live.ActivityTracker;
 import dev.kiln.server.live.LiveHub;
@@ -144,6 +146,10 @@ public final class KilnServer implements AutoCloseable {
             var shared = new SharedQueue(lock, active, store, dispatcher::wake);
             fleetTimers.scheduleWithFixedDelay(() -> quietly(shared::sync), SHARED_QUEUE_SYNC.toMillis(),
                     SHARED_QUEUE_SYNC.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            // and carry out the cancels asked of the others for jobs on this server's agents
+            var cancels = new SharedCancels(engine, store);
+            fleetTimers.scheduleWithFixedDelay(() -> quietly(cancels::sync), SHARED_QUEUE_SYNC.toMillis(),
+                    SHARED_QUEUE_SYNC.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             // and the tokens revoked on the other servers
             fleetTimers.scheduleWithFixedDelay(() -> quietly(tokens::forgetRevokedElsewhere), SESSION_SWEEP.toMillis(),
                     SESSION_SWEEP.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -152,6 +158,8 @@ public final class KilnServer implements AutoCloseable {
 
         // kiln.yaml: its job fields follow the job rules (graph sits beside jobs, so it is handed the parser)
         this.graph = new GraphRegistry(JobSpecParser::parse, config.graphFile(), Duration.ofMillis(200));
+        // on a shared database the latest version accepted by any server is in force on all (GraphRegistry)
+        if (sharedDatabase) graph.sharedThrough(new StoredGraphVersions(store, serverName()), SESSION_SWEEP);
         this.builds = new BuildEngine(store, engine, bus, () -> graph.current().map(GraphRegistry.Loaded::graph).orElse(null));
         this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, builds::executing, hub);
         var gauges = new ServerGauges(meters.registry, lock, queue, active, fleet, hub);
@@ -265,6 +273,17 @@ public final class KilnServer implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("cannot read the shared database: {}", e.getMessage());
         }
+    }
+
+    /** How this server names itself to the others of a shared database: its host and data dir (one per server). */
+    private String serverName() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        return host + ":" + config.dataDir();
     }
 
     private static String hostForUri(String host) {

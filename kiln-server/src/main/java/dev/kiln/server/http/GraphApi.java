@@ -22,8 +22,8 @@ import java.util.Map;
 public final class GraphApi {
     static final List<String> YAML_TYPES = List.of("application/yaml", "text/yaml", "application/x-yaml", "text/x-yaml", "text/plain");
     static final int MAX_ANALYZE_PARTITIONS = 100_000;
-    static final String RELOAD_RULE = "the latest wins: a graph put through the API stays in force until the file's "
-            + "content changes again; then the file's version replaces it";
+    static final String RELOAD_RULE = "the latest wins: a graph put through the API (or taken from another server of "
+            + "the same database) stays in force until the file's content changes again; then the file's version replaces it";
     static final String HOW_TO_LOAD = "start the server with --graph kiln.yaml (or with a kiln.yaml in its working "
             + "directory), or PUT the YAML to /api/v1/graph as an admin";
 
@@ -88,6 +88,7 @@ public final class GraphApi {
         m.put("version_short", g == null ? null : g.shortVersion());
         m.put("source", loaded == null ? null : loaded.origin().name().toLowerCase());
         m.put("loaded_at", loaded == null ? null : loaded.loadedAt());
+        if (loaded != null && loaded.acceptedBy() != null) m.put("accepted_by", loaded.acceptedBy());
         m.put("file", registry.file().map(Object::toString).orElse(null));
         if (registry.file().isPresent()) m.put("reload_rule", RELOAD_RULE);
         if (g == null) m.put("detail", "no build graph is loaded: " + HOW_TO_LOAD);

@@ -15,6 +15,7 @@ import dev.kiln.server.fleet.AgentConnection;
 import dev.kiln.server.fleet.AgentSession;
 import dev.kiln.server.fleet.FleetRegistry;
 import dev.kiln.server.scheduler.Dispatcher;
+import dev.kiln.server.store.CancelRequest;
 import dev.kiln.server.store.Store;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -149,12 +150,52 @@ public final class JobEngine implements AutoCloseable {
         return cancel(jobId, null);
     }
 
-    /** Cancels the job; {@code by} names who asked (a token's name), or null when unknown. */
+    /**
+     * Cancels the job; {@code by} names who asked (a token's name), or null when unknown. A queued job is cancelled
+     * only if it is still queued in the store (several servers: another may have claimed it meanwhile); when the
+     * claim won, or the job runs on an agent of another server, the cancel is recorded for that server, which
+     * carries it out ({@link SharedCancels}), and the job is answered as stored.
+     */
     public CompletableFuture<Job> cancel(String jobId, String by) {
         synchronized (lock) {
             ActiveJob aj = active.get(jobId);
             if (aj == null) aj = heldElsewhere(jobId);
-            return leave(aj, JobTransitions.cancel(aj.job, aj.attempt, by, Instant.now()));
+            if (aj == null) return requestCancel(jobId, by);
+            var decision = JobTransitions.cancel(aj.job, aj.attempt, by, Instant.now());
+            if (aj.job.status() != JobStatus.QUEUED) return leave(aj, decision);
+            return ledger.claim(aj, decision).exceptionallyCompose(e -> e instanceof JobLedger.ClaimLost
+                    || e.getCause() instanceof JobLedger.ClaimLost ? requestCancel(jobId, by) : CompletableFuture.failedFuture(e));
+        }
+    }
+
+    /**
+     * Records the cancel of a job this server does not run, for the server whose agent runs it (it looks every
+     * second). Answers the job as stored once recorded; a job that finished meanwhile is answered as it ended if
+     * cancelled, else it cannot be cancelled (409).
+     */
+    private CompletableFuture<Job> requestCancel(String jobId, String by) {
+        var request = new CancelRequest(jobId, by, Instant.now());
+        // the stored job is read off the writer's thread: a read there would hold up every write behind it
+        return store.write(tx -> tx.requestCancel(request)).thenApplyAsync(recorded -> {
+            Job now = store.job(jobId).orElseThrow(() -> notFound(jobId));
+            if (!recorded && now.status() != JobStatus.CANCELLED) {
+                throw new IllegalTransitionException("job " + jobId + " is " + now.status().wireName()
+                        + "; only queued or running jobs can be cancelled");
+            }
+            return now;
+        });
+    }
+
+    /**
+     * Whether a cancel asked of another server is this one's to carry out: it holds the job on an agent connected
+     * here, or queued (then the cancel is conditional, as any queued cancel).
+     */
+    public boolean cancelsHere(String jobId) {
+        synchronized (lock) {
+            ActiveJob aj = active.get(jobId);
+            if (aj == null) return false;
+            return aj.job.status() == JobStatus.QUEUED
+                    || aj.job.status().isOnAgent() && fleet.connectionOf(aj.job.agentId()) != null;
         }
     }
 
@@ -190,7 +231,7 @@ public final class JobEngine implements AutoCloseable {
     /**
      * A job this server does not hold. Several servers on one database: one queued in the database (submitted to
      * another server, not yet seen here) is taken in and can be cancelled here; one on an agent of another server
-     * can only be cancelled there, which is said. Otherwise it is finished.
+     * is cancelled there (null: the caller records the request). Otherwise it is finished.
      */
     private ActiveJob heldElsewhere(String jobId) {
         Job stored = store.job(jobId).orElseThrow(() -> notFound(jobId));
@@ -200,10 +241,8 @@ public final class JobEngine implements AutoCloseable {
             active.enqueue(stored);
             return aj;
         }
-        if (!stored.status().isTerminal()) {
-            throw new IllegalTransitionException("job " + jobId + " is " + stored.status().wireName()
-                    + " on an agent connected to another server of this database; cancel it through that server");
-        }
+        JobStatus status = stored.status();
+        if (status == JobStatus.ASSIGNED || status == JobStatus.RUNNING || status == JobStatus.CANCELLING) return null;
         throw new IllegalTransitionException("job " + jobId + " is " + stored.status().wireName()
                 + "; only queued or running jobs can be cancelled");
     }

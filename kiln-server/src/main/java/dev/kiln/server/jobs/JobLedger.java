@@ -35,9 +35,10 @@ public final class JobLedger {
     }
 
     /**
-     * Applies an assignment only if the stored job is still queued ({@code StoreTx.claimQueuedJob}): with several
-     * servers on one database, the one whose claim commits dispatches it. Fails with {@link ClaimLost}, storing
-     * nothing of the decision, when another server (or a cancel) got there first.
+     * Applies an assignment, or the cancel of a queued job, only if the stored job is still queued
+     * ({@code StoreTx.claimQueuedJob}): with several servers on one database, the one whose claim commits dispatches
+     * it. Fails with {@link ClaimLost}, storing nothing of the decision, when another server (or a cancel) got there
+     * first.
      */
     CompletableFuture<Job> claim(ActiveJob aj, JobTransitions.Decision d) {
         return apply(aj, d, true);
@@ -68,11 +69,12 @@ public final class JobLedger {
             aj.attempt = attempt;
             logAttempt = attempt.number();
         }
+        Runnable finished = () -> metrics.jobFinished(job.spec().type(), job.status(),
+                job.startedAt() == null || job.finishedAt() == null ? null : Duration.between(job.startedAt(), job.finishedAt()));
         if (d.requeued()) active.enqueue(job);
         else if (job.status().isTerminal()) {
             active.forget(job.id());
-            metrics.jobFinished(job.spec().type(), job.status(), job.startedAt() == null || job.finishedAt() == null
-                    ? null : Duration.between(job.startedAt(), job.finishedAt()));
+            if (!claim) finished.run(); // a conditional cancel counts once it commits (it may lose to a claim)
         }
         Attempt storedAttempt = attempt;
         long first = firstLine;
@@ -88,6 +90,7 @@ public final class JobLedger {
             d.events().forEach(tx::appendEvent);
             return job;
         }).thenApply(j -> {
+            if (claim && j.status().isTerminal()) finished.run();
             if (!added.isEmpty()) lines.onLines(j.id(), number, first, added);
             return j;
         });

@@ -198,6 +198,17 @@ public interface Store extends AutoCloseable {
     /** Events about one partition ref with id greater than {@code afterId}, oldest first. */
     List<Event> partitionEvents(String ref, long afterId, int limit);
 
+    // ---------------------------------------------------------------- several servers on one database (V23)
+
+    /** The newest stored build graph version, if its seq is above {@code afterSeq} (0: any): what a server polls. */
+    Optional<GraphVersion> newestGraphVersion(long afterSeq);
+
+    /** Whether this graph version (its SHA-256) was ever stored: a file's content accepted before is not new. */
+    boolean graphVersionStored(String version);
+
+    /** Every cancel asked of a server that does not run the job, oldest first. */
+    List<CancelRequest> cancelRequests();
+
     @Override
     void close();
 }

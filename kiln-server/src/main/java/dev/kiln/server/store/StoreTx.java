@@ -21,7 +21,8 @@ public interface StoreTx {
     /**
      * Stores {@code assigned} (a job taken off the queue) only if the stored job is still queued: the claim that lets
      * several servers on one database dispatch each job once. False, changing nothing, when another server took it,
-     * or it was cancelled, meanwhile.
+     * or it was cancelled, meanwhile. A cancel of a queued job is stored the same way (the job given is cancelled),
+     * so a cancel racing another server's claim loses when the claim committed first.
      */
     boolean claimQueuedJob(Job assigned);
 
@@ -109,4 +110,18 @@ public interface StoreTx {
 
     /** Forgets a partition (a build of it was abandoned and it was never available); the counts follow. */
     void deletePartition(String ref);
+
+    // ---------------------------------------------------------------- several servers on one database (V23)
+
+    /** Stores an accepted build graph version; returns it with its {@code seq}, above every stored before. */
+    GraphVersion insertGraphVersion(GraphVersion version);
+
+    /**
+     * Records a cancel for the server whose agent runs the job, unless the job is finished (a second request for the
+     * same job keeps the first). True when the job is unfinished, so a request for it is recorded.
+     */
+    boolean requestCancel(CancelRequest request);
+
+    /** Deletes a job's cancel request (carried out, or its job finished); nothing when there is none. */
+    void forgetCancelRequest(String jobId);
 }

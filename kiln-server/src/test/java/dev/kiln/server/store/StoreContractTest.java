@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class StoreContractTest implements JobsContract, JobListingContract, AttemptsAndLogsContract,
         EventsContract, AgentsArtifactsTokensContract, SessionsContract, WritesContract, RetentionContract,
-        NotificationsContract, BuildsContract, FollowUpsContract {
+        NotificationsContract, BuildsContract, FollowUpsContract, SharedServersContract {
 
     /** Method of Store or StoreTx → the contract tests that cover it. */
     public static final Map<String, List<String>> COVERAGE = Map.ofEntries(
@@ -60,7 +60,8 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("Store.close", List.of("committedWritesSurviveReopeningAndIdsKeepIncreasing", "aWriteAfterCloseFailsInsteadOfHanging")),
             entry("StoreTx.insertJob", List.of("insertedJobGetsItsSeqAndRoundTripsWithSecretsKeptApart", "seqIncreasesWithEachInsertedJob",
                     "rerunOfIsKept", "jobsApplyingAJobAreFoundOldestFirstAndTheSpecKeepsWhatItApplies")),
-            entry("StoreTx.claimQueuedJob", List.of("aQueuedJobIsClaimedOnceAndNeverWhenNoLongerQueued")),
+            entry("StoreTx.claimQueuedJob", List.of("aQueuedJobIsClaimedOnceAndNeverWhenNoLongerQueued",
+                    "aQueuedJobIsCancelledThroughTheClaimOnlyWhileStillQueued")),
             entry("StoreTx.updateJob", List.of("updateJobStoresEveryFieldThatChanges",
                     "aRetryWaitingOutItsBackoffKeepsItsNotBeforeTimeUntilAssigned", "updatingAJobThatDoesNotExistFailsTheWrite",
                     "jobsWithManyStatusesRoundTripTheirStatus")),
@@ -137,7 +138,13 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("Store.releases", List.of("releasesRoundTripNewestFirstAndAreUniqueByVersionAndByJobUnderAName")),
             entry("Store.release", List.of("releasesRoundTripNewestFirstAndAreUniqueByVersionAndByJobUnderAName")),
             entry("StoreTx.insertRelease", List.of("releasesRoundTripNewestFirstAndAreUniqueByVersionAndByJobUnderAName",
-                    "inputsAndReleaseFilesKeepTheirContentWhenTheJobsArtifactsOrTheJobGo")));
+                    "inputsAndReleaseFilesKeepTheirContentWhenTheJobsArtifactsOrTheJobGo")),
+            entry("Store.newestGraphVersion", List.of("graphVersionsAreStoredInOrderAndTheNewestAboveASeqIsFound")),
+            entry("Store.graphVersionStored", List.of("graphVersionsAreStoredInOrderAndTheNewestAboveASeqIsFound")),
+            entry("StoreTx.insertGraphVersion", List.of("graphVersionsAreStoredInOrderAndTheNewestAboveASeqIsFound")),
+            entry("Store.cancelRequests", List.of("aCancelIsRequestedOnlyForAnUnfinishedJobOnceAndForgotten")),
+            entry("StoreTx.requestCancel", List.of("aCancelIsRequestedOnlyForAnUnfinishedJobOnceAndForgotten")),
+            entry("StoreTx.forgetCancelRequest", List.of("aCancelIsRequestedOnlyForAnUnfinishedJobOnceAndForgotten")));
 
     private final EventBus bus = new EventBus();
     private final List<Event> published = new CopyOnWriteArrayList<>();

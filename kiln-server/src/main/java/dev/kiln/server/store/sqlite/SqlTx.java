@@ -28,6 +28,7 @@ final class SqlTx implements StoreTx {
     private final Map<String, Job> jobsWritten = new HashMap<>();
     private final BuildWrites builds;
     private final NotificationWrites notifications;
+    private final SharedWrites shared;
 
     SqlTx(WriterSql w, SealedSecrets secrets, Outbox outbox) {
         this.w = w;
@@ -35,6 +36,7 @@ final class SqlTx implements StoreTx {
         this.outbox = outbox;
         this.builds = new BuildWrites(w, secrets);
         this.notifications = new NotificationWrites(w, secrets);
+        this.shared = new SharedWrites(w);
     }
 
     /** Named parameters, nulls allowed: {@code params("id", id, "name", name)}. */
@@ -287,6 +289,7 @@ final class SqlTx implements StoreTx {
         // its notifications' log goes with it; what is still to be sent is sent (the receiver wants the news)
         w.update("DELETE FROM notification_deliveries WHERE job_id = :job AND status <> 'pending'", p);
         w.update("DELETE FROM job_labels WHERE job_seq = (SELECT seq FROM jobs WHERE id = :job)", p);
+        w.update("DELETE FROM cancel_requests WHERE job_id = :job", p);
         w.update("DELETE FROM jobs WHERE id = :job", p);
         return unreferenced;
     }
@@ -343,5 +346,22 @@ final class SqlTx implements StoreTx {
     @Override
     public void deletePartition(String ref) {
         builds.deletePartition(ref);
+    }
+
+    // ---------------------------------------------------------------- several servers on one database (V23)
+
+    @Override
+    public dev.kiln.server.store.GraphVersion insertGraphVersion(dev.kiln.server.store.GraphVersion version) {
+        return shared.insertGraphVersion(version);
+    }
+
+    @Override
+    public boolean requestCancel(dev.kiln.server.store.CancelRequest request) {
+        return shared.requestCancel(request);
+    }
+
+    @Override
+    public void forgetCancelRequest(String jobId) {
+        shared.forgetCancelRequest(jobId);
     }
 }

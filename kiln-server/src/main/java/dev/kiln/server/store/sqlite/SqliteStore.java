@@ -50,7 +50,8 @@ public final class SqliteStore implements Store {
     private final StoreUpkeep upkeep;
     private final BuildReads builds;
     private final NotificationReads notifications;
-    private static final String ACTIVE_STATUSES = "('queued','assigned','running','cancelling','stopping')";
+    private final SharedReads shared;
+    static final String ACTIVE_STATUSES = "('queued','assigned','running','cancelling','stopping')";
 
     /** A store whose secrets are sealed with the key file of {@code dataDir}. */
     public SqliteStore(Path dataDir, EventBus bus) {
@@ -87,6 +88,7 @@ public final class SqliteStore implements Store {
         this.upkeep = new StoreUpkeep(readers, writer, dialect, db.schemaVersion());
         this.builds = new BuildReads(readers);
         this.notifications = new NotificationReads(readers, secrets);
+        this.shared = new SharedReads(readers);
     }
 
     /**
@@ -473,5 +475,22 @@ public final class SqliteStore implements Store {
     public void close() {
         writer.close();
         readPool.close();
+    }
+
+    // ---------------------------------------------------------------- several servers on one database (V23)
+
+    @Override
+    public Optional<dev.kiln.server.store.GraphVersion> newestGraphVersion(long afterSeq) {
+        return shared.newestGraphVersion(afterSeq);
+    }
+
+    @Override
+    public boolean graphVersionStored(String version) {
+        return shared.graphVersionStored(version);
+    }
+
+    @Override
+    public List<dev.kiln.server.store.CancelRequest> cancelRequests() {
+        return shared.cancelRequests();
     }
 }
