@@ -57,8 +57,7 @@ public final class Migrate {
             try {
                 for (String table : SEEDED) clear(to, table);
                 for (String table : tables) rows.put(table, copy(from, to, table));
-                resetIdentity(to, "jobs", "seq");
-                resetIdentity(to, "events", "id");
+                resetIdentities(to);
                 for (String table : tables) {
                     long there = count(to, table);
                     if (there != rows.get(table)) {
@@ -145,11 +144,22 @@ public final class Migrate {
         else write.setString(i, rs.getString(i));
     }
 
-    /** The next generated key follows the copied ones. */
-    private static void resetIdentity(Connection pg, String table, String column) throws SQLException {
+    /**
+     * The next generated key of every identity column (jobs, events, builds, deliveries, graph versions…) follows the
+     * copied ones: the copy kept the keys, and a sequence left at 1 would hand out a copied key again.
+     */
+    private static void resetIdentities(Connection pg) throws SQLException {
+        var columns = new ArrayList<String[]>();
+        try (var st = pg.createStatement(); var rs = st.executeQuery("""
+                SELECT table_name, column_name FROM information_schema.columns
+                WHERE table_schema = current_schema() AND is_identity = 'YES'""")) {
+            while (rs.next()) columns.add(new String[] {rs.getString(1), rs.getString(2)});
+        }
         try (var st = pg.createStatement()) {
-            st.execute("SELECT setval(pg_get_serial_sequence('" + table + "', '" + column + "'), coalesce(max(" + column
-                    + "), 1), max(" + column + ") IS NOT NULL) FROM " + table);
+            for (String[] c : columns) {
+                st.execute("SELECT setval(pg_get_serial_sequence('" + c[0] + "', '" + c[1] + "'), coalesce(max(" + c[1]
+                        + "), 1), max(" + c[1] + ") IS NOT NULL) FROM " + c[0]);
+            }
         }
     }
 

@@ -76,6 +76,17 @@ class MigrateIT {
             JsonNode partitions = kiln.api.get("/api/v1/partitions").json();
             assertThat(partitions.at("/items/0/ref").asText()).isEqualTo("out/day=1");
             assertThat(partitions.at("/counts/available").asLong()).isEqualTo(1);
+            // a new build request gets a key after the copied ones (every identity sequence was moved past them)
+            assertThat(kiln.api.send("PUT", "/api/v1/graph", "application/yaml", """
+                    version: 1
+                    jobs:
+                      make: {outputs: ["out/day={d}"], command: "echo {d}"}
+                    """).status()).isEqualTo(200);
+            var second = kiln.api.post("/api/v1/builds", Map.of("partitions", List.of("out/day=2")));
+            assertThat(second.status()).as(second.body()).isEqualTo(202);
+            String secondBuild = second.json().get("id").asText();
+            await().atMost(Duration.ofSeconds(60)).until(() -> kiln.api.get("/api/v1/builds/" + secondBuild).json()
+                    .get("status").asText().equals("completed"));
             // the copied sealed secret opens with the data dir's key: a re-run gets it back
             String rerun = kiln.api.post("/api/v1/jobs/" + secretJob + "/rerun", "").json().get("id").asText();
             JsonNode again = kiln.api.awaitStatus(rerun, Duration.ofSeconds(60), "succeeded", "failed");
