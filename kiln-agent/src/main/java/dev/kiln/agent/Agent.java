@@ -127,7 +127,7 @@ public final class Agent implements AutoCloseable {
 
     private void jobEnded(JobRunner runner) {
         jobs.changed();
-        janitor.pruneSoon();
+        janitor.ended(JobPaths.attemptName(runner.jobId(), runner.attempt()));
     }
 
     /**
