@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -29,8 +30,7 @@ public final class Agent implements AutoCloseable {
     private final String agentId;
     private final Map<String, List<String>> labels;
     private final HeldJobs jobs = new HeldJobs();
-    private final ScheduledExecutorService timer =
-            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("kiln-agent-timer").factory());
+    private final ScheduledExecutorService timer = newTimer();
     /**
      * Runs jobs on reused platform threads: starting a thread, or doing the workspace's file I/O and the spawn on a
      * virtual thread (whose carrier the JDK must compensate for), each cost the dispatch path ~1 ms in the benchmark.
@@ -54,6 +54,13 @@ public final class Agent implements AutoCloseable {
         var agent = new Agent(new AgentConfig(server, token, name, labels, capacity, workDir, version, Duration.ofMillis(200)));
         agent.start();
         return agent;
+    }
+
+    /** A job's flush, control-file poll and timeout are cancelled when it ends: they leave the queue then, and never wake the timer. */
+    private static ScheduledExecutorService newTimer() {
+        var timer = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("kiln-agent-timer").factory());
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
     }
 
     public Agent(AgentConfig config) {
@@ -127,7 +134,7 @@ public final class Agent implements AutoCloseable {
 
     private void jobEnded(JobRunner runner) {
         jobs.changed();
-        janitor.pruneSoon();
+        janitor.ended(JobPaths.attemptName(runner.jobId(), runner.attempt()));
     }
 
     /**

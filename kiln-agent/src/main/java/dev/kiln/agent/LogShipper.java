@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -31,7 +32,8 @@ final class LogShipper {
     private List<LogLine> buffer = new ArrayList<>();
     private long bufferBytes;
     private long nextSeq = 1;
-    private boolean flushScheduled;
+    /** The linger's flush, while one is due; cancelled at the finish, so it costs the timer no wake-up then. */
+    private ScheduledFuture<?> pendingFlush;
 
     LogShipper(String jobId, int attempt, Consumer<AgentMessage.Log> out, ScheduledExecutorService timer, Path spoolFile) {
         this.unacked = new ChunkSpool(spoolFile);
@@ -56,20 +58,22 @@ final class LogShipper {
             bufferBytes += line.text().length() * 2L + 16; // estimate: cheaper than encoding every line twice
             if (buffer.size() >= MAX_LINES || bufferBytes >= MAX_BYTES) {
                 out.accept(cut());
-            } else if (!flushScheduled) {
-                flushScheduled = true;
-                timer.schedule(this::flush, LINGER_MS, TimeUnit.MILLISECONDS);
+            } else if (pendingFlush == null) {
+                pendingFlush = timer.schedule(this::flush, LINGER_MS, TimeUnit.MILLISECONDS);
             }
         }
     }
 
     synchronized void flush() {
-        flushScheduled = false;
+        pendingFlush = null;
         if (!buffer.isEmpty()) out.accept(cut());
     }
 
     /** Flushes what is left; returns the seq of the last chunk (0 if there was none). */
     long finish() {
+        synchronized (this) {
+            if (pendingFlush != null) pendingFlush.cancel(false);
+        }
         flush();
         synchronized (this) {
             return nextSeq - 1;

@@ -104,9 +104,11 @@ final class ServerConnection {
 
         @Override
         public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                String text = partial.toString();
+            if (!last) {
+                partial.append(data);
+            } else {
+                // most messages come in one frame: then no copy through the builder
+                String text = partial.isEmpty() ? data.toString() : partial.append(data).toString();
                 partial.setLength(0);
                 try {
                     handler.accept(Json.MAPPER.readValue(text, ServerMessage.class));

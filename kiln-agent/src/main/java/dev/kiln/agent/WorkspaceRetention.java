@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -23,22 +24,44 @@ final class WorkspaceRetention {
      * in {@code inUse}; returns how many it deleted.
      */
     static int prune(Path workspaces, int keep, Set<String> inUse) throws IOException {
-        if (!Files.isDirectory(workspaces)) return 0;
-        record Candidate(Path dir, FileTime modified) {}
+        List<String> old = beyondKeep(oldestFirst(workspaces), keep, inUse);
+        for (String name : old) delete(workspaces.resolve(name));
+        return old.size();
+    }
+
+    /** The names of the workspaces under {@code workspaces}, least recently modified first (none if it is absent). */
+    static List<String> oldestFirst(Path workspaces) throws IOException {
+        if (!Files.isDirectory(workspaces)) return List.of();
+        record Candidate(String name, FileTime modified) {}
         var candidates = new ArrayList<Candidate>();
         try (Stream<Path> dirs = Files.list(workspaces)) {
             for (Path dir : dirs.toList()) {
-                if (!Files.isDirectory(dir) || inUse.contains(dir.getFileName().toString())) continue;
+                if (!Files.isDirectory(dir)) continue;
                 try {
-                    candidates.add(new Candidate(dir, Files.getLastModifiedTime(dir)));
+                    candidates.add(new Candidate(dir.getFileName().toString(), Files.getLastModifiedTime(dir)));
                 } catch (IOException gone) {
                     // deleted meanwhile
                 }
             }
         }
-        candidates.sort(Comparator.comparing(Candidate::modified).reversed());
-        List<Candidate> old = candidates.subList(Math.min(keep, candidates.size()), candidates.size());
-        for (Candidate c : old) Directories.deleteRecursively(c.dir());
-        return old.size();
+        candidates.sort(Comparator.comparing(Candidate::modified));
+        return candidates.stream().map(Candidate::name).toList();
+    }
+
+    /** Of {@code oldestFirst}, those not in use and older than the {@code keep} newest not in use. */
+    static List<String> beyondKeep(Collection<String> oldestFirst, int keep, Set<String> inUse) {
+        var free = oldestFirst.stream().filter(name -> !inUse.contains(name)).toList();
+        return free.subList(0, Math.max(0, free.size() - keep));
+    }
+
+    /** Deletes one workspace; an empty one (a job that wrote nothing) with one system call, without a walk. */
+    static void delete(Path workspace) throws IOException {
+        try {
+            Files.delete(workspace);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            // deleted meanwhile
+        } catch (java.nio.file.DirectoryNotEmptyException full) {
+            Directories.deleteRecursively(workspace);
+        }
     }
 }

@@ -47,6 +47,28 @@ class WorkspaceJanitorTest {
     }
 
     @Test
+    void afterTheFirstListingKeepsTheWorkspacesOfTheAttemptsThatEndedLast() throws Exception {
+        Path workspaces = JobPaths.workspacesDir(dir);
+        Files.createDirectories(workspaces.resolve("left-by-an-earlier-life-1"));
+        try (var janitor = new WorkspaceJanitor(workspaces, 2, Set::of)) {
+            for (int i = 0; i < 4; i++) {
+                Path ws = Files.createDirectories(workspaces.resolve(JobPaths.attemptName("job" + i, 1)));
+                Files.writeString(Files.createDirectories(ws.resolve("deep")).resolve("out.txt"), "built " + i);
+                // modification times say the opposite of the order the attempts end in: the end order decides
+                Files.setLastModifiedTime(ws, FileTime.from(Instant.parse("2026-01-01T00:00:00Z").minusSeconds(i)));
+                janitor.ended(ws.getFileName().toString());
+                await().atMost(Duration.ofSeconds(30)).until(() -> left(workspaces).size() <= 2);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> left(workspaces).equals(Set.of("job2-1", "job3-1")));
+            // an attempt run again (same name) counts as the newest again
+            Files.createDirectories(workspaces.resolve("job4-1"));
+            janitor.ended("job2-1");
+            janitor.ended("job4-1");
+            await().atMost(Duration.ofSeconds(30)).until(() -> left(workspaces).equals(Set.of("job2-1", "job4-1")));
+        }
+    }
+
+    @Test
     void aClosedJanitorIgnoresRequests() {
         var janitor = new WorkspaceJanitor(dir, 0, Set::of);
         janitor.close();
