@@ -28,6 +28,9 @@ public final class KilnMetrics {
     private final Timer storeCommit;
     private final Timer dispatchLatency;
     private final Set<String> types = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<String, Counter> submitted = new ConcurrentHashMap<>();
+    private final java.util.Map<TypeAndStatus, Counter> finished = new ConcurrentHashMap<>();
+    private final java.util.Map<TypeAndStatus, Timer> durations = new ConcurrentHashMap<>();
 
     public KilnMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -68,22 +71,29 @@ public final class KilnMetrics {
     }
 
     public void jobSubmitted(String type) {
-        Counter.builder("kiln.jobs.submitted").description("Jobs submitted (re-runs included)")
-                .tag("type", typeTag(type)).register(registry).increment();
+        submitted.computeIfAbsent(typeTag(type), t -> Counter.builder("kiln.jobs.submitted")
+                .description("Jobs submitted (re-runs included)").tag("type", t).register(registry)).increment();
     }
 
-    /** A job reached a terminal status; {@code ran} is its last attempt's run time, null if it never started. */
+    /**
+     * A job reached a terminal status; {@code ran} is its last attempt's run time, null if it never started. Called
+     * under the engine lock for every job: its meters are looked up in a map of their own, not built and registered
+     * again each time.
+     */
     public void jobFinished(String type, JobStatus status, Duration ran) {
-        String t = typeTag(type);
-        Counter.builder("kiln.jobs.finished").description("Jobs that reached a terminal status")
-                .tags("type", t, "status", status.wireName()).register(registry).increment();
-        if (ran != null) {
-            Timer.builder("kiln.jobs.duration").description("Run time of a finished job's last attempt")
-                    .tags("type", t, "status", status.wireName()).publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(24))
-                    .register(registry).record(ran);
-        }
+        var key = new TypeAndStatus(typeTag(type), status);
+        finished.computeIfAbsent(key, k -> Counter.builder("kiln.jobs.finished")
+                .description("Jobs that reached a terminal status")
+                .tags("type", k.type(), "status", k.status().wireName()).register(registry)).increment();
+        if (ran == null) return; // no duration, and no timer until one of these ran
+        durations.computeIfAbsent(key, k -> Timer.builder("kiln.jobs.duration")
+                .description("Run time of a finished job's last attempt")
+                .tags("type", k.type(), "status", k.status().wireName()).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(24))
+                .register(registry)).record(ran);
     }
+
+    private record TypeAndStatus(String type, JobStatus status) {}
 
     public void dispatched(Duration waited) {
         dispatchLatency.record(waited);

@@ -7,8 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * In-process fan-out of committed events, in commit order. Listeners run on the store's writer thread and must
- * only hand the event on (enqueue), never block.
+ * In-process fan-out of committed events, in commit order. Listeners run on the store's completions thread (after
+ * the commit, before the writes' futures complete) and must only hand the event on (enqueue), never block.
  */
 public final class EventBus {
     private static final Logger log = LoggerFactory.getLogger(EventBus.class);

@@ -266,9 +266,13 @@ public final class JobsApi {
         return (int) n;
     }
 
+    /**
+     * Agent ids to names, read from the fleet (under the engine lock) only when a job shown has an agent: a submit's
+     * answer, a queued job, asks for none.
+     */
     java.util.function.Function<String, String> agentNames() {
-        Map<String, String> names = fleet.agentNames();
-        return id -> names.getOrDefault(id, id);
+        var names = new java.util.concurrent.atomic.AtomicReference<Map<String, String>>();
+        return id -> names.updateAndGet(n -> n != null ? n : fleet.agentNames()).getOrDefault(id, id);
     }
 
     private static String blankToNull(String s) {

@@ -30,14 +30,20 @@ public final class MetricsApi {
         ctx.contentType(TEXT_FORMAT).result(registry.scrape());
     }
 
+    /** Every request is timed: its timer is looked up here, not built and registered again each time. */
+    private final java.util.Map<RequestKind, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record RequestKind(String method, String route, int status) {}
+
     /** Counts every request; by its route when "METHOD /template" is one of {@code routes} (read per request). */
     void recordRequests(JavalinConfig config, Set<String> routes) {
         config.requestLogger.http((ctx, ms) -> {
             String route = routeOf(ctx);
             if (route == null || !routes.contains(ctx.method().name() + " " + route)) route = "other";
-            Timer.builder("http.server.requests").description("HTTP requests by route template and status")
-                    .tags("method", ctx.method().name(), "route", route, "status", Integer.toString(ctx.statusCode()))
-                    .register(registry).record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
+            timers.computeIfAbsent(new RequestKind(ctx.method().name(), route, ctx.statusCode()), k ->
+                    Timer.builder("http.server.requests").description("HTTP requests by route template and status")
+                            .tags("method", k.method(), "route", k.route(), "status", Integer.toString(k.status()))
+                            .register(registry)).record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
         });
     }
 

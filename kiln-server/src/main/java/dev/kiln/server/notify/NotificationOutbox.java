@@ -20,6 +20,12 @@ import java.util.function.Supplier;
 final class NotificationOutbox implements Outbox {
     private final Supplier<List<NotificationSubscription>> subscriptions;
     private final Payloads payloads;
+    /**
+     * The ids of appended events that got deliveries, until their commit is published ({@link #takeWritten}): the
+     * sender is woken for those alone, not for every job's end (reading the outbox costs the sender two queries).
+     * Ids rise in commit order, so the ids of events rolled back meanwhile are dropped as later ones are taken.
+     */
+    private final java.util.NavigableSet<Long> withDeliveries = new java.util.concurrent.ConcurrentSkipListSet<>();
 
     NotificationOutbox(Supplier<List<NotificationSubscription>> subscriptions, Payloads payloads) {
         this.subscriptions = subscriptions;
@@ -43,7 +49,15 @@ final class NotificationOutbox implements Outbox {
                         .ifPresent(n -> out.add(delivery(null, t.url(), Payloads.JSON, n, event, job, now)));
             }
         }
+        if (!out.isEmpty()) withDeliveries.add(event.id());
         return out;
+    }
+
+    /** Whether the committed {@code event} wrote deliveries (asked once per event, in commit order). */
+    boolean takeWritten(Event event) {
+        boolean wrote = withDeliveries.remove(event.id());
+        if (!withDeliveries.isEmpty()) withDeliveries.headSet(event.id()).clear();
+        return wrote;
     }
 
     private NotificationDelivery delivery(String subscriptionId, String url, String format, String name, Event event,

@@ -45,11 +45,11 @@ public final class Notifications implements AutoCloseable {
         var backoff = new RetryPolicy(0, Set.of(), false, false, false, settings.backoffSeconds());
         this.sender = new DeliverySender(store, this::secretOf,
                 new DeliverySender.Timing(backoff, settings.giveUpAfter(), settings.timeout()));
-        store.useOutbox(new NotificationOutbox(() -> subscriptions, payloads));
+        var outbox = new NotificationOutbox(() -> subscriptions, payloads);
+        store.useOutbox(outbox);
         // the outbox's rows commit with their event: once it is published, they are there to send
         this.busSubscription = bus.subscribe(e -> {
-            if (!NotifyEvents.KINDS.contains(e.kind())) return;
-            sender.wake();
+            if (NotifyEvents.KINDS.contains(e.kind()) && outbox.takeWritten(e)) sender.wake();
         });
     }
 

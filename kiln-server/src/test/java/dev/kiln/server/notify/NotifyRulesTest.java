@@ -78,6 +78,24 @@ class NotifyRulesTest {
     }
 
     @Test
+    void theSenderIsWokenOnlyForACommittedEventThatWroteDeliveries() {
+        var wantsFailures = new NotificationSubscription("s1", "http://s1", List.of("job.failed"), null, "json", "k", T0);
+        var outbox = new NotificationOutbox(() -> List.of(wantsFailures), new Payloads(() -> "http://kiln"));
+        var plain = spec("app", false, List.of());
+        Event succeeded = new Event(10, "00000000-0000-4000-8000-000000000001", "job.finished", 0, Map.of());
+        assertThat(outbox.deliveriesFor(succeeded, job(plain, JobStatus.SUCCEEDED))).isEmpty();
+        assertThat(outbox.takeWritten(succeeded)).as("no delivery: nothing to send").isFalse();
+
+        Event rolledBack = new Event(11, "00000000-0000-4000-8000-000000000001", "job.finished", 0, Map.of());
+        assertThat(outbox.deliveriesFor(rolledBack, job(plain, JobStatus.FAILED))).hasSize(1);
+        Event failed = new Event(12, "00000000-0000-4000-8000-000000000001", "job.finished", 0, Map.of());
+        assertThat(outbox.deliveriesFor(failed, job(plain, JobStatus.FAILED))).hasSize(1);
+        assertThat(outbox.takeWritten(failed)).isTrue();
+        assertThat(outbox.takeWritten(failed)).as("once per event").isFalse();
+        assertThat(outbox.takeWritten(rolledBack)).as("never published (rolled back), dropped once a later one was").isFalse();
+    }
+
+    @Test
     void anAttemptIsDeliveredOnA2xxElseRetriedWithTheJobRetryRuleUntilItIsTooOld() {
         var timing = new DeliverySender.Timing(new RetryPolicy(0, Set.of(), false, false, false, 5), Duration.ofHours(24),
                 Duration.ofSeconds(10));
