@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,8 @@ final class DeliverySender implements AutoCloseable {
     private static final int SENDERS = 4;
     /** Longest sleep without a known next time: a safety net only (every change wakes the thread). */
     private static final Duration IDLE = Duration.ofMinutes(1);
+    /** How often a server that does not own the sending looks whether it does now (the owner died). */
+    private static final Duration NOT_OWNER_LOOK = Duration.ofSeconds(1);
 
     /** How retries wait and when to give up; {@code timeout}: connecting, and the whole request. */
     record Timing(RetryPolicy backoff, Duration giveUpAfter, Duration timeout) {}
@@ -72,8 +75,9 @@ final class DeliverySender implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
-    void start() {
-        thread = DaemonThreads.named("kiln-notify").newThread(this::run);
+    /** {@code owner}: whether this server sends now; while it does not, the thread looks again every second. */
+    void start(BooleanSupplier owner) {
+        thread = DaemonThreads.named("kiln-notify").newThread(() -> run(owner));
         thread.start();
     }
 
@@ -85,9 +89,13 @@ final class DeliverySender implements AutoCloseable {
         }
     }
 
-    private void run() {
+    private void run(BooleanSupplier owner) {
         while (!closed) {
             try {
+                if (!owner.getAsBoolean()) {
+                    await(NOT_OWNER_LOOK);
+                    continue;
+                }
                 pass();
                 sleep();
             } catch (InterruptedException e) {
@@ -126,6 +134,11 @@ final class DeliverySender implements AutoCloseable {
         Duration wait = next.map(at -> Duration.between(Instant.now(), at)).orElse(IDLE);
         // due already: those are in flight (each one's end wakes this thread), or no sender was free
         if (wait.isNegative() || wait.isZero()) wait = Duration.ofSeconds(1);
+        await(wait);
+    }
+
+    /** Waits until woken, closed, or {@code wait} (at most {@link #IDLE}) has passed. */
+    private void await(Duration wait) throws InterruptedException {
         synchronized (signal) {
             long until = System.nanoTime() + Math.min(wait.toNanos(), IDLE.toNanos());
             while (!woken && !closed) {
