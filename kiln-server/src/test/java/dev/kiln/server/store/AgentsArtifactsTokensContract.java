@@ -37,10 +37,10 @@ public interface AgentsArtifactsTokensContract extends StoreFixture {
     /** Servers sharing a database each write what they saw of an agent: an older sighting never hides a newer one. */
     @Test
     default void upsertAgentNeverMovesLastSeenBack() {
-        var seen = new AgentRecord("id-m", "mover", Map.of(), 1, "1", "online", at(0), at(90));
-        run(tx -> tx.upsertAgent(seen));
-        run(tx -> tx.upsertAgent(new AgentRecord("id-m", "mover", Map.of(), 1, "1", "offline", at(0), at(30))));
-        assertThat(store().agents()).containsExactly(new AgentRecord("id-m", "mover", Map.of(), 1, "1", "offline", at(0), at(90)));
+        Instant first = at(0), newer = at(90), older = at(30);
+        run(tx -> tx.upsertAgent(new AgentRecord("id-m", "mover", Map.of(), 1, "1", "online", first, newer)));
+        run(tx -> tx.upsertAgent(new AgentRecord("id-m", "mover", Map.of(), 1, "1", "offline", first, older)));
+        assertThat(store().agents()).containsExactly(new AgentRecord("id-m", "mover", Map.of(), 1, "1", "offline", first, newer));
     }
 
     @Test
