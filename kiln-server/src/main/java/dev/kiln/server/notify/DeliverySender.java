@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * of senders; each attempt's outcome is written back (delivered, pending again at its next time, or failed once
  * the delivery is older than {@code giveUpAfter}). It wakes when told that deliveries were committed, when a send
  * ends, and when the earliest retry is due; there is nothing to poll. Pending rows are simply what it reads, so a
- * restart resumes them.
+ * restart resumes them. With several servers on one database only the timers lease holder sends (see
+ * {@link #start}); the next holder reads what the last one left pending.
  *
  * <p>Exactly once per success, as far as a sender can: a delivery is marked delivered in the store after a 2xx. If
  * the server dies between the 2xx and that write, it is sent again with the same {@code X-Kiln-Delivery} id, which
