@@ -42,6 +42,7 @@ import dev.kiln.server.jobs.JobLedger;
 import dev.kiln.server.jobs.JobsOnAgents;
 import dev.kiln.server.jobs.SharedCancels;
 import dev.kiln.server.jobs.SharedQueue;
+import dev.kiln.server.jobs.StrandedJobs;
 import dev.kiln.server.live.ActivityTracker;
 import dev.kiln.server.live.LiveHub;
 import dev.kiln.server.ops.Backups;
@@ -85,6 +86,7 @@ public final class KilnServer implements AutoCloseable {
     /** The fleet's loss timers, and the session sweep: light, periodic work on one thread. */
     private final ScheduledExecutorService fleetTimers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-fleet-timers"));
     private final Store store;
+    private final dev.kiln.server.store.Lease lease;
     private final JobEngine engine;
     private final FleetRegistry fleet;
     private final ApiServer api;
@@ -117,6 +119,7 @@ public final class KilnServer implements AutoCloseable {
         this.embeddedAgent = embeddedAgent;
         // secrets are sealed at rest with a key of the data dir, made on the first start (0600)
         this.store = StoreFactory.open(config, bus, metrics);
+        this.lease = StoreFactory.lease(config); // who runs the cluster-wide timers (docs/architecture.md, several servers)
         this.tokens = new TokenService(store);
         this.sessions = new SessionService(store, tokens, config.sessionLifetime());
         // streams opened with a session close when it expires, within this sweep's period
@@ -143,7 +146,7 @@ public final class KilnServer implements AutoCloseable {
         var reports = new AgentReports(lock, active, fleet, ledger, store, durations, hub, dispatcher::wake, metrics);
         this.engine = new JobEngine(lock, store, active, ledger, fleet, reports, dispatcher, metrics);
         if (sharedDatabase) { // take in the jobs submitted to the other servers (docs/architecture.md, several servers)
-            var shared = new SharedQueue(lock, active, store, dispatcher::wake);
+            var shared = new SharedQueue(lock, active, agents, store, dispatcher::wake);
             fleetTimers.scheduleWithFixedDelay(() -> quietly(shared::sync), SHARED_QUEUE_SYNC.toMillis(),
                     SHARED_QUEUE_SYNC.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             // and carry out the cancels asked of the others for jobs on this server's agents
@@ -153,6 +156,12 @@ public final class KilnServer implements AutoCloseable {
             // and the tokens revoked on the other servers
             fleetTimers.scheduleWithFixedDelay(() -> quietly(tokens::forgetRevokedElsewhere), SESSION_SWEEP.toMillis(),
                     SESSION_SWEEP.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            // the agents connected here are seen; the lease holder gives up the jobs of agents no server sees
+            long presence = config.fleetTiming().presencePeriod().toMillis();
+            fleetTimers.scheduleWithFixedDelay(() -> quietly(fleet::refreshPresence), 0, presence, java.util.concurrent.TimeUnit.MILLISECONDS);
+            var stranded = new StrandedJobs(lock, active, agents, ledger, store, config.fleetTiming().lostAfter(), dispatcher::wake);
+            fleetTimers.scheduleWithFixedDelay(() -> quietly(() -> { if (lease.held()) stranded.sweep(); }),
+                    SHARED_QUEUE_SYNC.toMillis(), SHARED_QUEUE_SYNC.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         }
         var queueReport = new QueueReport(lock, queue, agents, durations, active::job, active::jobs);
 
@@ -163,6 +172,8 @@ public final class KilnServer implements AutoCloseable {
         this.builds = new BuildEngine(store, engine, bus, () -> graph.current().map(GraphRegistry.Loaded::graph).orElse(null));
         this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, builds::executing, hub);
         var gauges = new ServerGauges(meters.registry, lock, queue, active, fleet, hub);
+        io.micrometer.core.instrument.Gauge.builder("kiln.timers.lease.held", lease, l -> l.held() ? 1 : 0)
+                .description("1 on the server that runs the cluster-wide timers (the lease), else 0").register(meters.registry);
         this.metricsApi = new MetricsApi(meters.registry, gauges::refresh);
         this.artifactFiles = new ArtifactFiles(config.dataDir().resolve("artifacts"));
         // nothing is pinned until releases and build partitions exist: only active jobs are kept whatever their age
@@ -177,7 +188,7 @@ public final class KilnServer implements AutoCloseable {
         var auth = new Authenticator(tokens, sessions);
         var fleetApi = new FleetApi(fleet, queueReport);
         var readiness = new Readiness(store).with("agents", () -> ServerReadiness.agents(fleet, config))
-                .with("graph", () -> ServerReadiness.graph(graph));
+                .with("graph", () -> ServerReadiness.graph(graph)).with("timers", () -> ServerReadiness.timers(lease));
         return new ApiServer(new ApiServer.Handlers(
                 auth,
                 new AuthApi(tokens, sessions, signInCodes, auth, mapper),
@@ -245,10 +256,11 @@ public final class KilnServer implements AutoCloseable {
         if (newAdminToken != null) firstSignInCode = signInCodes.issue(tokens.verify(newAdminToken).orElseThrow().tokenId());
         api.start(config.bind(), config.port());
         publicBaseUrl = baseUrl();
-        notifications.start();
+        notifications.start(lease::held); // one sender in a cluster: the lease holder
         if (config.retention().limitsAnything()) {
             long every = config.retention().interval().toMillis();
-            retentionTimer.scheduleWithFixedDelay(retention::runQuietly, 0, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+            retentionTimer.scheduleWithFixedDelay(() -> { if (lease.held()) retention.runQuietly(); }, 0, every,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
         }
         log.info("Kiln {} listening on http://{}:{} (data in {})", VERSION, config.bind(), api.port(), config.dataDir());
         if (config.tls() != null) log.info("and on https://{}:{} (HTTP/2)", config.bind(), api.tlsPort());
@@ -382,6 +394,7 @@ public final class KilnServer implements AutoCloseable {
         hub.close();
         engine.close();
         fleetTimers.shutdownNow();
+        lease.close();
         store.close();
         meters.close();
     }

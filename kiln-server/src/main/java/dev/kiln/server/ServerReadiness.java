@@ -4,7 +4,7 @@ import dev.kiln.server.fleet.FleetRegistry;
 import dev.kiln.server.graph.GraphRegistry;
 import dev.kiln.server.ops.Readiness;
 
-/** The server's own readiness checks beside the store's: the build graph and the agents. */
+/** The server's own readiness checks beside the store's: the build graph, the agents, the timers lease. */
 final class ServerReadiness {
     private ServerReadiness() {}
 
@@ -24,6 +24,12 @@ final class ServerReadiness {
                     + failure.map(f -> ": " + f.errors().getFirst()).orElse(" yet"));
         }
         return new Readiness.Check(true, "no build graph (none configured)");
+    }
+
+    /** Never a reason to be unready: says whether this server runs the cluster-wide timers (holds the lease). */
+    static Readiness.Check timers(dev.kiln.server.store.Lease lease) {
+        return new Readiness.Check(true, lease.held() ? "this server runs the cluster-wide timers (holds the lease)"
+                : "another server runs the cluster-wide timers (this one takes over if it dies)");
     }
 
     /** Ready as to agents: the embedded agent, when there is one, is connected; remote agents come and go. */

@@ -3,7 +3,9 @@ package dev.kiln.server;
 import dev.kiln.server.core.KilnMetrics;
 import dev.kiln.server.events.EventBus;
 import dev.kiln.server.store.SecretCipher;
+import dev.kiln.server.store.Lease;
 import dev.kiln.server.store.Store;
+import dev.kiln.server.store.postgres.PostgresLease;
 import dev.kiln.server.store.postgres.PostgresStore;
 import dev.kiln.server.store.postgres.PostgresUrl;
 import dev.kiln.server.store.sqlite.SqliteStore;
@@ -24,5 +26,11 @@ final class StoreFactory {
                     + "--retain-jobs / --retain-logs / --retain-artifacts");
         }
         return PostgresStore.open(PostgresUrl.parse(database), bus, cipher, metrics);
+    }
+
+    /** Who runs the cluster-wide timers: this server alone on SQLite; one of the servers sharing a PostgreSQL. */
+    static Lease lease(ServerConfig config) {
+        String database = config.database();
+        return database == null || database.isBlank() ? Lease.ALWAYS : PostgresLease.start(PostgresUrl.parse(database));
     }
 }

@@ -26,7 +26,15 @@ import org.slf4j.LoggerFactory;
 public final class FleetRegistry {
     private static final Logger log = LoggerFactory.getLogger(FleetRegistry.class);
     /** {@code lostAfter}: how long a disconnected agent's jobs wait for it; {@code heartbeatTimeout}: silence allowed. */
-    public record Timing(Duration lostAfter, Duration heartbeatTimeout) {}
+    public record Timing(Duration lostAfter, Duration heartbeatTimeout) {
+        /**
+         * How often a server on a shared database stamps its agents as seen ({@link #refreshPresence}): a few times
+         * within {@code lostAfter}, so a live agent never looks gone to the others.
+         */
+        public Duration presencePeriod() {
+            return Duration.ofMillis(Math.clamp(lostAfter.toMillis() / 4, 200, 2000));
+        }
+    }
 
     private final EngineLock lock;
     private final Fleet fleet;
@@ -198,13 +206,57 @@ public final class FleetRegistry {
     }
 
     private void loseJobsIfGone(String agentId) {
+        Instant seenByAny = storedLastSeen(agentId); // read before the lock: nothing under it waits for the database
         synchronized (lock) {
             AgentSession agent = fleet.get(agentId);
             if (agent != null && agent.connection() != null) return; // it came back
+            if (seenElsewhere(agent, seenByAny)) {
+                // it moved to another server of this database, which took its jobs over: not lost, look again later
+                // (the shared queue's sync lets go of them here once they end or are retried there)
+                scheduleLostCheck(agentId);
+                return;
+            }
             jobs.lose(agentId, "agent " + (agent == null ? agentId : agent.name()) + " did not come back within "
                     + timing.lostAfter().toSeconds() + " s");
         }
         wakeDispatcher.run();
+    }
+
+    /**
+     * With several servers on one database: stamps every agent connected here as seen now, so that the others know it
+     * is alive ({@link #seenElsewhere}) and the timers' owner does not give its jobs up (jobs' {@code StrandedJobs}).
+     * Written under the lock, so it is never stored after a later disconnect; no event (nothing changed).
+     */
+    public void refreshPresence() {
+        Instant now = Instant.now();
+        synchronized (lock) {
+            List<AgentRecord> here = fleet.all().stream().filter(a -> a.connection() != null)
+                    .map(a -> record(a, now)).toList();
+            if (!here.isEmpty()) store.write(tx -> {
+                here.forEach(tx::upsertAgent);
+                return null;
+            });
+        }
+    }
+
+    /** When any server last saw the agent (the store's {@code last_seen}; never moves back), or null. */
+    private Instant storedLastSeen(String agentId) {
+        try {
+            return store.agents().stream().filter(a -> a.id().equals(agentId)).map(AgentRecord::lastSeen)
+                    .findFirst().orElse(null);
+        } catch (RuntimeException e) { // the database is away: judge by what this server saw
+            log.warn("cannot read agent {} from the store: {}", agentId, e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The rule for an agent that left this server: another server has seen it since (later than this one did), within
+     * {@code lostAfter}. Servers' clocks are taken to agree to well within {@code lostAfter} (NTP).
+     */
+    private boolean seenElsewhere(AgentSession agent, Instant seenByAny) {
+        if (seenByAny == null || seenByAny.isBefore(Instant.now().minus(timing.lostAfter()))) return false;
+        return agent == null || agent.lastSeen() == null || seenByAny.isAfter(agent.lastSeen());
     }
 
     private void closeSilentConnections() {
@@ -250,7 +302,10 @@ public final class FleetRegistry {
     }
 
     private static AgentRecord record(AgentSession a) {
-        Instant seen = a.lastSeen() == null ? Instant.now() : a.lastSeen();
+        return record(a, a.lastSeen() == null ? Instant.now() : a.lastSeen());
+    }
+
+    private static AgentRecord record(AgentSession a, Instant seen) {
         return new AgentRecord(a.id(), a.name(), a.labels(), a.capacity(), a.version(), a.state().wireName(), seen, seen);
     }
 }

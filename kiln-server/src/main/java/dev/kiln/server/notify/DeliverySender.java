@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * of senders; each attempt's outcome is written back (delivered, pending again at its next time, or failed once
  * the delivery is older than {@code giveUpAfter}). It wakes when told that deliveries were committed, when a send
  * ends, and when the earliest retry is due; there is nothing to poll. Pending rows are simply what it reads, so a
- * restart resumes them.
+ * restart resumes them. With several servers on one database only the timers lease holder sends (see
+ * {@link #start}); the next holder reads what the last one left pending.
  *
  * <p>Exactly once per success, as far as a sender can: a delivery is marked delivered in the store after a 2xx. If
  * the server dies between the 2xx and that write, it is sent again with the same {@code X-Kiln-Delivery} id, which
@@ -43,6 +45,8 @@ final class DeliverySender implements AutoCloseable {
     private static final int SENDERS = 4;
     /** Longest sleep without a known next time: a safety net only (every change wakes the thread). */
     private static final Duration IDLE = Duration.ofMinutes(1);
+    /** How often a server that does not own the sending looks whether it does now (the owner died). */
+    private static final Duration NOT_OWNER_LOOK = Duration.ofSeconds(1);
 
     /** How retries wait and when to give up; {@code timeout}: connecting, and the whole request. */
     record Timing(RetryPolicy backoff, Duration giveUpAfter, Duration timeout) {}
@@ -72,8 +76,9 @@ final class DeliverySender implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
-    void start() {
-        thread = DaemonThreads.named("kiln-notify").newThread(this::run);
+    /** {@code owner}: whether this server sends now; while it does not, the thread looks again every second. */
+    void start(BooleanSupplier owner) {
+        thread = DaemonThreads.named("kiln-notify").newThread(() -> run(owner));
         thread.start();
     }
 
@@ -85,9 +90,13 @@ final class DeliverySender implements AutoCloseable {
         }
     }
 
-    private void run() {
+    private void run(BooleanSupplier owner) {
         while (!closed) {
             try {
+                if (!owner.getAsBoolean()) {
+                    await(NOT_OWNER_LOOK);
+                    continue;
+                }
                 pass();
                 sleep();
             } catch (InterruptedException e) {
@@ -126,6 +135,11 @@ final class DeliverySender implements AutoCloseable {
         Duration wait = next.map(at -> Duration.between(Instant.now(), at)).orElse(IDLE);
         // due already: those are in flight (each one's end wakes this thread), or no sender was free
         if (wait.isNegative() || wait.isZero()) wait = Duration.ofSeconds(1);
+        await(wait);
+    }
+
+    /** Waits until woken, closed, or {@code wait} (at most {@link #IDLE}) has passed. */
+    private void await(Duration wait) throws InterruptedException {
         synchronized (signal) {
             long until = System.nanoTime() + Math.min(wait.toNanos(), IDLE.toNanos());
             while (!woken && !closed) {

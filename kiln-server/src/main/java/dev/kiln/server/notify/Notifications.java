@@ -55,7 +55,15 @@ public final class Notifications implements AutoCloseable {
 
     /** Starts sending, pending deliveries of an earlier run first. */
     public void start() {
-        sender.start();
+        start(() -> true);
+    }
+
+    /**
+     * Starts sending, but only while {@code owner} says this server owns the sending (the timers lease, when several
+     * servers share the database: two senders would send each pending delivery twice).
+     */
+    public void start(java.util.function.BooleanSupplier owner) {
+        sender.start(owner);
     }
 
     public Created create(SubscriptionRequest r) {

@@ -36,6 +36,10 @@ public interface StoreTx {
     /** Stores lines numbered {@code firstLine ..} of an attempt's log. */
     void appendLogChunk(String jobId, int attempt, long firstLine, List<LogLine> lines);
 
+    /**
+     * Stores an agent (its first sighting kept). Its {@code lastSeen} never moves back: servers sharing a database
+     * each write what they saw, and the newest sighting is the one that counts.
+     */
     void upsertAgent(AgentRecord agent);
 
     void insertSession(dev.kiln.server.core.SessionRecord session);

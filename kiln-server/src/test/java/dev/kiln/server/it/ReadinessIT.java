@@ -20,7 +20,9 @@ class ReadinessIT {
             org.awaitility.Awaitility.await().until(() -> anonymous.get("/health/ready").status() == 200);
             JsonNode ready = anonymous.get("/health/ready").json();
             assertThat(ready.get("status").asText()).isEqualTo("ready");
-            assertThat(ready.get("checks").fieldNames()).toIterable().containsExactly("store", "migrations", "agents", "graph");
+            assertThat(ready.get("checks").fieldNames()).toIterable().containsExactly("store", "migrations", "agents", "graph", "timers");
+            // alone on its SQLite database, a server always runs the cluster-wide timers
+            assertThat(ready.at("/checks/timers/detail").asText()).startsWith("this server runs the cluster-wide timers");
             assertThat(ready.at("/checks/migrations/detail").asText()).startsWith("schema version ");
             assertThat(ready.at("/checks/agents/detail").asText()).isEqualTo("1 agent(s) online");
 

@@ -34,6 +34,15 @@ public interface AgentsArtifactsTokensContract extends StoreFixture {
                 new AgentRecord("id-b", "builder-2", v2.labels(), 8, "0.2.0", "offline", first, later), other);
     }
 
+    /** Servers sharing a database each write what they saw of an agent: an older sighting never hides a newer one. */
+    @Test
+    default void upsertAgentNeverMovesLastSeenBack() {
+        Instant first = at(0), newer = at(90), older = at(30);
+        run(tx -> tx.upsertAgent(new AgentRecord("id-m", "mover", Map.of(), 1, "1", "online", first, newer)));
+        run(tx -> tx.upsertAgent(new AgentRecord("id-m", "mover", Map.of(), 1, "1", "offline", first, older)));
+        assertThat(store().agents()).containsExactly(new AgentRecord("id-m", "mover", Map.of(), 1, "1", "offline", first, newer));
+    }
+
     @Test
     default void agentsAreListedByName() {
         Instant t = at(0);

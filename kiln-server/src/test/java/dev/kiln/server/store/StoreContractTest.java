@@ -70,7 +70,7 @@ public abstract class StoreContractTest implements JobsContract, JobListingContr
             entry("StoreTx.appendEvent", List.of("appendedEventGetsAnIdAndRoundTrips", "eventsOfOneWriteHaveIncreasingIdsInAppendOrder",
                     "writesSubmittedInOrderCommitInOrderAndPublishInCommitOrder")),
             entry("StoreTx.appendLogChunk", List.of("logLinesAreReadByRangeAcrossChunkBoundaries", "forEachLogLineStreamsTheWholeLogInOrder")),
-            entry("StoreTx.upsertAgent", List.of("upsertAgentAddsThenReplacesButKeepsFirstSeen")),
+            entry("StoreTx.upsertAgent", List.of("upsertAgentAddsThenReplacesButKeepsFirstSeen", "upsertAgentNeverMovesLastSeenBack")),
             entry("StoreTx.upsertArtifact", List.of("artifactsListByAttemptThenNameAndAReuploadReplaces")),
             entry("StoreTx.insertToken", List.of("tokensListNewestFirstAndRevokeOnce")),
             entry("StoreTx.revokeToken", List.of("tokensListNewestFirstAndRevokeOnce")),

@@ -185,7 +185,7 @@ final class SqlTx implements StoreTx {
                 VALUES (:id, :name, :labels, :capacity, :version, :state, :first, :last)
                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, labels = excluded.labels,
                   capacity = excluded.capacity, version = excluded.version, state = excluded.state,
-                  last_seen = excluded.last_seen""",
+                  last_seen = CASE WHEN excluded.last_seen > agents.last_seen THEN excluded.last_seen ELSE agents.last_seen END""",
                 params("id", a.id(), "name", a.name(), "labels", Rows.toJson(a.labels()), "capacity", a.capacity(),
                         "version", a.version(), "state", a.state(), "first", Clock.toNs(a.firstSeen()),
                         "last", Clock.toNs(a.lastSeen())));
