@@ -40,9 +40,6 @@ import dev.kiln.server.jobs.JobDispatch;
 import dev.kiln.server.jobs.JobEngine;
 import dev.kiln.server.jobs.JobLedger;
 import dev.kiln.server.jobs.JobsOnAgents;
-import dev.kiln.server.jobs.SharedCancels;
-import dev.kiln.server.jobs.SharedQueue;
-import dev.kiln.server.jobs.StrandedJobs;
 import dev.kiln.server.live.ActivityTracker;
 import dev.kiln.server.live.LiveHub;
 import dev.kiln.server.ops.Backups;
@@ -81,8 +78,6 @@ public final class KilnServer implements AutoCloseable {
     private final EventBus bus = new EventBus();
     /** How often expired sessions are ended (and the streams they opened closed). */
     private static final java.time.Duration SESSION_SWEEP = java.time.Duration.ofSeconds(2);
-    /** How often a server on a shared database looks for jobs submitted to the others. */
-    private static final java.time.Duration SHARED_QUEUE_SYNC = java.time.Duration.ofSeconds(1);
     /** The fleet's loss timers, and the session sweep: light, periodic work on one thread. */
     private final ScheduledExecutorService fleetTimers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kiln-fleet-timers"));
     private final Store store;
@@ -145,30 +140,16 @@ public final class KilnServer implements AutoCloseable {
         var durations = new DurationStats(store);
         var reports = new AgentReports(lock, active, fleet, ledger, store, durations, hub, dispatcher::wake, metrics);
         this.engine = new JobEngine(lock, store, active, ledger, fleet, reports, dispatcher, metrics);
-        if (sharedDatabase) { // take in the jobs submitted to the other servers (docs/architecture.md, several servers)
-            var shared = new SharedQueue(lock, active, agents, store, dispatcher::wake);
-            fleetTimers.scheduleWithFixedDelay(() -> quietly(shared::sync), SHARED_QUEUE_SYNC.toMillis(),
-                    SHARED_QUEUE_SYNC.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            // and carry out the cancels asked of the others for jobs on this server's agents
-            var cancels = new SharedCancels(engine, store);
-            fleetTimers.scheduleWithFixedDelay(() -> quietly(cancels::sync), SHARED_QUEUE_SYNC.toMillis(),
-                    SHARED_QUEUE_SYNC.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            // and the tokens revoked on the other servers
-            fleetTimers.scheduleWithFixedDelay(() -> quietly(tokens::forgetRevokedElsewhere), SESSION_SWEEP.toMillis(),
-                    SESSION_SWEEP.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            // the agents connected here are seen; the lease holder gives up the jobs of agents no server sees
-            long presence = config.fleetTiming().presencePeriod().toMillis();
-            fleetTimers.scheduleWithFixedDelay(() -> quietly(fleet::refreshPresence), 0, presence, java.util.concurrent.TimeUnit.MILLISECONDS);
-            var stranded = new StrandedJobs(lock, active, agents, ledger, store, config.fleetTiming().lostAfter(), dispatcher::wake);
-            fleetTimers.scheduleWithFixedDelay(() -> quietly(() -> { if (lease.held()) stranded.sweep(); }),
-                    SHARED_QUEUE_SYNC.toMillis(), SHARED_QUEUE_SYNC.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (sharedDatabase) { // follow what the other servers do (docs/architecture.md, several servers)
+            SharedDatabaseTimers.schedule(fleetTimers, config, store, lease, new SharedDatabaseTimers.Parts(lock, active,
+                    agents, ledger, engine, fleet, dispatcher::wake), tokens, notifications);
         }
         var queueReport = new QueueReport(lock, queue, agents, durations, active::job, active::jobs);
 
         // kiln.yaml: its job fields follow the job rules (graph sits beside jobs, so it is handed the parser)
         this.graph = new GraphRegistry(JobSpecParser::parse, config.graphFile(), Duration.ofMillis(200));
         // on a shared database the latest version accepted by any server is in force on all (GraphRegistry)
-        if (sharedDatabase) graph.sharedThrough(new StoredGraphVersions(store, serverName()), SESSION_SWEEP);
+        if (sharedDatabase) graph.sharedThrough(new StoredGraphVersions(store, serverName()), SharedDatabaseTimers.FOLLOW);
         this.builds = new BuildEngine(store, engine, bus, () -> graph.current().map(GraphRegistry.Loaded::graph).orElse(null));
         this.activity = new ActivityTracker(bus, engine::activeJobsSnapshot, builds::executing, hub);
         var gauges = new ServerGauges(meters.registry, lock, queue, active, fleet, hub);
@@ -275,15 +256,6 @@ public final class KilnServer implements AutoCloseable {
                     config.agentCapacity() > 0 ? config.agentCapacity() : Runtime.getRuntime().availableProcessors(),
                     agentDir,
                     VERSION));
-        }
-    }
-
-    /** A failed look at the shared database (restarting) must not end its timer: the next one tries again. */
-    private static void quietly(Runnable look) {
-        try {
-            look.run();
-        } catch (RuntimeException e) {
-            log.warn("cannot read the shared database: {}", e.getMessage());
         }
     }
 

@@ -120,8 +120,23 @@ public final class Notifications implements AutoCloseable {
     }
 
     private Optional<String> secretOf(String subscriptionId) {
+        var secret = known(subscriptionId);
+        if (secret.isPresent()) return secret;
+        reload(); // made on another server of a shared database since this one last looked
+        return known(subscriptionId);
+    }
+
+    private Optional<String> known(String subscriptionId) {
         return subscriptions.stream().filter(s -> s.id().equals(subscriptionId)).findFirst()
                 .map(NotificationSubscription::secret);
+    }
+
+    /**
+     * Several servers on one database: takes in the subscriptions made, changed or deleted through the others, so this
+     * server's outbox matches its events against the same ones (called every few seconds).
+     */
+    public void followOtherServers() {
+        reload();
     }
 
     private synchronized void reload() {

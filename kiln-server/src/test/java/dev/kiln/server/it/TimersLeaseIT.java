@@ -131,12 +131,13 @@ class TimersLeaseIT {
     void theLeaseHolderAloneSendsNotificationsAndItsSuccessorSendsWhatItLeftPending() throws Exception {
         String database = TestPostgres.newDatabase();
         try (var receiver = WebhookReceiver.started(); var a = launch("a", 4, 3, 6, database)) {
-            // made before b starts, so that b's outbox knows it too and both servers write deliveries
-            String sub = a.api().post("/api/v1/notifications", Map.of("url", receiver.url("/hook"),
-                    "events", List.of("job.succeeded"))).json().get("id").asText();
             KilnTestServer.shareSecretsKey(dir.resolve("a"), dir.resolve("b"));
             try (var b = launch("b", 4, 3, 6, database)) {
                 var servers = new ArrayList<>(List.of(a, b));
+                // made through a while b runs: b takes it in within seconds, so both servers' outboxes write deliveries
+                String sub = a.api().post("/api/v1/notifications", Map.of("url", receiver.url("/hook"),
+                        "events", List.of("job.succeeded"))).json().get("id").asText();
+                await().atMost(WITHIN).until(() -> b.api().get("/api/v1/notifications").body().contains(sub));
                 // both servers run jobs, so both commit deliveries and both senders are woken by them
                 List<String> ids = submit(servers, 20, "first");
                 for (String id : ids) a.api().awaitStatus(id, WITHIN, "succeeded");
