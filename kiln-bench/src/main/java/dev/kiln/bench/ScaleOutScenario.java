@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * last job finished. Beside each rate: the CPU each side spent in that window (servers, with the busiest single
  * thread; agents with their jobs; PostgreSQL; this driver) and the whole machine's, which together name the ceiling.
  * A fresh database for each number of servers; within it the agents grow from 2 to 6 to 20 (the earlier cells'
- * finished jobs stay in the tables, a few thousand rows). The bare spawn rate, measured first, is the baseline.
+ * finished jobs stay in the tables, a few thousand rows), and each cell is measured after a warm-up run of its own (the
+ * new agents' JIT). The bare spawn rate, measured first, is the baseline.
  */
 final class ScaleOutScenario {
     private static final int[] SERVERS = {1, 2, 3};
@@ -37,10 +38,10 @@ final class ScaleOutScenario {
     }
 
     void run() throws Exception {
-        int n = Integer.getInteger("kiln.bench.jobs", bench.quick() ? 300 : 2000);
-        int warmUp = Integer.getInteger("kiln.bench.warmUp", bench.quick() ? 100 : 1000);
+        int n = Integer.getInteger("kiln.bench.jobs", bench.quick() ? 300 : 1500);
+        int warmUp = Integer.getInteger("kiln.bench.warmUp", bench.quick() ? 100 : 500);
         double bare = ThroughputScenario.bareSpawnRate(Math.max(n, 500), bench.cores());
-        Bench.report("scale-out", String.format("'true' jobs, n=%d per cell after %d warm-up per server count; bare spawn %.0f/s; "
+        Bench.report("scale-out", String.format("'true' jobs, n=%d per cell after %d warm-up; bare spawn %.0f/s; "
                 + "CPU as %% of one core (the machine has %d)", n, warmUp, bare, bench.cores()));
         home = Files.createTempDirectory("kiln-bench-scale-out");
         // a driver stopped by Ctrl-C or a crash must not leave 20 agents and 3 servers behind
@@ -52,7 +53,7 @@ final class ScaleOutScenario {
                 startServers(s, database);
                 for (int a : AGENTS) {
                     growAgentsTo(a);
-                    if (a == AGENTS[0]) runJobs(pg, database, "warm-up-" + s, warmUp); // the JIT, in every server
+                    runJobs(pg, database, "warm-up-" + s + "-" + a, warmUp); // the JIT, in every server and new agent
                     cell(pg, database, s, a, n, bare);
                 }
                 stopAll();
@@ -78,9 +79,9 @@ final class ScaleOutScenario {
                 .max((x, y) -> Long.compare(x.busiestNs(), y.busiestNs())).orElseThrow();
         double rate = n / secs;
         Bench.report("", String.format("servers %d, agents %2d (%2d slots): %4.0f jobs/s (%.0f%% of bare spawn); CPU: servers %.0f%% "
-                        + "(busiest thread %s %.0f µs/job), agents+jobs %.0f%%, PostgreSQL %.0f%%, driver %.0f%%; machine %.0f%% of %d00%%",
+                        + "(busiest thread %s %.0f µs/job), agents+jobs %.0f%%, PostgreSQL %.0f%%, driver %.0f%% (together %.0f%%); machine %.0f%% of %d00%%",
                 s, a, slots(a), rate, 100 * rate / bare, serversPct, busiest.busiestThread(), busiest.perJobUs(busiest.busiestNs()),
-                agentsPct, pgPct, driverPct, machinePct, bench.cores()));
+                agentsPct, pgPct, driverPct, serversPct + agentsPct + pgPct + driverPct, machinePct, bench.cores()));
     }
 
     /** {@code count} servers on {@code database}, no embedded agent; the first makes the key the others share. */

@@ -117,7 +117,7 @@ class ClusterIT {
     @Test
     void everyJobSucceededOnceWithEveryLineOnce() {
         var agents = new HashSet<String>();
-        int retried = 0;
+        var retried = new ArrayList<String>();
         for (int i = 0; i < ids.size(); i++) {
             String id = ids.get(i);
             Api api = survivor(i);
@@ -128,7 +128,7 @@ class ClusterIT {
                 if (a.get("status").asText().equals("succeeded")) succeeded.add(a);
             });
             assertThat(succeeded).as("succeeded attempts of %s: %s", id, job.get("attempts")).hasSize(1);
-            if (job.get("attempts").size() > 1) retried++;
+            if (job.get("attempts").size() > 1) retried.add(id + " " + job.get("attempts"));
             // by id: a server shows the id as the name of an agent that never connected to it
             agents.add(succeeded.getFirst().get("agent_id").asText());
             List<String> stdout = api.allLogLines(id, succeeded.getFirst().get("number").asInt()).stream()
@@ -137,7 +137,9 @@ class ClusterIT {
                     .containsExactlyElementsOf(IntStream.rangeClosed(1, LINES).mapToObj(n -> "line " + n).toList());
         }
         assertThat(agents).as("every agent ran jobs").hasSize(AGENTS);
-        System.out.printf("ClusterIT: %d jobs, %d with more than one attempt%n", ids.size(), retried);
+        // an attempt the killed server had claimed (or its agent held) may have ended lost before the one that succeeded
+        System.out.printf("ClusterIT: %d jobs, %d with more than one attempt%s%n", ids.size(), retried.size(),
+                retried.stream().limit(5).map(r -> "\n  " + r).reduce("", String::concat));
     }
 
     /**
