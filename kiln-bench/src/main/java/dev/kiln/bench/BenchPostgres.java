@@ -10,8 +10,9 @@ import java.util.stream.Stream;
 
 /**
  * A real PostgreSQL for the scale-out scenario, as the tests start it: zonky's embedded binaries (a Maven Central
- * artifact, PostgreSQL 17.6) in a temporary data dir, with PostgreSQL's own defaults (fsync and synchronous commit on,
- * as in production). As root zonky starts it under {@code unshare -U}, since PostgreSQL refuses to run as root.
+ * artifact, PostgreSQL 17.6) in a temporary data dir, with zonky's settings for a test database ({@code -F}: no fsync,
+ * {@code synchronous_commit=off}), so a commit costs no disk flush here as it would in production. As root zonky starts
+ * it under {@code unshare -U}, since PostgreSQL refuses to run as root.
  */
 final class BenchPostgres implements AutoCloseable {
     private final EmbeddedPostgres server;
@@ -50,6 +51,23 @@ final class BenchPostgres implements AutoCloseable {
             try (var rs = q.executeQuery()) {
                 rs.next();
                 return new long[] {rs.getLong(1), rs.getLong(2)};
+            }
+        }
+    }
+
+    /**
+     * Of the jobs of {@code type}: the wait in the queue (queued → started on an agent) at p50 and p90, and the run
+     * (started → finished) at p50, in milliseconds. A wait far above the run means free slots and waiting jobs did
+     * not meet.
+     */
+    static double[] waitAndRunMs(Connection c, String type) throws SQLException {
+        try (var q = c.prepareStatement("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY started_at - queued_at),"
+                + " percentile_cont(0.9) WITHIN GROUP (ORDER BY started_at - queued_at),"
+                + " percentile_cont(0.5) WITHIN GROUP (ORDER BY finished_at - started_at) FROM jobs WHERE type = ?")) {
+            q.setString(1, type);
+            try (var rs = q.executeQuery()) {
+                rs.next();
+                return new double[] {rs.getDouble(1) / 1e6, rs.getDouble(2) / 1e6, rs.getDouble(3) / 1e6};
             }
         }
     }

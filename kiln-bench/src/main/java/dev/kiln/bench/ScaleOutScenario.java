@@ -70,7 +70,8 @@ final class ScaleOutScenario {
         var serverThreads = servers.stream().map(c -> ThreadCpu.start(c.pid())).toList();
         long serversBefore = serversCpu(), agentsBefore = agentsCpu(), pgBefore = pg.cpuNs();
         long driverBefore = ProcStat.processCpuNs(ProcessHandle.current().pid()), machineBefore = ProcStat.machineBusyNs();
-        double secs = runJobs(pg, database, "scale-out-" + s + "-" + a, n);
+        String type = "scale-out-" + s + "-" + a;
+        double secs = runJobs(pg, database, type, n);
         double serversPct = pct(serversCpu() - serversBefore, secs), agentsPct = pct(agentsCpu() - agentsBefore, secs);
         double pgPct = pct(pg.cpuNs() - pgBefore, secs);
         double driverPct = pct(ProcStat.processCpuNs(ProcessHandle.current().pid()) - driverBefore, secs);
@@ -78,9 +79,14 @@ final class ScaleOutScenario {
         ThreadCpu.Figures busiest = serverThreads.stream().map(t -> t.stop(n))
                 .max((x, y) -> Long.compare(x.busiestNs(), y.busiestNs())).orElseThrow();
         double rate = n / secs;
-        Bench.report("", String.format("servers %d, agents %2d (%2d slots): %4.0f jobs/s (%.0f%% of bare spawn); CPU: servers %.0f%% "
+        double[] waitRun;
+        try (var c = pg.connect(database)) {
+            waitRun = BenchPostgres.waitAndRunMs(c, type);
+        }
+        Bench.report("", String.format("servers %d, agents %2d (%2d slots): %4.0f jobs/s (%.0f%% of bare spawn); queue wait p50 %.0f ms, "
+                        + "p90 %.0f ms, run p50 %.0f ms; CPU: servers %.0f%% "
                         + "(busiest thread %s %.0f µs/job), agents+jobs %.0f%%, PostgreSQL %.0f%%, driver %.0f%% (together %.0f%%); machine %.0f%% of %d00%%",
-                s, a, slots(a), rate, 100 * rate / bare, serversPct, busiest.busiestThread(), busiest.perJobUs(busiest.busiestNs()),
+                s, a, slots(a), rate, 100 * rate / bare, waitRun[0], waitRun[1], waitRun[2], serversPct, busiest.busiestThread(), busiest.perJobUs(busiest.busiestNs()),
                 agentsPct, pgPct, driverPct, serversPct + agentsPct + pgPct + driverPct, machinePct, bench.cores()));
     }
 
