@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,8 +83,14 @@ class ClusterIT {
         ids.addAll(List.of(submitted));
         await("the killed server's agents failed over").atMost(Duration.ofSeconds(60))
                 .until(() -> cluster.agentsConnected(1) + cluster.agentsConnected(2) == AGENTS);
-        await("every job finished").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
-                .until(() -> count(cluster.api(1), String.join(",", ACTIVE), 1) == 0);
+        try {
+            await("every job finished").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> count(cluster.api(1), String.join(",", ACTIVE), 1) == 0);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("jobs still unfinished after 3 minutes, as each survivor sees them: "
+                    + unfinished(cluster.api(1)) + "; queues: " + cluster.api(1).get("/api/v1/queue?limit=1").body()
+                    + " / " + cluster.api(2).get("/api/v1/queue?limit=1").body(), e);
+        }
         phase("every job finished", start);
     }
 
@@ -102,6 +109,13 @@ class ClusterIT {
             }
         }
         return cluster.api(i % SERVERS == KILLED ? 1 + i % 2 : i % SERVERS).submit(spec).get("id").asText();
+    }
+
+    private static List<String> unfinished(Api api) {
+        var out = new ArrayList<String>();
+        api.get("/api/v1/jobs?limit=20&status=" + String.join(",", ACTIVE)).json().get("jobs").forEach(j -> out.add(
+                j.get("id").asText() + " " + j.get("status").asText() + " on " + j.get("agent_id")));
+        return out;
     }
 
     private static void phase(String what, long start) {
