@@ -73,9 +73,10 @@ public final class Bench {
         scenarios.put("build-plan-queue", new BuildPlanQueueScenario(bench)::run);
         scenarios.put("overlapping-builds", new OverlappingBuildsScenario(bench)::run);
         scenarios.put("partitions-scale", new PartitionsScaleScenario(bench)::run);
+        scenarios.put("scale-out", new ScaleOutScenario(bench)::run);
         // too slow for quick mode's minute unless asked for by name
         var fullOnly = java.util.Set.of("watchers", "agent-lost", "log-open", "eta", "stream-open", "retention", "soak",
-                "build-plan-queue", "overlapping-builds", "partitions-scale");
+                "build-plan-queue", "overlapping-builds", "partitions-scale", "scale-out");
         if (only != null && !scenarios.containsKey(only)) {
             System.out.println("no scenario " + only + "; there are " + String.join(", ", scenarios.keySet()));
             System.exit(2);
@@ -216,7 +217,12 @@ public final class Bench {
     }
 
     HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base() + path)).header("Authorization", "Bearer " + token)
+        return request(base(), token, path);
+    }
+
+    /** A request to the server at {@code base} with {@code token}. */
+    static HttpRequest.Builder request(String base, String token, String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
                 .timeout(Duration.ofSeconds(30));
     }
 
@@ -232,9 +238,14 @@ public final class Bench {
 
     /** POSTs {@code body} as JSON; an answer other than {@code expect} is an error. */
     JsonNode post(String path, Object body, int expect) throws IOException, InterruptedException {
-        var r = http.send(request(path).header("Content-Type", "application/json")
+        return post(request(path), body, expect);
+    }
+
+    /** POSTs {@code body} as JSON with {@code request} (any server's); an answer other than {@code expect} is an error. */
+    JsonNode post(HttpRequest.Builder request, Object body, int expect) throws IOException, InterruptedException {
+        var r = http.send(request.header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != expect) throw new IOException("POST " + path + ": " + r.statusCode() + " " + r.body());
+        if (r.statusCode() != expect) throw new IOException("POST " + r.uri() + ": " + r.statusCode() + " " + r.body());
         return JSON.readTree(r.body());
     }
 

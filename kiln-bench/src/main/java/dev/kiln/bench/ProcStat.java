@@ -18,11 +18,36 @@ final class ProcStat {
 
     /** CPU time (user + system) of the whole process, threads that have exited included, in nanoseconds. */
     static long processCpuNs(long pid) {
+        return statTicks(pid, 11) * TICK_NS; // utime and stime: fields 14 and 15
+    }
+
+    /**
+     * CPU time of the children the process has waited for (cutime + cstime), in nanoseconds: an agent's jobs, which
+     * it spawns and reaps, are there and not in {@link #processCpuNs}.
+     */
+    static long reapedChildrenCpuNs(long pid) {
+        return statTicks(pid, 13) * TICK_NS; // cutime and cstime: fields 16 and 17
+    }
+
+    /** The sum of two adjacent tick counts of {@code /proc/<pid>/stat}, {@code at} counted after the command name; 0 if gone. */
+    private static long statTicks(long pid, int at) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             // fields after the command name (which may hold spaces, so cut at its closing parenthesis)
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NS; // utime, stime: fields 14 and 15
+            return Long.parseLong(f[at]) + Long.parseLong(f[at + 1]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** CPU time every process of the machine spent (all of /proc/stat's "cpu" line but idle and iowait), in nanoseconds. */
+    static long machineBusyNs() {
+        try (var lines = Files.lines(Path.of("/proc/stat"))) {
+            String[] f = lines.findFirst().orElseThrow().trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < Math.min(f.length, 9); i++) if (i != 4 && i != 5) busy += Long.parseLong(f[i]); // 4 idle, 5 iowait
+            return busy * TICK_NS;
         } catch (IOException | RuntimeException e) {
             return 0;
         }

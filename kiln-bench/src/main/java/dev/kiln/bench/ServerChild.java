@@ -36,13 +36,26 @@ final class ServerChild implements AutoCloseable {
 
     /** Starts one with an embedded agent of {@code capacity} slots and waits until it serves. */
     static ServerChild start(String jvmOpts, int capacity) throws IOException, InterruptedException {
+        return start(jvmOpts, List.of("--agent-capacity", Integer.toString(capacity)), null);
+    }
+
+    /**
+     * Starts one with these {@code kiln server} options (after its own data dir and a free port) and waits until it
+     * serves. {@code secretsKey}, unless null, is copied into the data dir first: servers of one database share it.
+     */
+    static ServerChild start(String jvmOpts, List<String> options, Path secretsKey) throws IOException, InterruptedException {
         Path home = Files.createTempDirectory("kiln-bench-server");
         Path dataDir = home.resolve("data");
+        if (secretsKey != null) {
+            Files.createDirectories(dataDir);
+            Files.copy(secretsKey, dataDir.resolve("secrets.key"));
+        }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
         for (String o : jvmOpts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.kiln.app.Main", "server",
-                "--data-dir", dataDir.toString(), "--port", "0", "--agent-capacity", Integer.toString(capacity)));
+                "--data-dir", dataDir.toString(), "--port", "0"));
+        cmd.addAll(options);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         var running = new CompletableFuture<String>();
         Thread.ofPlatform().daemon().name("server-output").start(() -> copyOutput(p, home.resolve("server.log"), running));
@@ -80,6 +93,10 @@ final class ServerChild implements AutoCloseable {
 
     String token() {
         return token;
+    }
+
+    Path dataDir() {
+        return home.resolve("data");
     }
 
     /** Resident set size of the server process, in bytes. */

@@ -31,11 +31,20 @@ public final class AgentProcess {
 
     public static Process launch(String serverUrl, String token, String name, String labels, int capacity, Path workDir)
             throws IOException {
+        return launch(serverUrl, token, name, labels, capacity, workDir, List.of());
+    }
+
+    /** {@code jvmOptions}: for the agent's JVM, e.g. {@code -XX:TieredStopAtLevel=1}. */
+    public static Process launch(String serverUrl, String token, String name, String labels, int capacity, Path workDir,
+                                 List<String> jvmOptions) throws IOException {
         Files.createDirectories(workDir);
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var pb = new ProcessBuilder(List.of(java, "-cp", cp, AgentProcess.class.getName(), serverUrl, name, labels,
-                Integer.toString(capacity), workDir.toString()));
+        var cmd = new java.util.ArrayList<>(List.of(java));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", cp, AgentProcess.class.getName(), serverUrl, name, labels, Integer.toString(capacity),
+                workDir.toString()));
+        var pb = new ProcessBuilder(cmd);
         if (token != null) pb.environment().put("KILN_AGENT_TOKEN", token);
         return pb.redirectErrorStream(true).redirectOutput(workDir.resolve("agent.log").toFile()).start();
     }
