@@ -134,7 +134,7 @@ public final class KilnServer implements AutoCloseable {
         var ledger = new JobLedger(active, store, hub, metrics);
         // PostgreSQL may be shared by several servers: each job is claimed in the database before it is sent
         boolean sharedDatabase = config.database() != null && !config.database().isBlank();
-        var dispatcher = new Dispatcher(new JobDispatch(lock, active, agents, ledger, metrics, sharedDatabase));
+        var dispatcher = new Dispatcher(wake -> new JobDispatch(lock, active, agents, ledger, metrics, sharedDatabase, wake));
         this.fleet = new FleetRegistry(lock, agents, store, config.fleetTiming(),
                 new JobsOnAgents(active, agents, ledger, store), dispatcher::wake, fleetTimers);
         var durations = new DurationStats(store);

@@ -52,6 +52,7 @@ final class SharedDatabaseTimers {
                 config.fleetTiming().lostAfter(), p.wakeDispatcher());
         every(timers, QUEUE_SYNC, () -> {
             if (lease.held()) stranded.sweep();
+            stranded.sweepOwnAgents(); // every server, for its own agents
         });
     }
 

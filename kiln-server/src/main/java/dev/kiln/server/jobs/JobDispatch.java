@@ -30,13 +30,17 @@ public final class JobDispatch implements Dispatcher.Pass {
     /** Several servers may share the database: claim each job there and send it only once the claim commits. */
     private final boolean claimFirst;
 
+    /** Wakes the dispatcher: a claim lost to another server frees its slot after the pass that made it. */
+    private final Runnable wake;
+
     public JobDispatch(EngineLock lock, ActiveJobs active, Fleet fleet, JobLedger ledger, KilnMetrics metrics) {
-        this(lock, active, fleet, ledger, metrics, false);
+        this(lock, active, fleet, ledger, metrics, false, () -> {});
     }
 
     public JobDispatch(EngineLock lock, ActiveJobs active, Fleet fleet, JobLedger ledger, KilnMetrics metrics,
-                       boolean claimFirst) {
+                       boolean claimFirst, Runnable wake) {
         this.claimFirst = claimFirst;
+        this.wake = wake;
         this.metrics = metrics;
         this.lock = lock;
         this.active = active;
@@ -94,6 +98,8 @@ public final class JobDispatch implements Dispatcher.Pass {
                     if (active.get(aj.id()) == aj) active.forget(aj.id());
                 }
             }
+            // the slot is free again: without a pass now, the queued jobs would wait for the next job or agent
+            if (failure != null) wake.run();
         });
     }
 

@@ -74,4 +74,47 @@ public final class StrandedJobs {
         }
         wake.run();
     }
+
+    /** Jobs first seen by {@link #sweepOwnAgents} as unheld on an agent connected here (the timer thread's alone). */
+    private final Map<String, Instant> unheldSince = new HashMap<>();
+
+    /**
+     * The other stranded case, run by every server for the agents connected to it: the store puts a job on such an
+     * agent, yet this server does not hold it. An agent's hello names the jobs it runs and the server adopts them, so
+     * the agent never got this one: the server that claimed it died between its claim's commit and the send. No loss
+     * timer anywhere covers it (its agent is alive), so after {@code lostAfter} of being seen so it is given up here
+     * (nothing ran: it queues again at once).
+     */
+    public void sweepOwnAgents() {
+        Instant now = Instant.now();
+        Set<String> held;
+        Set<String> connectedHere = new java.util.HashSet<>();
+        synchronized (lock) {
+            held = active.ids();
+            for (AgentSession a : fleet.all()) if (a.connection() != null) connectedHere.add(a.id());
+        }
+        if (connectedHere.isEmpty() && unheldSince.isEmpty()) return;
+        List<Job> unheld = store.activeJobs().stream()
+                .filter(j -> j.status().isOnAgent() && connectedHere.contains(j.agentId()) && !held.contains(j.id()))
+                .toList();
+        unheldSince.keySet().retainAll(unheld.stream().map(Job::id).toList());
+        List<ActiveJob> orphans = new ArrayList<>();
+        for (Job job : unheld) {
+            Instant first = unheldSince.putIfAbsent(job.id(), now);
+            if (first != null && !first.isAfter(now.minus(lostAfter))) orphans.add(ActiveJob.fromStore(job, store));
+        }
+        if (orphans.isEmpty()) return;
+        synchronized (lock) {
+            for (ActiveJob aj : orphans) {
+                unheldSince.remove(aj.id());
+                if (active.get(aj.id()) != null) continue; // taken in meanwhile
+                AgentSession agent = fleet.get(aj.job.agentId());
+                if (agent == null || agent.connection() == null) continue; // gone again: the lease holder's case
+                active.add(aj);
+                ledger.apply(aj, JobTransitions.agentGone(aj.job, aj.attempt, "agent " + agent.name()
+                        + " never received it (the server that assigned it is gone)", now, Jitter.draw()));
+            }
+        }
+        wake.run();
+    }
 }

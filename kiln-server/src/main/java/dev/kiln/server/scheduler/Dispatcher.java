@@ -37,6 +37,12 @@ public final class Dispatcher implements AutoCloseable {
         thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // a retry's timer does not delay shutdown
     }
 
+    /** A pass that may itself free a slot later (a claim lost to another server) and must then wake its dispatcher. */
+    public Dispatcher(java.util.function.Function<Runnable, Pass> passWaking) {
+        this.pass = passWaking.apply(this::wake);
+        thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
+
     public void wake() {
         if (pending.compareAndSet(false, true)) {
             try {
