@@ -23,8 +23,13 @@ class LogShipperTest {
         timer.setRemoveOnCancelPolicy(true); // as the agent's timer
         List<AgentMessage.Log> sent = new CopyOnWriteArrayList<>();
         var busy = new CountDownLatch(1);
-        timer.execute(() -> awaitQuietly(busy)); // holds the timer's thread: the 10 ms linger cannot end first
+        var holding = new CountDownLatch(1);
+        timer.execute(() -> { // holds the timer's thread: the 10 ms linger cannot end first
+            holding.countDown();
+            awaitQuietly(busy);
+        });
         try {
+            awaitQuietly(holding); // taken off the queue and running: the queue holds only what the shipper adds
             var shipper = new LogShipper("j1", 1, sent::add, timer, dir.resolve("spool.jsonl"));
             shipper.add(new LogLine(1, LogStream.STDOUT, "one line"));
             assertThat(timer.getQueue()).hasSize(1); // its linger's flush
