@@ -3,6 +3,7 @@ package dev.kiln.server.jobs;
 import dev.kiln.server.core.AgentRecord;
 import dev.kiln.server.core.EngineLock;
 import dev.kiln.server.core.Job;
+import dev.kiln.server.core.JobStatus;
 import dev.kiln.server.fleet.AgentSession;
 import dev.kiln.server.fleet.Fleet;
 import dev.kiln.server.store.Store;
@@ -81,7 +82,8 @@ public final class StrandedJobs {
     /**
      * The other stranded case, run by every server for the agents connected to it: the store puts a job on such an
      * agent, yet this server does not hold it. An agent's hello names the jobs it runs and the server adopts them, so
-     * the agent never got this one: the server that claimed it died between its claim's commit and the send. No loss
+     * the agent never got this one: the server that claimed it died between its claim's commit and the send. Only
+     * {@code assigned} jobs: one that started was reported by the agent, so it is not this case. No loss
      * timer anywhere covers it (its agent is alive), so after {@code lostAfter} of being seen so it is given up here
      * (nothing ran: it queues again at once).
      */
@@ -95,7 +97,7 @@ public final class StrandedJobs {
         }
         if (connectedHere.isEmpty() && unheldSince.isEmpty()) return;
         List<Job> unheld = store.activeJobs().stream()
-                .filter(j -> j.status().isOnAgent() && connectedHere.contains(j.agentId()) && !held.contains(j.id()))
+                .filter(j -> j.status() == JobStatus.ASSIGNED && connectedHere.contains(j.agentId()) && !held.contains(j.id()))
                 .toList();
         unheldSince.keySet().retainAll(unheld.stream().map(Job::id).toList());
         List<ActiveJob> orphans = new ArrayList<>();
