@@ -18,7 +18,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Kiln's load driver. Each scenario starts a real server (fresh data dir, embedded agent, loopback port), drives it
@@ -234,6 +236,28 @@ public final class Bench {
 
     JsonNode submit(Map<String, Object> spec) throws IOException, InterruptedException {
         return post("/api/v1/jobs", spec, 201);
+    }
+
+    /** Submits {@code n} jobs running {@code command} from 8 clients; returns the seconds until all have run. */
+    double runJobs(String command, int n) throws Exception {
+        var pool = Executors.newFixedThreadPool(8);
+        var submitted = new AtomicInteger();
+        long start = System.nanoTime();
+        for (int c = 0; c < 8; c++) {
+            pool.submit(() -> {
+                while (submitted.getAndIncrement() < n) submit(Map.of("command", command, "type", "tp"));
+                return null;
+            });
+        }
+        pool.shutdown();
+        pool.awaitTermination(1, TimeUnit.HOURS);
+        // the light /api/v1/queue (a /metrics scrape costs the server far more), rarely while many jobs are left and
+        // often near the end
+        for (long left; (left = jobsInQueueAndRunning()) > 0; ) {
+            double rate = Math.max(1, (n - left) / Math.max(1e-3, (System.nanoTime() - start) / 1e9));
+            Thread.sleep((long) Math.clamp(left / rate * 1000 / 3, 5, 1000));
+        }
+        return (System.nanoTime() - start) / 1e9;
     }
 
     /** POSTs {@code body} as JSON; an answer other than {@code expect} is an error. */

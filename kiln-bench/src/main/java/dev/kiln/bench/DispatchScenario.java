@@ -12,9 +12,13 @@ final class DispatchScenario {
     }
 
     void run() throws Exception {
-        bench.startChild(bench.cores()); // in a process of its own: the driver's polls do not share its JVM
+        ServerChild server = bench.startChild(bench.cores()); // in a process of its own: the driver's polls do not share its JVM
         int n = bench.quick() ? 50 : 400;
-        int warmUp = bench.quick() ? 50 : 200; // the path from submit to spawn compiled before it is timed
+        // the path from submit to spawn compiled before it is timed: jobs under load until the JIT settles, then one at
+        // a time (an idle server's own path: the dispatcher woken by each submit)
+        String jit = new JitWarmUp(server.pid(), bench.quick()).run(System.getProperty("kiln.bench.warmUp", "auto"),
+                jobs -> bench.runJobs("true", jobs));
+        int warmUp = bench.quick() ? 50 : 200;
         for (int i = 0; i < warmUp; i++) bench.awaitDone(bench.submit(Map.of("command", "true")).get("id").asText());
         var stats = new Stats();
         var toAssigned = new Stats();
@@ -39,7 +43,7 @@ final class DispatchScenario {
                 }
             }
         }
-        Bench.report("dispatch", stats.summary() + bench.childMemory());
+        Bench.report("dispatch", stats.summary() + " (after " + jit + ", then " + warmUp + " one at a time)" + bench.childMemory());
         var bare = new Stats();
         for (int i = 0; i < 50; i++) {
             long t = System.nanoTime();

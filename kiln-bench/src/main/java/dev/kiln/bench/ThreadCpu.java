@@ -59,9 +59,14 @@ final class ThreadCpu {
     record Group(String name, long cpuNs, int threads, String busiestThread, long busiestNs) {}
 
     /** The window's figures, per job. */
-    record Figures(List<Group> groups, long processNs, long exitedNs, String busiestThread, long busiestNs, int jobs) {
+    record Figures(List<Group> groups, long processNs, long exitedNs, String busiestThread, long busiestNs, long compilerNs, int jobs) {
         double perJobUs(long ns) {
             return ns / 1e3 / jobs;
+        }
+
+        /** CPU per job of the JIT's compiler threads: high while it still compiles the job path. */
+        double compilerUsPerJob() {
+            return perJobUs(compilerNs);
         }
 
         /** Jobs per second the busiest single thread allows. */
@@ -92,6 +97,7 @@ final class ThreadCpu {
         long live = 0;
         String busiest = "-";
         long busiestNs = 0;
+        long compilerNs = 0;
         for (var e : after.entrySet()) {
             var was = before.get(e.getKey());
             long ns = e.getValue().cpuNs() - (was != null && was.name() != null ? was.cpuNs() : 0);
@@ -106,7 +112,8 @@ final class ThreadCpu {
                 g[2] = ns;
                 busiestByGroup.put(group, name);
             }
-            if (ns > busiestNs && !name.contains("CompilerThre")) { // the JIT's work ends; the rest is every job's
+            if (name.contains("CompilerThre")) compilerNs += ns;
+            else if (ns > busiestNs) { // the JIT's work ends; the rest is every job's
                 busiestNs = ns;
                 busiest = name;
             }
@@ -116,7 +123,7 @@ final class ThreadCpu {
         list.sort((a, b) -> Long.compare(b.cpuNs, a.cpuNs));
         // /proc/<pid>/stat counts in 10 ms ticks: a difference under a tick per thread is noise, not exited threads
         long exited = Math.max(0, process - live - after.size() * 10_000_000L);
-        return new Figures(list, Math.max(process, live), exited, busiest, busiestNs, jobs);
+        return new Figures(list, Math.max(process, live), exited, busiest, busiestNs, compilerNs, jobs);
     }
 
     static String groupOf(String threadName) {

@@ -2,9 +2,7 @@ package dev.kiln.bench;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,50 +18,29 @@ final class ThroughputScenario {
 
     void run() throws Exception {
         int n = Integer.getInteger("kiln.bench.jobs", bench.quick() ? 300 : 5000);
-        // "Sustained" means after warm-up: until the JIT has compiled the job path (a JFR recording shows C2 busy for
-        // the first ~40 s of a fresh JVM), a rate measures the compiler as much as Kiln.
-        int warmUp = Integer.getInteger("kiln.bench.warmUp", bench.quick() ? 200 : 2000);
+        // "Sustained" means after warm-up: until the JIT has compiled the job path, a rate measures the compiler as much
+        // as Kiln. Most of that path runs once per job, so a method reaches C2's thresholds only after thousands of jobs:
+        // by default the warm-up goes on in rounds until the compiler threads' CPU per job has fallen (see JitWarmUp).
+        String warmUpSetting = System.getProperty("kiln.bench.warmUp", "auto");
         for (String command : List.of("true", "echo one line")) {
             if (!System.getProperty("kiln.bench.command", command).equals(command)) continue;
             // the machine's limit just before, so a change of load on the shared machine moves both figures
             double bareRate = bareSpawnRate(Math.max(n, 500), bench.cores());
             ServerChild server = bench.startChild(bench.cores());
-            runJobs(command, warmUp);
+            String warmUp = new JitWarmUp(server.pid(), bench.quick()).run(warmUpSetting, jobs -> bench.runJobs(command, jobs));
             var cpu = ThreadCpu.start(server.pid());
             long driverBefore = ProcStat.processCpuNs(ProcessHandle.current().pid());
-            double secs = runJobs(command, n);
+            double secs = bench.runJobs(command, n);
             var figures = cpu.stop(n);
             long driverNs = ProcStat.processCpuNs(ProcessHandle.current().pid()) - driverBefore;
             double rate = n / secs;
-            Bench.report("throughput", String.format("'%s' %.0f jobs/s (n=%d after %d warm-up, 8 clients, capacity %d); bare spawn %.0f/s; ratio %.0f%%%s",
+            Bench.report("throughput", String.format("'%s' %.0f jobs/s (n=%d after %s, 8 clients, capacity %d); bare spawn %.0f/s; ratio %.0f%%%s",
                     command, rate, n, warmUp, bench.cores(), bareRate, 100 * rate / bareRate, bench.childMemory()));
             for (String line : figures.lines()) Bench.report("", line);
             Bench.report("", String.format("  the driver (this process) %.0f µs/job; server %.0f%% and driver %.0f%% of one core",
                     driverNs / 1e3 / n, 100 * figures.processNs() / 1e9 / secs, 100 * driverNs / 1e9 / secs));
             bench.stopServer();
         }
-    }
-
-    /** Submits {@code n} jobs from 8 clients; returns the seconds until all have run (every one succeeds). */
-    private double runJobs(String command, int n) throws Exception {
-        var pool = Executors.newFixedThreadPool(8);
-        var submitted = new AtomicInteger();
-        long start = System.nanoTime();
-        for (int c = 0; c < 8; c++) {
-            pool.submit(() -> {
-                while (submitted.getAndIncrement() < n) bench.submit(Map.of("command", command, "type", "tp"));
-                return null;
-            });
-        }
-        pool.shutdown();
-        pool.awaitTermination(1, TimeUnit.HOURS);
-        // the light /api/v1/queue (a /metrics scrape costs the server far more), rarely while many jobs are left and
-        // often near the end
-        for (long left; (left = bench.jobsInQueueAndRunning()) > 0; ) {
-            double rate = Math.max(1, (n - left) / Math.max(1e-3, (System.nanoTime() - start) / 1e9));
-            Thread.sleep((long) Math.clamp(left / rate * 1000 / 3, 5, 1000));
-        }
-        return (System.nanoTime() - start) / 1e9;
     }
 
     /** The machine's limit: spawning the same process from Java with the same concurrency, no Kiln in between. */
