@@ -2,7 +2,10 @@ package dev.kiln.server.it;
 
 import dev.kiln.server.store.postgres.TestPostgres;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +18,7 @@ import java.util.function.IntUnaryOperator;
  * Several server processes ({@link ServerProcess}, no embedded agent, one {@code secrets.key}) on one fresh
  * {@link TestPostgres} database, and remote agent processes ({@link AgentProcess}) that each list every server, in an
  * order rotated by the agent's index so that the agents spread over the servers and a dead server's agents spread over
- * the others. {@link #close} stops the agents, then the servers, in whatever state they are.
+ * the others. {@link #close} stops the agents, then the servers, in whatever state they are, and keeps their logs.
  */
 final class Cluster implements AutoCloseable {
     /** The servers' production defaults: an agent that fails over is not raced by a short loss timer. */
@@ -111,5 +114,23 @@ final class Cluster implements AutoCloseable {
     public void close() throws InterruptedException {
         for (Process agent : agents) AgentProcess.stop(agent);
         for (ServerProcess.Handle server : servers) server.close();
+        keepLogs();
+    }
+
+    /**
+     * Copies every server's and agent's log to {@code target/cluster-logs/<time>/}: the data dirs are temporary, and a
+     * run that ended a job wrongly is only explained by what the processes said.
+     */
+    private void keepLogs() {
+        Path kept = Path.of("target", "cluster-logs", Long.toString(System.currentTimeMillis()));
+        try (var files = Files.walk(dir)) {
+            for (Path log : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                Path to = kept.resolve(dir.relativize(log).toString().replace('/', '-'));
+                Files.createDirectories(kept);
+                Files.copy(log, to, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("could not keep the cluster's logs: " + e);
+        }
     }
 }
