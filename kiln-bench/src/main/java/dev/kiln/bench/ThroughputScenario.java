@@ -24,8 +24,8 @@ final class ThroughputScenario {
         String warmUpSetting = System.getProperty("kiln.bench.warmUp", "auto");
         for (String command : List.of("true", "echo one line")) {
             if (!System.getProperty("kiln.bench.command", command).equals(command)) continue;
-            // the machine's limit just before, so a change of load on the shared machine moves both figures
-            double bareRate = bareSpawnRate(Math.max(n, 500), bench.cores());
+            // the machine's limit just before and just after, so a change of load on the shared machine moves both figures
+            double bareBefore = bareSpawnRate(Math.max(n, 500), bench.cores());
             ServerChild server = bench.startChild(bench.cores());
             String warmUp = new JitWarmUp(server.pid(), bench.quick()).run(warmUpSetting, jobs -> bench.runJobs(command, jobs));
             var cpu = ThreadCpu.start(server.pid());
@@ -34,12 +34,15 @@ final class ThroughputScenario {
             var figures = cpu.stop(n);
             long driverNs = ProcStat.processCpuNs(ProcessHandle.current().pid()) - driverBefore;
             double rate = n / secs;
-            Bench.report("throughput", String.format("'%s' %.0f jobs/s (n=%d after %s, 8 clients, capacity %d); bare spawn %.0f/s; ratio %.0f%%%s",
-                    command, rate, n, warmUp, bench.cores(), bareRate, 100 * rate / bareRate, bench.childMemory()));
+            String memory = bench.childMemory();
+            bench.stopServer();
+            double bareAfter = bareSpawnRate(Math.max(n, 500), bench.cores());
+            double bareRate = (bareBefore + bareAfter) / 2;
+            Bench.report("throughput", String.format("'%s' %.0f jobs/s (n=%d after %s, 8 clients, capacity %d); bare spawn %.0f/s (%.0f before, %.0f after); ratio %.0f%%%s",
+                    command, rate, n, warmUp, bench.cores(), bareRate, bareBefore, bareAfter, 100 * rate / bareRate, memory));
             for (String line : figures.lines()) Bench.report("", line);
             Bench.report("", String.format("  the driver (this process) %.0f µs/job; server %.0f%% and driver %.0f%% of one core",
                     driverNs / 1e3 / n, 100 * figures.processNs() / 1e9 / secs, 100 * driverNs / 1e9 / secs));
-            bench.stopServer();
         }
     }
 
