@@ -134,7 +134,7 @@ public final class Agent implements AutoCloseable {
 
     private void jobEnded(JobRunner runner) {
         jobs.changed();
-        janitor.ended(JobPaths.attemptName(runner.jobId(), runner.attempt()));
+        janitor.ended(runner.workspaceName());
     }
 
     /**

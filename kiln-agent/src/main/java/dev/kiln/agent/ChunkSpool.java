@@ -127,8 +127,9 @@ final class ChunkSpool {
     }
 
     private void closeSpool() {
+        if (spool == null) return; // never spilled (the common case): this spool made no file
         try {
-            if (spool != null) spool.close();
+            spool.close();
             Files.deleteIfExists(file);
         } catch (IOException e) {
             // a leftover spool file is harmless: it is rewritten from the start next time

@@ -20,4 +20,13 @@ public final class Directories {
             }
         }
     }
+
+    /**
+     * Deletes a file if it is there; false if it was not. Absent is the common case for a job's control and spool
+     * files: {@link Files#deleteIfExists} finds that out by throwing (and catching) an exception inside, which costs
+     * more than the one {@code access} call of {@link Files#exists} that answers it here.
+     */
+    public static boolean deleteIfPresent(Path file) throws IOException {
+        return Files.exists(file) && Files.deleteIfExists(file);
+    }
 }

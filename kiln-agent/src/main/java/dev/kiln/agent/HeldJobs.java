@@ -3,6 +3,7 @@ package dev.kiln.agent;
 import dev.kiln.protocol.AgentMessage;
 import dev.kiln.protocol.ServerMessage;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -81,7 +81,9 @@ final class HeldJobs {
 
     /** The workspace names of the attempts held: these are never pruned. */
     Set<String> workspaceNames() {
-        return byJobId.values().stream().map(r -> JobPaths.attemptName(r.jobId(), r.attempt())).collect(Collectors.toSet());
+        var names = new HashSet<String>();
+        for (JobRunner r : byJobId.values()) names.add(r.workspaceName());
+        return names;
     }
 
     /** Wakes the waiters to look again: a job ended or was let go, or something else they wait on changed. */

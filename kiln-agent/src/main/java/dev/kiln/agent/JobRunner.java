@@ -44,6 +44,8 @@ final class JobRunner {
 
     String jobId() { return job.jobId(); }
     int attempt() { return job.attempt(); }
+    /** The name of this attempt's workspace directory ({@link JobPaths#attemptName}). */
+    String workspaceName() { return paths.name(); }
     LogShipper shipper() { return shipper; }
     /** The finish as sent to the server; null while the job runs. */
     AgentMessage.JobFinished finished() { return finished; }

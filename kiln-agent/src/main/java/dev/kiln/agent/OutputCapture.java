@@ -5,6 +5,7 @@ import dev.kiln.protocol.SecretMasker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.PushbackInputStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -54,8 +55,21 @@ final class OutputCapture {
 
     /** Copies {@code in} to the sink until it ends; a trailing {@code \r} (CRLF output) is dropped from each line. */
     void copy(InputStream in, LogStream stream) {
+        var pending = new PushbackInputStream(in, 1);
+        try {
+            // Most streams of most jobs carry nothing: wait for the first byte (or the end) before making the
+            // decoder and its buffers.
+            int first = pending.read();
+            if (first < 0) {
+                pending.close();
+                return;
+            }
+            pending.unread(first);
+        } catch (IOException e) {
+            return; // the pipe closed under us (the tree was killed) before anything came
+        }
         var line = new StringBuilder(128);
-        try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+        try (Reader reader = new InputStreamReader(pending, StandardCharsets.UTF_8)) {
             char[] buf = new char[8192];
             int n;
             while ((n = reader.read(buf)) > 0) {

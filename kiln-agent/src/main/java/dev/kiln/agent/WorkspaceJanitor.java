@@ -5,22 +5,20 @@ import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes the workspaces of old finished attempts ({@link WorkspaceRetention}), on a thread of its own: a big tree
- * takes a while, and neither the timer (log flushes) nor a job's thread (its finish) should wait for it.
+ * Deletes the workspaces of old finished attempts ({@link WorkspaceRetention}) on the thread of the attempt that ended,
+ * after its finish went out: nothing waits for it then, and a job's end costs no hand-off to a thread of the
+ * janitor's own. One thread prunes at a time: a request that arrives while another thread prunes is left to that
+ * thread, which goes on until no request is left.
  *
  * <p>The directory is listed once, at the first pruning (what an earlier life of the agent left); from then on the
  * janitor knows the finished workspaces in the order their attempts ended, so a job's end costs one deletion (one
- * system call for an empty workspace), not a listing and a stat of every kept workspace. Requests that arrive while a
- * pruning is pending join it.
+ * system call for an empty workspace), not a listing and a stat of every kept workspace.
  */
 final class WorkspaceJanitor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkspaceJanitor.class);
@@ -28,12 +26,12 @@ final class WorkspaceJanitor implements AutoCloseable {
     private final Path workspaces;
     private final int keep;
     private final Supplier<Set<String>> inUse;
-    private final ExecutorService thread =
-            Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("kiln-agent-janitor").factory());
     /** Workspaces whose attempts ended since the last pruning, in the order they ended. */
     private final ConcurrentLinkedQueue<String> ended = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean pending = new AtomicBoolean();
-    /** The janitor thread's: the finished workspaces on disk, oldest first; null until the first listing. */
+    /** Held by the one thread that prunes. */
+    private final AtomicBoolean pruning = new AtomicBoolean();
+    private volatile boolean closed;
+    /** The pruning thread's: the finished workspaces on disk, oldest first; null until the first listing. */
     private LinkedHashSet<String> onDisk;
 
     /** {@code inUse} names the workspaces of attempts the agent still holds, asked afresh at each pruning. */
@@ -43,24 +41,28 @@ final class WorkspaceJanitor implements AutoCloseable {
         this.inUse = inUse;
     }
 
-    /** An attempt ended: its workspace (named {@link JobPaths#attemptName}) is now the newest; prunes soon. */
+    /** An attempt ended: its workspace (named {@link JobPaths#attemptName}) is now the newest; prunes on this thread. */
     void ended(String workspace) {
         ended.add(workspace);
-        pruneSoon();
+        prune();
     }
 
-    /** Prunes soon, off the caller's thread. */
-    void pruneSoon() {
-        if (!pending.compareAndSet(false, true)) return; // the pending pruning will see this request's work too
-        try {
-            thread.execute(this::prune);
-        } catch (RejectedExecutionException stopping) {
-            // the agent is shutting down
-        }
+    /**
+     * Prunes on this thread, unless another thread is pruning: that one then does this request's work too. The thread
+     * that prunes goes on while requests arrived meanwhile, so none is left behind.
+     */
+    void prune() {
+        do {
+            if (closed || !pruning.compareAndSet(false, true)) return;
+            try {
+                pruneOnce();
+            } finally {
+                pruning.set(false);
+            }
+        } while (!ended.isEmpty());
     }
 
-    private void prune() {
-        pending.set(false); // first: a request from here on schedules another pruning
+    private void pruneOnce() {
         try {
             if (onDisk == null) onDisk = new LinkedHashSet<>(WorkspaceRetention.oldestFirst(workspaces));
             for (String name; (name = ended.poll()) != null; ) {
@@ -69,6 +71,7 @@ final class WorkspaceJanitor implements AutoCloseable {
             }
             var old = WorkspaceRetention.beyondKeep(onDisk, keep, inUse.get());
             for (String name : old) {
+                if (closed) return;
                 WorkspaceRetention.delete(workspaces.resolve(name));
                 onDisk.remove(name);
             }
@@ -81,6 +84,6 @@ final class WorkspaceJanitor implements AutoCloseable {
 
     @Override
     public void close() {
-        thread.shutdownNow();
+        closed = true; // the agent is stopping: a pruning under way stops at its next workspace
     }
 }

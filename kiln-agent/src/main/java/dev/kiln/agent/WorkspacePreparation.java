@@ -2,6 +2,7 @@ package dev.kiln.agent;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** Gives an attempt an empty workspace, and clears its control files before the run and after it. */
 final class WorkspacePreparation {
@@ -13,7 +14,9 @@ final class WorkspacePreparation {
             Directories.deleteRecursively(paths.workspace());
             deleteControlFiles(paths, log);
             Files.createDirectories(paths.workspace());
-            Files.createDirectories(paths.outputFile().getParent());
+            // shared by all jobs: there from the second job on, and createDirectories finds that out by an exception
+            Path control = paths.outputFile().getParent();
+            if (!Files.isDirectory(control)) Files.createDirectories(control);
         } catch (IOException e) {
             throw new StartFailure("cannot prepare workspace " + paths.workspace() + ": " + e.getMessage());
         }
@@ -22,8 +25,8 @@ final class WorkspacePreparation {
 
     static void deleteControlFiles(JobPaths paths, JobLog log) {
         try {
-            Files.deleteIfExists(paths.outputFile());
-            Files.deleteIfExists(paths.eventsFile());
+            Directories.deleteIfPresent(paths.outputFile());
+            Directories.deleteIfPresent(paths.eventsFile());
         } catch (IOException e) {
             log.system("warning: could not delete " + paths.outputFile().getParent() + " files of this job: " + e.getMessage());
         }

@@ -7,6 +7,7 @@ import dev.kiln.protocol.AgentMessage;
 import dev.kiln.protocol.JobAssignment;
 import dev.kiln.protocol.LogLine;
 import dev.kiln.protocol.LogStream;
+import dev.kiln.protocol.ServerMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -112,6 +115,34 @@ class JobRunnerTest {
         var never = service("exit 3", new JobAssignment.ReadyWhen(null, port));
         assertThat(finished(never, Duration.ofSeconds(10)).exitCode()).isEqualTo(3);
         assertThat(readies()).isEmpty();
+    }
+
+    @Test
+    void anOrdinaryJobThrowsNoExceptionOnItsWay() throws Exception {
+        // Exceptions are costly (a stack trace each): absent control files, the existing control directory and a
+        // spool that never spilled are the normal case, found out without one. The first job makes the directories.
+        finished(run("true", Map.of(), 0), Duration.ofSeconds(30));
+        Path file = dir.resolve("exceptions.jfr");
+        try (var recording = new Recording()) {
+            recording.enable("jdk.JavaExceptionThrow").withStackTrace();
+            recording.start();
+            var held = new HeldJobs();
+            JobRunner runner = run("echo out; echo err >&2", Map.of(), 0);
+            held.add(runner);
+            var finish = finished(runner, Duration.ofSeconds(30));
+            held.ack(new ServerMessage.Ack(runner.jobId(), 1, finish.lastSeq()));
+            assertThat(held.isEmpty()).isTrue(); // let go: its spool is closed
+            recording.stop();
+            recording.dump(file);
+        }
+        var thrownByTheAgent = RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getStackTrace() != null && e.getStackTrace().getFrames().stream()
+                        .anyMatch(f -> f.getMethod().getType().getName().startsWith("dev.kiln.agent.")
+                                && !f.getMethod().getType().getName().endsWith("Test")))
+                .map(e -> e.getClass("thrownClass").getName() + " " + e.getStackTrace().getFrames().stream()
+                        .limit(12).map(f -> f.getMethod().getType().getName() + "." + f.getMethod().getName()).toList())
+                .toList();
+        assertThat(thrownByTheAgent).isEmpty();
     }
 
     @Test

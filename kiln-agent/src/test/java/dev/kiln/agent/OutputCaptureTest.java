@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kiln.protocol.LogStream;
 import dev.kiln.protocol.SecretMasker;
 import java.io.ByteArrayInputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +31,17 @@ class OutputCaptureTest {
     void splitsLinesDropsCarriageReturnsAndKeepsAnUnfinishedLastLine() {
         copy("one\r\ntwo\n\nünï ✓\nno end");
         assertThat(texts()).containsExactly("one", "two", "", "ünï ✓", "no end");
+    }
+
+    @Test
+    void aQuietStreamCostsNoDecoderOrBuffers() {
+        // most streams of most jobs carry nothing: the reader, decoder and buffers (24 KB) are made at the first byte
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        copy("");
+        long before = threads.getCurrentThreadAllocatedBytes();
+        copy("");
+        assertThat(threads.getCurrentThreadAllocatedBytes() - before).isLessThan(4096);
+        assertThat(texts()).isEmpty();
     }
 
     @Test

@@ -8,8 +8,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -26,24 +29,50 @@ class WorkspaceJanitorTest {
     }
 
     @Test
-    void prunesOffTheCallersThreadKeepingTheNewestAndThoseInUse() throws Exception {
+    void prunesKeepingTheNewestAndThoseInUse() throws Exception {
         Path workspaces = JobPaths.workspacesDir(dir);
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         for (int i = 0; i < 5; i++) {
             Path ws = Files.createDirectories(workspaces.resolve(JobPaths.attemptName("job" + i, 1)));
             Files.setLastModifiedTime(ws, FileTime.from(t0.plusSeconds(i)));
         }
-        var askedOn = new AtomicReference<Thread>();
-        try (var janitor = new WorkspaceJanitor(workspaces, 1, () -> {
-            askedOn.set(Thread.currentThread());
-            return Set.of("job0-1");
-        })) {
-            janitor.pruneSoon();
-            await().atMost(Duration.ofSeconds(30)).until(() -> left(workspaces).size() == 2);
+        try (var janitor = new WorkspaceJanitor(workspaces, 1, () -> Set.of("job0-1"))) {
+            janitor.prune();
         }
         assertThat(left(workspaces)).containsExactlyInAnyOrder("job0-1", "job4-1");
-        assertThat(askedOn.get()).isNotSameAs(Thread.currentThread());
-        assertThat(askedOn.get().getName()).isEqualTo("kiln-agent-janitor");
+    }
+
+    @Test
+    void aRequestWhileAnotherThreadPrunesIsLeftToItAndNotLost() throws Exception {
+        Path workspaces = JobPaths.workspacesDir(dir);
+        for (String name : List.of("old-1", "old-2", "job0-1")) Files.createDirectories(workspaces.resolve(name));
+        var pruning = new CountDownLatch(1);
+        var goOn = new CountDownLatch(1);
+        var asks = new AtomicInteger();
+        try (var janitor = new WorkspaceJanitor(workspaces, 1, () -> {
+            if (asks.incrementAndGet() == 1) { // the first pruning waits here, as over a big tree
+                pruning.countDown();
+                try {
+                    goOn.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return Set.of();
+        })) {
+            var first = Thread.ofPlatform().start(() -> janitor.ended("job0-1"));
+            assertThat(pruning.await(30, TimeUnit.SECONDS)).isTrue();
+            for (String name : List.of("job1-1", "job2-1")) {
+                Files.createDirectories(workspaces.resolve(name));
+                janitor.ended(name); // returns at once: the first thread prunes
+            }
+            assertThat(asks.get()).isEqualTo(1);
+            goOn.countDown();
+            first.join(Duration.ofSeconds(30));
+            assertThat(first.isAlive()).isFalse();
+        }
+        // the first thread went on with the requests that came meanwhile: only the newest is kept
+        assertThat(left(workspaces)).containsExactly("job2-1");
     }
 
     @Test
@@ -69,9 +98,11 @@ class WorkspaceJanitorTest {
     }
 
     @Test
-    void aClosedJanitorIgnoresRequests() {
-        var janitor = new WorkspaceJanitor(dir, 0, Set::of);
+    void aClosedJanitorIgnoresRequests() throws Exception {
+        Path ws = Files.createDirectories(JobPaths.workspacesDir(dir).resolve("job0-1"));
+        var janitor = new WorkspaceJanitor(JobPaths.workspacesDir(dir), 0, Set::of);
         janitor.close();
-        janitor.pruneSoon(); // no exception: the agent is stopping
+        janitor.ended("job0-1"); // no exception, and nothing deleted: the agent is stopping
+        assertThat(ws).isDirectory();
     }
 }
