@@ -14,7 +14,7 @@ final class DispatchScenario {
     void run() throws Exception {
         bench.startChild(bench.cores()); // in a process of its own: the driver's polls do not share its JVM
         int n = bench.quick() ? 50 : 400;
-        int warmUp = bench.quick() ? 50 : 200; // the path from submit to spawn compiled before it is timed
+        int warmUp = Integer.getInteger("kiln.bench.warmUp", bench.quick() ? 50 : 200); // the path from submit to spawn compiled before it is timed
         for (int i = 0; i < warmUp; i++) bench.awaitDone(bench.submit(Map.of("command", "true")).get("id").asText());
         var stats = new Stats();
         var toAssigned = new Stats();
