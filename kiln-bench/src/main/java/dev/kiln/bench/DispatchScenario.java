@@ -15,7 +15,7 @@ final class DispatchScenario {
         ServerChild server = bench.startChild(bench.cores()); // in a process of its own: the driver's polls do not share its JVM
         int n = bench.quick() ? 50 : 400;
         // the path from submit to spawn compiled before it is timed: jobs under load until the JIT settles, then one at
-        // a time (an idle server's own path: the dispatcher woken by each submit)
+        // a time (an idle server's own path)
         String jit = new JitWarmUp(server.pid(), bench.quick()).run(System.getProperty("kiln.bench.warmUp", "auto"),
                 jobs -> bench.runJobs("true", jobs));
         int warmUp = bench.quick() ? 50 : 200;

@@ -1,6 +1,8 @@
 package dev.kiln.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -13,7 +15,9 @@ public final class Json {
     private Json() {}
 
     public static ObjectMapper newMapper() {
-        return JsonMapper.builder()
+        // Jackson's default recycles its parse and write buffers per thread; the server parses on virtual threads, a
+        // new one per request or frame, so each parse allocated fresh 8 KiB buffers: half of all the server allocated
+        return JsonMapper.builder(JsonFactory.builder().recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build())
                 .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .addModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)

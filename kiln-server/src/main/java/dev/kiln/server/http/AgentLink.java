@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 final class AgentLink {
     private static final Logger log = LoggerFactory.getLogger(AgentLink.class);
+    /** Bound to the message type once: no deserializer lookup per frame. */
+    private static final com.fasterxml.jackson.databind.ObjectReader READER = Json.MAPPER.readerFor(AgentMessage.class);
     /** Frames outside the protocol a connection may send before it is closed: a bug shows, a flood does not. */
     static final int MAX_INVALID_FRAMES = 5;
 
@@ -91,7 +93,7 @@ final class AgentLink {
 
     private AgentMessage parse(String text) {
         try {
-            return Json.MAPPER.readValue(text, AgentMessage.class);
+            return READER.readValue(text);
         } catch (JsonProcessingException e) {
             return null;
         }

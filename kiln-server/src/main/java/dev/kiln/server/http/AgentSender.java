@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  */
 final class AgentSender implements AgentConnection {
     private static final Logger log = LoggerFactory.getLogger(AgentSender.class);
+    /** Bound to the message type once: no serializer lookup per frame. */
+    private static final com.fasterxml.jackson.databind.ObjectWriter WRITER = Json.MAPPER.writerFor(ServerMessage.class);
     private final WsContext ctx;
     private final WriteCallback onFailure = new WriteCallback() {
         @Override
@@ -39,7 +41,7 @@ final class AgentSender implements AgentConnection {
     public void send(ServerMessage message) {
         String text;
         try {
-            text = Json.MAPPER.writeValueAsString(message);
+            text = WRITER.writeValueAsString(message);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -75,6 +75,10 @@ public final class ApiServer implements AutoCloseable {
             config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyErrors));
             config.jetty.modifyWebSocketServletFactory(f -> {
                 f.setMaxTextMessageSize(64L * 1024 * 1024);
+                // Jetty starts every text message in a builder of this many chars (default 4 KiB): most frames (an
+                // agent's started, finished, heartbeat) are a few hundred bytes, and those builders were 30 % of all
+                // that the server allocated; a larger message grows its builder, and reads take more, smaller bites
+                f.setInputBufferSize(1024);
                 f.setIdleTimeout(Duration.ofSeconds(120));
             });
             config.staticFiles.add(s -> {

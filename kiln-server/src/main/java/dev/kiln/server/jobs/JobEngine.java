@@ -124,7 +124,7 @@ public final class JobEngine implements AutoCloseable {
             });
             jobs.forEach(active::enqueue);
         }
-        dispatcher.wake();
+        dispatcher.runHere(); // on this thread: no wait for the dispatcher's to be scheduled
         jobs.forEach(job -> metrics.jobSubmitted(job.spec().type()));
         stored.exceptionally(e -> {
             log.error("{} could not be stored", jobs.size() == 1 ? "job " + jobs.get(0).id() : jobs.size() + " jobs", e);

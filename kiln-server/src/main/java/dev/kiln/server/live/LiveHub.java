@@ -117,6 +117,12 @@ public final class LiveHub implements LogListener, AutoCloseable {
         return sub;
     }
 
+    /** Whether some event subscriber would take {@code e} now (a synthetic item no one takes need not be made). */
+    boolean wanted(Event e) {
+        for (var s : eventSubs) if (s.filter().test(e)) return true;
+        return false;
+    }
+
     /** Pushes a synthetic item (e.g. an activity snapshot) to every event subscriber that wants it. */
     void publishSynthetic(Event e) {
         publish(e);

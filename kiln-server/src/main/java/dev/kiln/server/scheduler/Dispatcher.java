@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Runs dispatch passes when woken: a job arrived, a slot freed, an agent connected, or a retry's backoff ended.
  * Bursts of wake-ups collapse into at most one running and one pending pass (Jenkins' AtmostOneTaskExecutor). There
  * is no polling: a pass says when it must run next at the latest (the earliest held retry), and one timer is armed
- * for that moment.
+ * for that moment. A thread that has just queued a job may run the pass itself ({@link #runHere}): on an idle server that
+ * saves the hand-off to the dispatcher's thread, the largest wait between a submit and its assignment.
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -50,6 +51,22 @@ public final class Dispatcher implements AutoCloseable {
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // shutting down
             }
+        }
+    }
+
+    /**
+     * Runs a pass now, on the caller's thread (which must hold no lock): a submit on an idle server is assigned
+     * without waiting for the dispatcher's thread to be scheduled. Passes are safe to overlap (each decides under the
+     * engine lock); the timer it asks for is still kept by the dispatcher's thread.
+     */
+    public void runHere() {
+        try {
+            Instant due = pass.run();
+            if (due != null) thread.execute(() -> arm(due));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down
+        } catch (RuntimeException e) {
+            log.error("dispatch pass failed", e);
         }
     }
 
