@@ -73,7 +73,7 @@ public final class Agent implements AutoCloseable {
         this.heartbeats = new Heartbeats(timer, link::send, this::activeJobs, () -> draining);
         var http = ServerHttp.of(link::server, config.token());
         this.services = new RunnerServices(agentId, config.workDir(), link::send, timer, runners,
-                new ArtifactUploader(http), new InputDownloader(http));
+                new ArtifactUploader(http), new InputDownloader(http), link::queue, link::sendQueued);
     }
 
     /**

@@ -85,7 +85,7 @@ final class JobRunner {
             stop.throwIfStopped();
             log.system("starting: " + ProcessLauncher.summary(command));
             Process p = stop.start(ProcessLauncher.builder(job, command, services.agentId(), paths));
-            services.out().accept(new AgentMessage.JobStarted(job.jobId(), job.attempt(), p.pid(), Timestamps.nowNs(), commit));
+            services.queue().accept(new AgentMessage.JobStarted(job.jobId(), job.attempt(), p.pid(), Timestamps.nowNs(), commit));
             log.system("process started (pid " + p.pid() + ")");
             timeout = scheduleTimeout();
             control.start(services.timer());
@@ -96,6 +96,8 @@ final class JobRunner {
             }, log.masker());
             capture.start(p, services.runners(), "job-" + job.jobId());
             p.getOutputStream().close();
+            // the started goes out from here, once the job's readers and timeout run: a slow socket delays no part of it
+            services.sendQueued().run();
             int code = p.waitFor();
             stop.awaitCleared();
             // A child that daemonized may still hold the pipes: give the readers a moment, then clear the tree.
@@ -125,10 +127,12 @@ final class JobRunner {
             if (control != null) control.finish();
             WorkspacePreparation.deleteControlFiles(paths, log);
         }
-        long lastSeq = shipper.finish();
+        // the last chunk is queued (under the shipper's lock, in seq order) and goes out with the finish, from here
+        long lastSeq = shipper.finish(services.queue()::accept);
         finished = new AgentMessage.JobFinished(job.jobId(), job.attempt(), outcome.exitCode(), outcome.signal(),
                 outcome.reason(), log.mask(outcome.error()), lastSeq, Timestamps.nowNs());
-        services.out().accept(finished);
+        services.queue().accept(finished);
+        services.sendQueued().run();
         onDone.accept(this);
     }
 

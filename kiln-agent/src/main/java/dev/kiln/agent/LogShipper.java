@@ -26,7 +26,7 @@ final class LogShipper {
 
     private final String jobId;
     private final int attempt;
-    private final Consumer<AgentMessage.Log> out;
+    private final Consumer<? super AgentMessage.Log> out;
     private final ScheduledExecutorService timer;
     private final ChunkSpool unacked;
     private List<LogLine> buffer = new ArrayList<>();
@@ -71,13 +71,15 @@ final class LogShipper {
 
     /** Flushes what is left; returns the seq of the last chunk (0 if there was none). */
     long finish() {
-        synchronized (this) {
-            if (pendingFlush != null) pendingFlush.cancel(false);
-        }
-        flush();
-        synchronized (this) {
-            return nextSeq - 1;
-        }
+        return finish(out);
+    }
+
+    /** Flushes what is left to {@code last} instead (under the lock, as every chunk); returns the seq of the last chunk. */
+    synchronized long finish(Consumer<? super AgentMessage.Log> last) {
+        if (pendingFlush != null) pendingFlush.cancel(false);
+        pendingFlush = null;
+        if (!buffer.isEmpty()) last.accept(cut());
+        return nextSeq - 1;
     }
 
     private AgentMessage.Log cut() {

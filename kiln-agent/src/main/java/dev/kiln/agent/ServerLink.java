@@ -7,7 +7,9 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -37,13 +39,18 @@ final class ServerLink implements AutoCloseable {
      */
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
             .executor(Runnable::run).build();
-    private final LinkedBlockingDeque<AgentMessage> outbox = new LinkedBlockingDeque<>();
-    /** Guards {@link #connection}: a send never interleaves with a greeting, and waits for a connection on it. */
+    private final ConcurrentLinkedDeque<AgentMessage> outbox = new ConcurrentLinkedDeque<>();
+    /**
+     * Held by the one thread that takes messages from the outbox and sends them (the sender thread, or a thread that
+     * {@linkplain #sendQueued sends what it queued}): the outbox leaves in order.
+     */
+    private final AtomicBoolean sending = new AtomicBoolean();
+    /** Guards {@link #connection}: a send never interleaves with a greeting. */
     private final Object lock = new Object();
     private ServerConnection connection; // guarded by lock; null while disconnected
     private volatile boolean closed;
     private Thread connector;
-    private Thread sender;
+    private volatile Thread sender;
     private final List<URI> servers;
     private volatile int current; // index into servers of the one connected to or tried next
 
@@ -72,9 +79,29 @@ final class ServerLink implements AutoCloseable {
         sender = Thread.ofPlatform().daemon().name("kiln-agent-sender").start(this::sendLoop);
     }
 
-    /** Queues a message; it goes out when there is a connection. */
+    /** Queues a message; the sender thread sends it, in order, when there is a connection. */
     void send(AgentMessage m) {
         outbox.addLast(m);
+        LockSupport.unpark(sender);
+    }
+
+    /**
+     * Queues a message without waking the sender thread: it goes out with the next {@link #sendQueued} on the calling
+     * thread (or with any send before). For a job's own thread, which calls that soon after.
+     */
+    void queue(AgentMessage m) {
+        outbox.addLast(m);
+    }
+
+    /**
+     * Sends what is queued on the calling thread, in order, unless another thread is sending (which then sends it too)
+     * or there is no connection (the sender thread sends it after the next greeting). That spares a job's started and
+     * its last chunk and finish each a wake-up of the sender thread. Only for a thread that may wait on the socket (up
+     * to the send bound) and holds no lock another thread of the agent may wait for: a job's own thread, never the
+     * timer or the WebSocket's reading thread (a send may wait for that very thread).
+     */
+    void sendQueued() {
+        drain();
     }
 
     boolean connected() {
@@ -93,8 +120,8 @@ final class ServerLink implements AutoCloseable {
                 synchronized (lock) {
                     for (Iterator<AgentMessage> it = greeting.get(); it.hasNext(); ) c.send(it.next());
                     connection = c;
-                    lock.notifyAll();
                 }
+                LockSupport.unpark(sender); // what waited in the outbox goes out now
                 log.info("agent {} connected to {}", config.name(), server);
                 delay = config.reconnectDelay().toMillis();
                 ServerConnection.Ended ended = c.awaitEnd();
@@ -126,19 +153,33 @@ final class ServerLink implements AutoCloseable {
         }
     }
 
-    /** Takes messages from the outbox and sends them in order, waiting while there is no connection. */
+    /** The sender thread: sends what others queue, and what waited for a connection. */
     private void sendLoop() {
         while (!closed) {
+            drain();
+            LockSupport.park(this); // until a message is queued or a connection made (a spurious return just drains)
+        }
+    }
+
+    /**
+     * Sends the outbox in order while there is a connection, unless another thread is sending. Whoever sends goes on
+     * while messages arrived meanwhile (their senders left them to it), so none is left behind.
+     */
+    private void drain() {
+        while (!outbox.isEmpty() && !closed && sending.compareAndSet(false, true)) {
+            boolean connected;
             try {
-                AgentMessage m = outbox.takeFirst();
                 synchronized (lock) {
-                    while (connection == null && !closed) lock.wait();
-                    if (closed) return;
-                    sendOrDisconnect(connection, m);
+                    AgentMessage m;
+                    while (connection != null && !closed && (m = outbox.pollFirst()) != null) sendOrDisconnect(connection, m);
+                    connected = connection != null;
                 }
-            } catch (InterruptedException e) {
-                return;
+            } finally {
+                sending.set(false);
             }
+            // without a connection the rest waits for the next one, which wakes the sender thread; looked at again
+            // here because that wake-up may have come while this thread still held the sending
+            if (!connected && !connected()) return;
         }
     }
 
@@ -169,9 +210,8 @@ final class ServerLink implements AutoCloseable {
         synchronized (lock) {
             if (connection != null) connection.closeNormally();
             connection = null;
-            lock.notifyAll();
         }
         if (connector != null) connector.interrupt();
-        if (sender != null) sender.interrupt();
+        LockSupport.unpark(sender);
     }
 }

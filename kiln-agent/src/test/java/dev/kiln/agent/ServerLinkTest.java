@@ -74,6 +74,31 @@ class ServerLinkTest {
     }
 
     @Test
+    void aJobsThreadSendsWhatItQueuedItselfInOrder() throws Exception {
+        link.start();
+        assertThat(active(next())).isEqualTo(-1);
+        await().atMost(Duration.ofSeconds(30)).until(link::connected);
+        // queue() wakes nobody: only this thread's sendQueued() sends them (the sender thread stays parked)
+        link.queue(heartbeat(1));
+        link.send(heartbeat(2));
+        link.queue(heartbeat(3));
+        link.sendQueued();
+        var got = new ArrayList<Integer>();
+        for (int i = 0; i < 3; i++) got.add(active(next()));
+        assertThat(got).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void whatAJobQueuedWithoutAConnectionGoesOutAfterTheNextGreeting() throws Exception {
+        link.queue(heartbeat(1));
+        link.sendQueued(); // no connection yet: it waits in the outbox
+        link.start();
+        var got = new ArrayList<Integer>();
+        for (int i = 0; i < 2; i++) got.add(active(next()));
+        assertThat(got).containsExactly(-1, 1);
+    }
+
+    @Test
     void aDroppedConnectionIsReconnectedAndGreetedAgain() throws Exception {
         link.start();
         Received first = next();
