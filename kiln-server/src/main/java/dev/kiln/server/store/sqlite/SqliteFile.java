@@ -50,8 +50,11 @@ final class SqliteFile {
         Handle writeHandle = Jdbi.create(writeSource).open();
         // a migration may have replaced values (V6: secrets in clear); their old pages must not linger in the log
         writeHandle.execute("PRAGMA wal_checkpoint(TRUNCATE)");
-        writeHandle.execute("PRAGMA wal_autocheckpoint=4000");
-        return new SqliteStore.Connections(new HikariDataSource(poolConfig), writeHandle, schemaVersion);
+        // checkpoints run on their own connection and thread (WalCheckpointer), never inside the writer's COMMIT
+        writeHandle.execute("PRAGMA wal_autocheckpoint=0");
+        Handle checkpointHandle = Jdbi.create(writeSource).open();
+        checkpointHandle.execute("PRAGMA wal_autocheckpoint=0");
+        return new SqliteStore.Connections(new HikariDataSource(poolConfig), writeHandle, schemaVersion, null, checkpointHandle);
     }
 
     /**
