@@ -49,4 +49,11 @@ class WalCheckpointerTest {
                 .withHandle(h -> h.createQuery("SELECT count(*) FROM log_chunks").mapTo(Long.class).one());
         assertThat(rows).isEqualTo(64);
     }
+
+    @Test
+    void theWriterKeepsALargerPageCacheThanSqlitesDefault() {
+        try (var store = new SqliteStore(dir, new EventBus())) {
+            assertThat(store.writerSetting("cache_size")).isEqualTo(SqliteFile.WRITER_CACHE_KIB).isLessThan(-2000);
+        }
+    }
 }
