@@ -48,6 +48,8 @@ final class GroupCommitWriter implements AutoCloseable {
     private final ExecutorService completions = Executors.newSingleThreadExecutor(DaemonThreads.named("kiln-store-completions"));
     private final Thread thread;
     private volatile boolean closed;
+    /** Transactions committed so far (written by the writer thread only): the WAL checkpointer looks for news here. */
+    private volatile long commits;
 
     private final SealedSecrets secrets;
     private final KilnMetrics metrics;
@@ -85,6 +87,10 @@ final class GroupCommitWriter implements AutoCloseable {
         }
         queue.add(new Task<>(work, future));
         return future;
+    }
+
+    long commits() {
+        return commits;
     }
 
     /** Runs {@code work} on the writer's connection between two group commits, outside any transaction. */
@@ -163,6 +169,7 @@ final class GroupCommitWriter implements AutoCloseable {
                     } else {
                         writes.execute("ROLLBACK TO SAVEPOINT w");
                         writes.execute("RELEASE SAVEPOINT w");
+                        writes.forgetKeys(); // the keys it drew are free again
                     }
                     done.add(new Done(task, null, e));
                 }
@@ -172,6 +179,7 @@ final class GroupCommitWriter implements AutoCloseable {
                 return;
             }
             commitTransaction();
+            commits++; // only this thread writes it
         } catch (RuntimeException e) {
             log.error("commit of {} writes failed", batch.size(), e);
             try {
@@ -210,6 +218,7 @@ final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void rollbackTransaction() {
+        writes.forgetKeys(); // the keys drawn in the transaction are free again
         if (dialect == SqlDialect.SQLITE) writes.execute("ROLLBACK");
         else handle.rollback();
     }

@@ -58,7 +58,7 @@ final class SqlTx implements StoreTx {
                 "secrets", secrets.toColumn(job.id(), job.spec().secrets()),
                 "created", Clock.toNs(job.createdAt()),
                 "rerun", job.rerunOf(), "applies", job.spec().applies()));
-        long seq = w.insertGeneratingKey("""
+        long seq = w.insertAssigningKey("jobs", "seq", """
                 INSERT INTO jobs (id, name, type, status, priority, spec, secrets, attempt, agent_id,
                   created_at, updated_at, queued_at, started_at, finished_at, exit_code, error, rerun_of, outputs, not_before,
                   ready_at, applies)
@@ -125,7 +125,7 @@ final class SqlTx implements StoreTx {
     public Event appendEvent(Event draft) {
         // a build's and a partition's events are index ranges (V15); a job's own events may name a ref freely
         boolean build = draft.kind().startsWith("build.") || draft.kind().startsWith("partition.");
-        long id = w.insertGeneratingKey(
+        long id = w.insertAssigningKey("events", "id",
                 "INSERT INTO events (job_id, kind, timestamp_ns, data, build_id, ref) VALUES (:job, :kind, :ts, :data, :build, :ref)",
                 params("job", draft.jobId(), "kind", draft.kind(), "ts", draft.timestampNs(),
                         "data", draft.data().isEmpty() ? null : Rows.toJson(draft.data()),

@@ -45,6 +45,7 @@ public final class SqliteStore implements Store {
 
     private final HikariDataSource readPool;
     private final GroupCommitWriter writer;
+    private final WalCheckpointer checkpointer;
     private final SealedSecrets secrets;
     private final SqlDialect dialect;
     private final StoreUpkeep upkeep;
@@ -81,10 +82,13 @@ public final class SqliteStore implements Store {
             secrets.verifyKey(db.writeHandle(), dialect);
         } catch (RuntimeException e) {
             db.writeHandle().close();
+            if (db.checkpointHandle() != null) db.checkpointHandle().close();
             readPool.close();
             throw e;
         }
         this.writer = new GroupCommitWriter(db.writeHandle(), db.reconnect(), bus, secrets, dialect, metrics);
+        // SQLite: the WAL is copied back by a thread of its own (PostgreSQL has no such step)
+        this.checkpointer = db.checkpointHandle() == null ? null : new WalCheckpointer(db.checkpointHandle(), writer::commits);
         this.upkeep = new StoreUpkeep(readers, writer, dialect, db.schemaVersion());
         this.builds = new BuildReads(readers);
         this.notifications = new NotificationReads(readers, secrets);
@@ -95,7 +99,12 @@ public final class SqliteStore implements Store {
      * The writer's connection and the readers' pool of a database, and the schema version it was migrated to;
      * {@code reconnect} (null: never) reopens the writer's connection when the database drops it.
      */
-    public record Connections(HikariDataSource readPool, Handle writeHandle, String schemaVersion, WriterReconnect reconnect) {
+    public record Connections(HikariDataSource readPool, Handle writeHandle, String schemaVersion, WriterReconnect reconnect,
+                              Handle checkpointHandle) {
+        public Connections(HikariDataSource readPool, Handle writeHandle, String schemaVersion, WriterReconnect reconnect) {
+            this(readPool, writeHandle, schemaVersion, reconnect, null);
+        }
+
         public Connections(HikariDataSource readPool, Handle writeHandle, String schemaVersion) {
             this(readPool, writeHandle, schemaVersion, null);
         }
@@ -471,8 +480,16 @@ public final class SqliteStore implements Store {
         return builds.partitionEvents(ref, afterId, limit);
     }
 
+    /** A PRAGMA's value on the writer's own connection (tests: what the writer runs with). */
+    long writerSetting(String pragma) {
+        long[] value = new long[1];
+        writer.outsideTransaction(h -> value[0] = h.createQuery("PRAGMA " + pragma).mapTo(Long.class).one()).join();
+        return value[0];
+    }
+
     @Override
     public void close() {
+        if (checkpointer != null) checkpointer.close();
         writer.close();
         readPool.close();
     }

@@ -65,4 +65,30 @@ class SqliteStoreWriterSqlTest {
         assertThatThrownBy(() -> sql.update(insert, params("id", 1, "a", "again"))).hasMessageContaining("UNIQUE");
         assertThat(sql.update(insert, params("id", 2, "a", "two"))).isEqualTo(1);
     }
+
+    @Test
+    void assignedKeysFollowTheSequenceAndARollbackGivesThemBack() {
+        String insert = "INSERT INTO t (a) VALUES (:a)";
+        handle.execute("INSERT INTO t (a) VALUES ('before')"); // drawn by SQLite itself: the writer starts after it
+        handle.execute("DELETE FROM t"); // AUTOINCREMENT never reuses it
+        assertThat(sql.insertAssigningKey("t", "id", insert, params("a", "x"))).isEqualTo(2);
+        assertThat(sql.insertAssigningKey("t", "id", insert, params("a", "y"))).isEqualTo(3);
+        sql.execute("BEGIN");
+        assertThat(sql.insertAssigningKey("t", "id", insert, params("a", "gone"))).isEqualTo(4);
+        sql.execute("ROLLBACK");
+        sql.forgetKeys();
+        assertThat(sql.insertAssigningKey("t", "id", insert, params("a", "z"))).isEqualTo(4);
+        // SQLite's own next key agrees: the sequence followed the assigned ones
+        handle.execute("INSERT INTO t (a) VALUES ('after')");
+        assertThat(handle.createQuery("SELECT id FROM t WHERE a = 'after'").mapTo(Long.class).one()).isEqualTo(5);
+        assertThat(handle.createQuery("SELECT a FROM t ORDER BY id").mapTo(String.class).list()).containsExactly("x", "y", "z", "after");
+    }
+
+    @Test
+    void theKeyColumnGoesFirstInTheInsert() {
+        assertThat(WriterSql.withKeyColumn("events", "id", "INSERT INTO events (job_id, kind) VALUES (:job, :kind)"))
+                .isEqualTo("INSERT INTO events (id, job_id, kind) VALUES (:assigned_key, :job, :kind)");
+        assertThatThrownBy(() -> WriterSql.withKeyColumn("events", "id", "INSERT INTO jobs (a) VALUES (:a)"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
