@@ -1,6 +1,7 @@
 package dev.kiln.server.core;
 
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -21,6 +22,8 @@ public enum JobStatus {
     SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, LOST, STOPPED;
 
     private Set<JobStatus> next;
+    /** Made once: it is asked for per job in every view, event and activity snapshot. */
+    private final String wireName = name().toLowerCase(Locale.ROOT);
 
     static {
         // queued → stopped: a service stopped before it ever ran
@@ -62,7 +65,7 @@ public enum JobStatus {
     }
 
     public String wireName() {
-        return name().toLowerCase();
+        return wireName;
     }
 
     public static JobStatus fromWire(String s) {

@@ -3,6 +3,8 @@ package dev.kiln.server.live;
 import dev.kiln.server.core.Job;
 import dev.kiln.server.core.JobStatus;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,13 +21,18 @@ public final class Activity {
     public record Item(String key, String jobId, String name, String type, String status, String label, Instant since,
                        boolean service) {}
 
+    private static final Comparator<Item> NEWEST_FIRST = Comparator.comparing(Item::since, Comparator.reverseOrder())
+            .thenComparing(Item::jobId);
+
     public static List<Item> items(List<Job> active) {
-        return active.stream()
-                .sorted(Comparator.comparing((Job j) -> since(j), Comparator.reverseOrder())
-                        .thenComparing(Job::id))
-                .map(j -> new Item("job:" + j.id(), j.id(), j.spec().name(), j.spec().type(), j.status().wireName(),
-                        label(j), since(j), j.spec().service()))
-                .toList();
+        // the items sorted, not the jobs: each job's time is worked out once, not at every comparison
+        var items = new ArrayList<Item>(active.size());
+        for (Job j : active) {
+            items.add(new Item("job:" + j.id(), j.id(), j.spec().name(), j.spec().type(), j.status().wireName(),
+                    label(j), since(j), j.spec().service()));
+        }
+        items.sort(NEWEST_FIRST);
+        return Collections.unmodifiableList(items);
     }
 
     public static Map<String, Object> snapshot(List<Job> active) {
